@@ -1,0 +1,66 @@
+// Command lambdad runs AWS Lambda functions on a Linux host in libcontainer
+// sandboxes, without Docker.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	_ "github.com/lambdad/lambdad/sandbox" // its init() is the "lambdad init" re-exec hook
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	app := &cli.App{
+		Name:    "lambdad",
+		Usage:   "run AWS Lambda functions locally in libcontainer sandboxes",
+		Version: version,
+		Commands: []*cli.Command{
+			runCommand(),
+			versionCommand(),
+			initCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // main reports errors once
+	}
+	if err := app.Run(os.Args); err != nil {
+		var coded cli.ExitCoder
+		if errors.As(err, &coded) {
+			if msg := err.Error(); msg != "" {
+				fmt.Fprintln(os.Stderr, "lambdad:", msg)
+			}
+			os.Exit(coded.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, "lambdad:", err)
+		os.Exit(1)
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print lambdad's version",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintln(c.App.Writer, "lambdad", version)
+			return nil
+		},
+	}
+}
+
+// initCommand documents the re-exec entry point. libcontainer starts every
+// sandbox as "lambdad init"; package sandbox's init() takes that process over
+// before main runs, so this action is only reached when run by hand.
+func initCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "init",
+		Hidden: true,
+		Usage:  "internal: the container init that libcontainer re-executes",
+		Action: func(*cli.Context) error {
+			return cli.Exit("init is started by libcontainer inside a new sandbox, not by hand", 2)
+		},
+	}
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/sandbox"
+)
+
+// exitTimedOut is the exit status of a command killed at its timeout, as
+// timeout(1) has it.
+const exitTimedOut = 124
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run one command in a fresh sandbox with a function's isolation",
+		ArgsUsage: "-- CMD [ARGS...]",
+		Description: "Starts CMD in a new sandbox exactly as a function would run (same namespaces,\n" +
+			"limits, read-only root, non-root user), streams its output, exits with its status,\n" +
+			"kills every process of it at --timeout (exit status 124), and leaves nothing behind.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "rootfs", Value: rootfs.Provided, Usage: "base root filesystem: provided, host, or a directory"},
+			&cli.StringFlag{Name: "code", Usage: "directory mounted read-only at /var/task (default: empty)"},
+			&cli.IntFlag{Name: "memory", Value: 128, Usage: "memory limit in MB (128-10240); CPU is proportional"},
+			&cli.IntFlag{Name: "ephemeral-storage", Value: sandbox.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
+			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
+			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
+		}, dirFlags()...),
+		Action: runAction,
+	}
+}
+
+func runAction(c *cli.Context) error {
+	args := c.Args().Slice()
+	if len(args) == 0 {
+		return cli.Exit("run: no command; usage: lambdad run [flags] -- CMD [ARGS...]", 2)
+	}
+	vars, err := parseEnv(c.StringSlice("env"))
+	if err != nil {
+		return cli.Exit("run: "+err.Error(), 2)
+	}
+	rtDir, err := runtimeDir(c.String("runtime-dir"))
+	if err != nil {
+		return err
+	}
+	store, err := rootfs.NewStore(filepath.Join(c.String("state-dir"), "rootfs"))
+	if err != nil {
+		return err
+	}
+	base, err := store.Base(c.String("rootfs"))
+	if err != nil {
+		return cli.Exit("run: "+err.Error(), 2)
+	}
+	runDir := c.String("run-dir")
+	code := c.String("code")
+	if code == "" {
+		code = filepath.Join(runDir, "empty")
+		if err := os.MkdirAll(code, 0o755); err != nil {
+			return err
+		}
+	} else if code, err = filepath.Abs(code); err != nil {
+		return err
+	}
+	mgr, err := sandbox.NewManager(sandbox.Config{StateDir: filepath.Join(runDir, "containers")})
+	if err != nil {
+		return err
+	}
+	id := sandbox.NewID()
+	req := sandbox.CreateRequest{
+		ID:          id,
+		Rootfs:      base.Path,
+		CodeDir:     code,
+		RuntimeDir:  rtDir,
+		SocketDir:   filepath.Join(runDir, "sandboxes", id),
+		MemoryMB:    c.Int("memory"),
+		EphemeralMB: c.Int("ephemeral-storage"),
+		Env: function.Environment(function.EnvRequest{
+			Name: "lambdad-run", MemoryMB: c.Int("memory"), Handler: args[0], Vars: vars,
+		}),
+		Args:   args,
+		UID:    rootfs.UID,
+		GID:    rootfs.GID,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
+	for _, b := range base.Binds {
+		req.Binds = append(req.Binds, sandbox.Bind{Source: b.Source, Destination: b.Destination})
+	}
+	sb, err := mgr.Create(req)
+	if errors.Is(err, sandbox.ErrInvalidRequest) {
+		return cli.Exit("run: "+err.Error(), 2)
+	} else if err != nil {
+		return err
+	}
+	status, runErr := runToEnd(sb, c.Duration("timeout"))
+	if err := sb.Destroy(); err != nil {
+		fmt.Fprintln(os.Stderr, "lambdad: run:", err)
+		if runErr == nil && status == 0 {
+			status = 1
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return cli.Exit("", status)
+}
+
+// runToEnd starts the sandbox and waits for it, killing it at the timeout or
+// on SIGINT/SIGTERM, and returns the exit status lambdad run should have.
+func runToEnd(sb *sandbox.Sandbox, timeout time.Duration) (int, error) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	if err := sb.Start(); err != nil {
+		return 0, err
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-sb.Done():
+	case <-timer.C:
+		if err := sb.Kill(); err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(os.Stderr, "lambdad: run: timed out after %s; every process of the sandbox was killed\n", timeout)
+		return exitTimedOut, nil
+	case sig := <-signals:
+		if err := sb.Kill(); err != nil {
+			return 0, err
+		}
+		return 128 + int(sig.(syscall.Signal)), nil
+	}
+	st, err := sb.Wait(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	if st.Signal != 0 {
+		return 128 + int(st.Signal), nil
+	}
+	return st.Code, nil
+}
+
+// parseEnv reads K=V pairs; keys as Lambda allows them.
+func parseEnv(pairs []string) (map[string]string, error) {
+	vars := map[string]string{}
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !validEnvKey(k) {
+			return nil, fmt.Errorf("--env %q: want KEY=VALUE with KEY matching [a-zA-Z][a-zA-Z0-9_]+", kv)
+		}
+		vars[k] = v
+	}
+	return vars, nil
+}
+
+func validEnvKey(k string) bool {
+	if len(k) < 2 {
+		return false
+	}
+	for i, r := range k {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || r != '_' && (r < '0' || r > '9')) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,79 @@
+package function
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Fixed parts of a function's environment, as in Lambda.
+const (
+	RuntimeAPI    = "127.0.0.1:9001"
+	DefaultRegion = "us-east-1"
+	Path          = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+	LibraryPath   = "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+)
+
+// EnvRequest describes the function whose environment to build.
+type EnvRequest struct {
+	Name     string
+	MemoryMB int
+	Handler  string
+	Region   string            // empty means us-east-1
+	Vars     map[string]string // the function's own variables; reserved names win over them
+	Now      time.Time         // dates the log stream name; zero means now
+}
+
+// Environment is the environment of a function's process: its own variables
+// plus Lambda's reserved ones, which always win. The result is sorted.
+func Environment(r EnvRequest) []string {
+	region := r.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	env := map[string]string{}
+	for k, v := range r.Vars {
+		env[k] = v
+	}
+	reserved := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":        r.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(r.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + r.Name,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      logStreamName(now),
+		"AWS_LAMBDA_RUNTIME_API":          RuntimeAPI,
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_REGION":                      region,
+		"AWS_DEFAULT_REGION":              region,
+		"_HANDLER":                        r.Handler,
+		"LAMBDA_TASK_ROOT":                "/var/task",
+		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
+		"TZ":                              ":UTC",
+		"LANG":                            "en_US.UTF-8",
+		"PATH":                            Path,
+		"LD_LIBRARY_PATH":                 LibraryPath,
+	}
+	for k, v := range reserved {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// logStreamName is YYYY/MM/DD/[$LATEST]<32 hex>.
+func logStreamName(now time.Time) string {
+	var b [16]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/[$LATEST]%s", now.UTC().Format("2006/01/02"), hex.EncodeToString(b[:]))
+}

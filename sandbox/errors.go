@@ -1,0 +1,15 @@
+package sandbox
+
+import "errors"
+
+var (
+	// ErrInvalidRequest is returned by Create for a request that cannot
+	// describe a sandbox (missing rootfs, bad memory size, …).
+	ErrInvalidRequest = errors.New("invalid sandbox request")
+	// ErrInvalidTransition is returned when an operation does not fit the
+	// sandbox's current state (Start twice, Freeze after exit, …).
+	ErrInvalidTransition = errors.New("invalid sandbox state transition")
+	// ErrLeaked is returned by Destroy when something of the sandbox could not
+	// be removed; the error names what is left.
+	ErrLeaked = errors.New("sandbox left resources behind")
+)

@@ -1,0 +1,31 @@
+package sandbox
+
+import "fmt"
+
+// Freeze stops every process of the sandbox through the cgroup freezer.
+func (s *Sandbox) Freeze() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != Running {
+		return transitionError("freeze sandbox "+s.id, s.state)
+	}
+	if err := s.container.Pause(); err != nil {
+		return fmt.Errorf("freeze sandbox %s: %w", s.id, err)
+	}
+	s.state = Frozen
+	return nil
+}
+
+// Thaw lets a frozen sandbox run again.
+func (s *Sandbox) Thaw() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != Frozen {
+		return transitionError("thaw sandbox "+s.id, s.state)
+	}
+	if err := s.container.Resume(); err != nil {
+		return fmt.Errorf("thaw sandbox %s: %w", s.id, err)
+	}
+	s.state = Running
+	return nil
+}

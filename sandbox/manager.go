@@ -1,0 +1,148 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/opencontainers/cgroups/manager"
+	"github.com/opencontainers/runc/libcontainer"
+)
+
+// DefaultCgroupParent is the cgroup under which sandboxes are created.
+const DefaultCgroupParent = "/lambdad"
+
+// socketDirLabel records a sandbox's socket directory in its libcontainer
+// state, so Cleanup can remove it after a crash.
+const socketDirLabel = "lambdad.socketdir="
+
+// Config configures a Manager.
+type Config struct {
+	// StateDir holds libcontainer's state, one directory per sandbox
+	// (e.g. /run/lambdad/containers).
+	StateDir string
+	// CgroupParent is the cgroup path (from the hierarchy roots) under which
+	// each sandbox gets <CgroupParent>/<id>; default /lambdad.
+	CgroupParent string
+}
+
+// Manager creates sandboxes.
+type Manager struct {
+	stateDir     string
+	cgroupParent string
+}
+
+// NewManager checks cfg and makes the state directory.
+func NewManager(cfg Config) (*Manager, error) {
+	if !filepath.IsAbs(cfg.StateDir) {
+		return nil, fmt.Errorf("sandbox manager: state dir %q is not an absolute path", cfg.StateDir)
+	}
+	if cfg.CgroupParent == "" {
+		cfg.CgroupParent = DefaultCgroupParent
+	}
+	if !path.IsAbs(cfg.CgroupParent) {
+		return nil, fmt.Errorf("sandbox manager: cgroup parent %q must start with /", cfg.CgroupParent)
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("sandbox manager: %w", err)
+	}
+	return &Manager{stateDir: cfg.StateDir, cgroupParent: path.Clean(cfg.CgroupParent)}, nil
+}
+
+// CgroupPath is the cgroup of the sandbox id, from the hierarchy roots.
+func (m *Manager) CgroupPath(id string) string { return path.Join(m.cgroupParent, id) }
+
+// StateDir is where libcontainer keeps the state of the sandbox id.
+func (m *Manager) StateDir(id string) string { return filepath.Join(m.stateDir, id) }
+
+// Create sets up a sandbox from req; nothing runs until Start.
+func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
+	if req.ID == "" {
+		req.ID = NewID()
+	}
+	if err := req.validate(); err != nil {
+		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+	}
+	if err := os.MkdirAll(req.SocketDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create sandbox %s: socket dir: %w", req.ID, err)
+	}
+	defer func() {
+		if retErr != nil {
+			os.RemoveAll(req.SocketDir)
+		}
+	}()
+	config := containerConfig(&req, m.CgroupPath(req.ID))
+	config.Labels = append(config.Labels, socketDirLabel+req.SocketDir)
+	cg, err := manager.New(config.Cgroups)
+	if err != nil {
+		return nil, fmt.Errorf("create sandbox %s: cgroup manager: %w", req.ID, err)
+	}
+	c, err := libcontainer.Create(m.stateDir, req.ID, config)
+	if err != nil {
+		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+	}
+	return &Sandbox{
+		id:        req.ID,
+		req:       req,
+		stateDir:  m.StateDir(req.ID),
+		container: c,
+		cgroup:    cg,
+		done:      make(chan struct{}),
+	}, nil
+}
+
+// Cleanup destroys every sandbox a previous run left in the state directory
+// (a crash, a SIGKILL): processes, cgroups, state and socket directories.
+func (m *Manager) Cleanup() error {
+	entries, err := os.ReadDir(m.stateDir)
+	if err != nil {
+		return fmt.Errorf("sandbox cleanup: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if err := m.cleanupOne(e.Name()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) cleanupOne(id string) error {
+	c, err := libcontainer.Load(m.stateDir, id)
+	if err != nil {
+		// Not a loadable container: a half-written state directory.
+		return os.RemoveAll(m.StateDir(id))
+	}
+	config := c.Config()
+	state, err := c.State()
+	if err != nil {
+		return fmt.Errorf("sandbox cleanup %s: %w", id, err)
+	}
+	cg, err := manager.NewWithPaths(config.Cgroups, state.CgroupPaths)
+	if err != nil {
+		return fmt.Errorf("sandbox cleanup %s: cgroup manager: %w", id, err)
+	}
+	s := &Sandbox{id: id, stateDir: m.StateDir(id), container: c, cgroup: cg, state: Exited, done: make(chan struct{})}
+	for _, l := range config.Labels {
+		if dir, ok := strings.CutPrefix(l, socketDirLabel); ok {
+			s.req.SocketDir = dir
+		}
+	}
+	close(s.done)
+	if err := s.killAll(); err != nil {
+		return fmt.Errorf("sandbox cleanup %s: %w", id, err)
+	}
+	return s.Destroy()
+}
+
+// NewID returns a fresh random sandbox id.
+func NewID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

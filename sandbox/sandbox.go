@@ -1,0 +1,143 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/runc/libcontainer"
+)
+
+// Sandbox is one function instance: a libcontainer container whose init is
+// the in-sandbox init, which starts the request's command.
+type Sandbox struct {
+	id        string
+	req       CreateRequest
+	stateDir  string
+	container *libcontainer.Container
+	cgroup    cgroups.Manager
+
+	mu    sync.Mutex
+	state State
+
+	process *libcontainer.Process
+	done    chan struct{} // closed when the init has exited and been reaped
+	exit    ExitStatus
+	waitErr error
+
+	// killWithFreezer forces the cgroup v1 way of killing (tests).
+	killWithFreezer bool
+}
+
+// ExitStatus is how the sandbox's init ended.
+type ExitStatus struct {
+	Code   int            // exit code, if it exited
+	Signal syscall.Signal // the signal that killed it, or 0
+}
+
+// String reads like Go's os.ProcessState, which is what Lambda's error
+// messages quote: "exit status 3", "signal: killed".
+func (e ExitStatus) String() string {
+	if e.Signal != 0 {
+		return "signal: " + e.Signal.String()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+// ID is the sandbox's id.
+func (s *Sandbox) ID() string { return s.id }
+
+// State is the sandbox's current state.
+func (s *Sandbox) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Start runs the init (and through it the command) in the sandbox.
+func (s *Sandbox) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != Created {
+		return transitionError("start sandbox "+s.id, s.state)
+	}
+	args := append([]string{InitPath, "--"}, s.req.Args...)
+	p := &libcontainer.Process{
+		Args:   args,
+		Env:    s.req.Env,
+		UID:    s.req.UID,
+		GID:    s.req.GID,
+		Cwd:    TaskDir,
+		Stdout: orDiscard(s.req.Stdout),
+		Stderr: orDiscard(s.req.Stderr),
+		Init:   true,
+	}
+	if err := s.container.Run(p); err != nil {
+		return fmt.Errorf("start sandbox %s: %w", s.id, err)
+	}
+	s.process = p
+	s.state = Running
+	go s.wait()
+	return nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// wait reaps the init and records how it ended.
+func (s *Sandbox) wait() {
+	ps, err := s.process.Wait()
+	var exit ExitStatus
+	if ps != nil {
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+			if ws.Signaled() {
+				exit.Signal = ws.Signal()
+			} else {
+				exit.Code = ws.ExitStatus()
+			}
+		}
+		var exitErr interface{ ExitCode() int }
+		if errors.As(err, &exitErr) {
+			err = nil // a non-zero status is not a failure to wait
+		}
+	}
+	s.mu.Lock()
+	s.exit, s.waitErr = exit, err
+	if canTransition(s.state, Exited) {
+		s.state = Exited
+	}
+	s.mu.Unlock()
+	close(s.done)
+}
+
+// Done is closed once the sandbox's init has exited.
+func (s *Sandbox) Done() <-chan struct{} { return s.done }
+
+// Wait blocks until the init exits or ctx ends.
+func (s *Sandbox) Wait(ctx context.Context) (ExitStatus, error) {
+	select {
+	case <-s.done:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.exit, s.waitErr
+	case <-ctx.Done():
+		return ExitStatus{}, ctx.Err()
+	}
+}
+
+// Signal sends sig to the sandbox's init, which forwards it to the command.
+func (s *Sandbox) Signal(sig os.Signal) error {
+	if err := s.container.Signal(sig); err != nil {
+		return fmt.Errorf("signal sandbox %s: %w", s.id, err)
+	}
+	return nil
+}

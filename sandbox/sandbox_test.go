@@ -1,0 +1,399 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/cgroups"
+)
+
+func TestExitStatus(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		script string
+		want   string
+	}{
+		{"exit 0", "exit status 0"},
+		{"exit 3", "exit status 3"},
+		{"kill -9 $$", "exit status 137"}, // the init reports its child's signal as 128+n
+	} {
+		st, out := e.output(e.request(tc.script))
+		if st.String() != tc.want {
+			t.Errorf("%q: got %s, want %s (output %q)", tc.script, st, tc.want, out)
+		}
+	}
+}
+
+func TestIdentityAndIsolation(t *testing.T) {
+	e := newEnv(t)
+	st, out := e.output(e.request(`
+		echo uid=$(id -u) gid=$(id -g)
+		grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status
+		echo pids=$(ls -d /proc/[0-9]* | wc -l)
+		echo pid1=$(cat /proc/1/cmdline | tr '\0' ' ')
+		echo hostname=$(hostname)
+		echo cwd=$(pwd)
+		echo netdevs=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)
+		echo nofile=$(ulimit -n)
+		cat /proc/kcore >/dev/null 2>&1 && echo kcore=readable || echo kcore=masked
+		echo x 2>/dev/null >/proc/sys/kernel/hostname && echo procsys=writable || echo procsys=readonly
+	`))
+	if st.Code != 0 {
+		t.Fatalf("exit %s: %s", st, out)
+	}
+	for _, want := range []string{
+		"uid=993 gid=990",
+		"CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+		"CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
+		"pid1=/var/runtime/init -- sh -c",
+		"hostname=localhost",
+		"cwd=/var/task",
+		"netdevs=lo,\n",
+		"nofile=1024",
+		"kcore=masked",
+		"procsys=readonly",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	// sh, the shell's subshells and ls, but nothing of the host.
+	if n := field(out, "pids="); n < 2 || n > 6 {
+		t.Errorf("sandbox sees %d processes, want its own few:\n%s", n, out)
+	}
+}
+
+func field(out, key string) int {
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return -1
+}
+
+func TestReadOnlyFilesystems(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`
+		for f in /etc/x /var/task/x /var/runtime/x /x /run/lambda/x; do
+			touch $f 2>&1 | grep -q 'Read-only file system' && echo "$f=erofs" || echo "$f=WRITABLE"
+		done
+		echo hi >/tmp/ok && echo tmp=writable
+		dd if=/dev/zero of=/tmp/big bs=1M count=600 2>&1 | grep -o 'No space left on device' | head -1
+		echo tmpsize=$(df -m /tmp | tail -1 | awk '{print $2}')
+	`)
+	req.MemoryMB = 1024 // tmpfs pages count against memory: let /tmp fill before memory does
+	st, out := e.output(req)
+	if st.Code != 0 {
+		t.Fatalf("exit %s: %s", st, out)
+	}
+	for _, want := range []string{
+		"/etc/x=erofs", "/var/task/x=erofs", "/var/runtime/x=erofs", "/x=erofs", "/run/lambda/x=erofs",
+		"tmp=writable", "No space left on device", "tmpsize=512",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestMemoryLimitOOM(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`awk 'BEGIN { s = "x"; while (1) s = s s }'; echo awk=$?`)
+	st, out := e.output(req)
+	_ = st
+	s := lastSandbox(t, e, req.ID)
+	stats, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stats.OOMKilled() {
+		t.Errorf("OOM killer did not fire: %+v, output %q", stats, out)
+	}
+	if !strings.Contains(out, "awk=137") {
+		t.Errorf("awk was not SIGKILLed: %q", out)
+	}
+	limit := uint64(req.MemoryMB) << 20
+	if stats.PeakMemoryBytes < limit/2 || stats.PeakMemoryBytes > limit {
+		t.Errorf("peak memory %d, want close to the %d limit", stats.PeakMemoryBytes, limit)
+	}
+}
+
+// lastSandbox finds a sandbox that e.output started (tests keep no handle).
+func lastSandbox(t *testing.T, e *env, id string) *Sandbox {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.started[id]
+	if !ok {
+		t.Fatalf("no sandbox %s", id)
+	}
+	return s
+}
+
+func TestStatsOfALiveSandbox(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`awk 'BEGIN { s = "x"; for (i = 0; i < 25; i++) s = s s; print "ready"; system("sleep 1000") }'`)
+	var out syncBuffer
+	req.Stdout = &out
+	s := e.start(req)
+	eventually(t, "the allocation", func() bool { return strings.Contains(out.String(), "ready") })
+	stats, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.MemoryBytes < 32<<20 || stats.PeakMemoryBytes < stats.MemoryBytes || stats.OOMKilled() {
+		t.Errorf("stats %+v: want ≥ 32 MiB in use, peak ≥ current, no OOM", stats)
+	}
+}
+
+func TestForkBombHitsPidsLimit(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`f() { f | f & }; f; sleep 1000`)
+	req.MemoryMB = 2048
+	s := e.start(req)
+	pidsPath := s.cgroup.Path("pids")
+	eventually(t, "the fork bomb to reach the pids limit", func() bool {
+		events, err := cgroups.ReadFile(pidsPath, "pids.events")
+		return err == nil && !strings.Contains(events, "max 0")
+	})
+	pids, err := s.cgroup.GetAllPids()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pids) > MaxPids {
+		t.Errorf("%d processes in the sandbox, limit is %d", len(pids), MaxPids)
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, s)
+}
+
+func TestKillLeavesNothing(t *testing.T) {
+	for _, method := range []string{"cgroup.kill", "freezer"} {
+		t.Run(method, func(t *testing.T) {
+			e := newEnv(t)
+			// Children that ignore SIGTERM, double-fork and fork in a loop.
+			req := e.request(`
+				trap '' TERM
+				(trap '' TERM; (trap '' TERM; sleep 1000) & sleep 1000) &
+				while :; do sleep 1000 & sleep 0.01; done
+			`)
+			s := e.start(req)
+			s.killWithFreezer = method == "freezer"
+			if method == "cgroup.kill" && !hasCgroupKill(s) {
+				t.Skip("SKIPPED: this kernel/hierarchy has no cgroup.kill")
+			}
+			eventually(t, "children to start", func() bool {
+				pids, _ := s.cgroup.GetAllPids()
+				return len(pids) >= 5
+			})
+			if err := s.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			st := waitExit(t, s)
+			if st.Signal != syscall.SIGKILL {
+				t.Errorf("init ended with %s, want signal: killed", st)
+			}
+			if pids, _ := s.cgroup.GetAllPids(); len(pids) != 0 {
+				t.Errorf("processes left after Kill: %v", pids)
+			}
+		})
+	}
+}
+
+func hasCgroupKill(s *Sandbox) bool {
+	p := s.cgroup.Path("")
+	if p == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(p, "cgroup.kill"))
+	return err == nil
+}
+
+func waitExit(t *testing.T, s *Sandbox) ExitStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := s.Wait(ctx)
+	if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	return st
+}
+
+func TestKillAFrozenSandbox(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.request(`sleep 1000 & sleep 1000`))
+	if err := s.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, s)
+}
+
+func TestFreezeThaw(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`i=0; while :; do i=$((i+1)); echo $i >/tmp/n; echo tick; sleep 0.01; done`)
+	var out syncBuffer
+	req.Stdout = &out
+	s := e.start(req)
+	eventually(t, "ticks", func() bool { return strings.Count(out.String(), "tick") >= 3 })
+	if err := s.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.cgroup.GetFreezerState(); st != cgroups.Frozen {
+		t.Fatalf("freezer state %v after Freeze", st)
+	}
+	n := strings.Count(out.String(), "tick")
+	// Nothing runs while frozen: give it ample chances to tick.
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		runtimeGosched()
+	}
+	if m := strings.Count(out.String(), "tick"); m > n+1 {
+		t.Errorf("frozen sandbox went on running: %d → %d ticks", n, m)
+	}
+	if err := s.Freeze(); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("second Freeze: %v, want ErrInvalidTransition", err)
+	}
+	if err := s.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	m := strings.Count(out.String(), "tick")
+	eventually(t, "ticks after thaw", func() bool { return strings.Count(out.String(), "tick") > m+2 })
+}
+
+func runtimeGosched() { time.Sleep(10 * time.Millisecond) }
+
+func TestLoopbackAndRelay(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`
+		wget -q -O - http://127.0.0.1:9001/2018-06-01/ping && echo && echo relay=ok
+		echo routes=$(tail -n +2 /proc/net/route | wc -l)
+		echo devices=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)
+	`)
+	// The Runtime API socket the init relays to.
+	if err := os.MkdirAll(req.SocketDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("unix", filepath.Join(req.SocketDir, "runtime.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(req.SocketDir, "runtime.sock"), 0o666)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "pong %s", r.URL.Path)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	st, out := e.output(req)
+	if st.Code != 0 {
+		t.Fatalf("exit %s: %s", st, out)
+	}
+	if !strings.Contains(out, "pong /2018-06-01/ping\nrelay=ok") {
+		t.Errorf("relay through loopback failed:\n%s", out)
+	}
+	// Nothing beyond loopback: no other device, no route out.
+	if !strings.Contains(out, "routes=0\n") || !strings.Contains(out, "devices=lo,\n") {
+		t.Errorf("the sandbox has more than loopback:\n%s", out)
+	}
+}
+
+func TestConcurrentCreateDestroy(t *testing.T) {
+	e := newEnv(t)
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := e.request("exit 0")
+			s, err := e.mgr.Create(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if err := s.Start(); err != nil {
+				errs <- err
+			}
+			if i%2 == 0 { // half are destroyed while running
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				s.Wait(ctx)
+			}
+			if err := s.Destroy(); err != nil {
+				errs <- err
+			}
+			for _, l := range leaksOf(e, s, req) {
+				errs <- fmt.Errorf("%s leaked %s", s.ID(), l)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestDestroyIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.request("sleep 1000"))
+	for i := 0; i < 2; i++ {
+		if err := s.Destroy(); err != nil {
+			t.Fatalf("destroy %d: %v", i, err)
+		}
+	}
+	if err := s.Start(); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("start after destroy: %v, want ErrInvalidTransition", err)
+	}
+}
+
+func TestDestroyUnstarted(t *testing.T) {
+	e := newEnv(t)
+	s := e.create(e.request("exit 0"))
+	if err := s.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCleanupAfterCrash(t *testing.T) {
+	e := newEnv(t)
+	req := e.request("sleep 1000 & sleep 1000")
+	s, err := e.mgr.Create(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The daemon "crashes": a new manager on the same state directory.
+	mgr, err := NewManager(Config{StateDir: e.mgr.stateDir, CgroupParent: testCgroupParent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, s)
+	for _, l := range leaksOf(e, s, req) {
+		t.Errorf("left after cleanup: %s", l)
+	}
+}

@@ -1,0 +1,67 @@
+package sandboxtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// BuildInit compiles the in-sandbox init (static, CGO_ENABLED=0) into
+// dir/init, so dir can serve as a sandbox's runtime directory. It is meant for
+// TestMain, hence the error instead of a testing.TB.
+func BuildInit(dir string) error {
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "init"), "./runtime/init")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build init: %v\n%s", err, out)
+	}
+	return os.Chmod(dir, 0o755)
+}
+
+// ModuleRoot is the directory of the project's go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the lambdad module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// Busybox is where Debian's busybox-static installs its binary.
+const Busybox = "/bin/busybox"
+
+// BusyboxDir fills dir with a static busybox and a symlink per applet, so a
+// sandbox with dir as its code directory has sh, sleep, awk, … in /var/task.
+func BusyboxDir(dir string) error {
+	data, err := os.ReadFile(Busybox)
+	if err != nil {
+		return fmt.Errorf("busybox (apt-get install busybox-static): %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "busybox"), data, 0o755); err != nil {
+		return err
+	}
+	out, err := exec.Command(Busybox, "--list").Output()
+	if err != nil {
+		return fmt.Errorf("busybox --list: %w", err)
+	}
+	for _, applet := range strings.Fields(string(out)) {
+		if applet == "busybox" {
+			continue
+		}
+		if err := os.Symlink("busybox", filepath.Join(dir, applet)); err != nil {
+			return err
+		}
+	}
+	return os.Chmod(dir, 0o755)
+}
