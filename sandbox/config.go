@@ -88,8 +88,10 @@ func containerConfig(r *CreateRequest, cgroupPath string) *configs.Config {
 				Devices:    rules,
 				Memory:     memory,
 				MemorySwap: memory, // memory+swap = memory: no swap
-				CpuPeriod:  cpuPeriodMicroseconds,
-				CpuQuota:   cpuQuota(r.MemoryMB),
+				// The quota is applied by Start once the function's first
+				// process runs: container setup is lambdad's work, and a
+				// 128 MB quota (7 ms per 100 ms) would throttle it.
+				CpuPeriod: cpuPeriodMicroseconds,
 				PidsLimit:  &pids,
 			},
 		},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 
@@ -83,7 +84,19 @@ func (s *Sandbox) Start() error {
 	s.process = p
 	s.state = Running
 	go s.wait()
+	if err := s.limitCPU(); err != nil {
+		return fmt.Errorf("start sandbox %s: %w", s.id, err)
+	}
 	return nil
+}
+
+// limitCPU applies the CPU quota proportional to memory.
+func (s *Sandbox) limitCPU() error {
+	quota := strconv.FormatInt(cpuQuota(s.req.MemoryMB), 10)
+	if cgroups.IsCgroup2UnifiedMode() {
+		return cgroups.WriteFile(s.cgroup.Path(""), "cpu.max", quota+" "+strconv.Itoa(cpuPeriodMicroseconds))
+	}
+	return cgroups.WriteFile(s.cgroup.Path("cpu"), "cpu.cfs_quota_us", quota)
 }
 
 func orDiscard(w io.Writer) io.Writer {

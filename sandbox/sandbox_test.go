@@ -397,3 +397,28 @@ func TestCleanupAfterCrash(t *testing.T) {
 		t.Errorf("left after cleanup: %s", l)
 	}
 }
+
+func TestCPUQuotaApplied(t *testing.T) {
+	e := newEnv(t)
+	req := e.request("sleep 1000")
+	req.MemoryMB = 512
+	s := e.start(req)
+	var got string
+	var err error
+	if cgroups.IsCgroup2UnifiedMode() {
+		got, err = cgroups.ReadFile(s.cgroup.Path(""), "cpu.max")
+	} else {
+		got, err = cgroups.ReadFile(s.cgroup.Path("cpu"), "cpu.cfs_quota_us")
+		if err == nil {
+			var period string
+			period, err = cgroups.ReadFile(s.cgroup.Path("cpu"), "cpu.cfs_period_us")
+			got = strings.TrimSpace(got) + " " + period
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "28942 100000"; strings.TrimSpace(got) != want {
+		t.Errorf("cpu quota %q, want %q (512 MB of 1769 per vCPU)", got, want)
+	}
+}

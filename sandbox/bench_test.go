@@ -1,0 +1,151 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+)
+
+// BenchmarkLifecycle measures create→start→exit→destroy of /bin/true (a
+// static busybox) in a provided sandbox, next to `runc run` of a copy of the
+// same rootfs in the same run, and prints p50/p99 of both and their ratio.
+//
+//	sudo go test -run '^$' -bench Lifecycle -benchtime 200x ./sandbox/
+func BenchmarkLifecycle(b *testing.B) {
+	sandboxtest.RequireRoot(b)
+	store, err := rootfs.NewStore(baseDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := store.Base(rootfs.Provided)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
+	if err != nil {
+		b.Fatal(err)
+	}
+	results := map[string][]time.Duration{}
+
+	b.Run("lambdad", func(b *testing.B) {
+		var samples []time.Duration
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			id := NewID()
+			s, err := mgr.Create(CreateRequest{
+				ID: id, Rootfs: base.Path, CodeDir: codeDir, RuntimeDir: runtimeDir,
+				SocketDir: filepath.Join(dir, "sockets", id), MemoryMB: 128,
+				Args: []string{"/var/task/true"}, UID: rootfs.UID, GID: rootfs.GID,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Start(); err != nil {
+				b.Fatal(err)
+			}
+			if st, err := s.Wait(context.Background()); err != nil || st.Code != 0 {
+				b.Fatalf("true: %v %v", st, err)
+			}
+			if err := s.Destroy(); err != nil {
+				b.Fatal(err)
+			}
+			samples = append(samples, time.Since(start))
+		}
+		report(b, samples)
+		results["lambdad"] = samples
+	})
+
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		b.Logf("SKIPPED runc baseline: no runc on PATH (apt-get install runc)")
+		return
+	}
+	bundle := runcBundle(b, base.Path)
+	b.Run("runc", func(b *testing.B) {
+		var samples []time.Duration
+		root := filepath.Join(dir, "runc-state")
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			cmd := exec.Command(runc, "--root", root, "run", "--bundle", bundle, fmt.Sprintf("bench-%d-%d", os.Getpid(), i))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("runc run: %v\n%s", err, out)
+			}
+			samples = append(samples, time.Since(start))
+		}
+		report(b, samples)
+		results["runc"] = samples
+	})
+	if l, r := results["lambdad"], results["runc"]; len(l) > 0 && len(r) > 0 {
+		fmt.Printf("\nsandbox create→start→exit→destroy of /bin/true, %d runs each\n", len(l))
+		fmt.Printf("%-10s %9s %9s\n", "", "p50", "p99")
+		fmt.Printf("%-10s %9s %9s\n", "lambdad", pct(l, 50), pct(l, 99))
+		fmt.Printf("%-10s %9s %9s\n", "runc run", pct(r, 50), pct(r, 99))
+		fmt.Printf("%-10s %9.2f %9.2f\n\n", "ratio", ratio(l, r, 50), ratio(l, r, 99))
+	}
+}
+
+// runcBundle copies the base tree (runc writes mountpoints into its root)
+// and adds the same /var/task and command.
+func runcBundle(b *testing.B, base string) string {
+	bundle := filepath.Join(b.TempDir(), "bundle")
+	rootfsDir := filepath.Join(bundle, "rootfs")
+	if err := os.MkdirAll(bundle, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if out, err := exec.Command("cp", "-a", base, rootfsDir).CombinedOutput(); err != nil {
+		b.Fatalf("copy rootfs: %v %s", err, out)
+	}
+	if out, err := exec.Command("runc", "spec", "--bundle", bundle).CombinedOutput(); err != nil {
+		b.Fatalf("runc spec: %v %s", err, out)
+	}
+	path := filepath.Join(bundle, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(data, &spec); err != nil {
+		b.Fatal(err)
+	}
+	proc := spec["process"].(map[string]any)
+	proc["terminal"] = false
+	proc["args"] = []string{"/var/task/true"}
+	proc["user"] = map[string]any{"uid": rootfs.UID, "gid": rootfs.GID}
+	spec["mounts"] = append(spec["mounts"].([]any), map[string]any{
+		"destination": "/var/task", "type": "bind", "source": codeDir, "options": []string{"rbind", "ro"},
+	})
+	data, _ = json.Marshal(spec)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return bundle
+}
+
+func report(b *testing.B, samples []time.Duration) {
+	b.ReportMetric(float64(percentile(samples, 50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(samples, 99).Microseconds())/1000, "p99-ms")
+}
+
+func percentile(samples []time.Duration, p int) time.Duration {
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+func pct(samples []time.Duration, p int) string {
+	return percentile(samples, p).Round(10 * time.Microsecond).String()
+}
+
+func ratio(a, b []time.Duration, p int) float64 {
+	return float64(percentile(a, p)) / float64(percentile(b, p))
+}
