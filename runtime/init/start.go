@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+)
+
+// start starts argv as init's child, with init's environment, standard
+// streams and working directory, and returns its pid. The child is waited
+// for by the supervisor's reaper, not by an exec.Cmd, which would race with
+// it for the exit status.
+func start(argv []string) (int, error) {
+	path, err := resolve(argv[0])
+	if err != nil {
+		return 0, err
+	}
+	return syscall.ForkExec(path, argv, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2},
+	})
+}
+
+// resolve returns name itself if it contains a slash, else the first
+// executable of that name in PATH, as a shell would.
+func resolve(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	path, err := exec.LookPath(name)
+	if errors.Is(err, exec.ErrDot) {
+		// A relative PATH entry: PATH is set by the daemon, so honour it.
+		err = nil
+	}
+	if err != nil {
+		return "", exec.ErrNotFound
+	}
+	return path, nil
+}
+
+// startExitCode maps a failure of start to the shell's exit codes: 127 when
+// the command (or its interpreter) does not exist, 126 when it exists but
+// cannot be executed.
+func startExitCode(err error) int {
+	switch {
+	case errors.Is(err, exec.ErrNotFound),
+		errors.Is(err, syscall.ENOENT),
+		errors.Is(err, syscall.ENOTDIR):
+		return exitNotFound
+	default:
+		return exitCannotExec
+	}
+}
