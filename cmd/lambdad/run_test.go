@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+)
+
+var (
+	lambdad  string // the built binary, with bin/runtime/init beside it
+	busybox  string // a code dir of busybox applets
+	tempRoot string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	var err error
+	if tempRoot, err = os.MkdirTemp("", "lambdad-cli-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tempRoot)
+	os.Chmod(tempRoot, 0o755)
+	bin := filepath.Join(tempRoot, "bin")
+	lambdad = filepath.Join(bin, "lambdad")
+	busybox = filepath.Join(tempRoot, "code")
+	steps := []func() error{
+		func() error { return goBuild("", lambdad, ".") },
+		func() error { return os.MkdirAll(filepath.Join(bin, "runtime"), 0o755) },
+		func() error { return sandboxtest.BuildInit(filepath.Join(bin, "runtime")) },
+		func() error { return os.MkdirAll(busybox, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(busybox) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+func goBuild(cgo, out, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if cgo != "" {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// runResult is what one `lambdad run` did.
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// lambdadRun runs `lambdad run ARGS` with private state, run and cgroup
+// dirs, and checks that it left nothing behind.
+func lambdadRun(t *testing.T, args ...string) runResult {
+	t.Helper()
+	sandboxtest.RequireRoot(t)
+	dir := t.TempDir()
+	runDir := filepath.Join(dir, "run")
+	parent := fmt.Sprintf("/lambdad-cli-test-%d", os.Getpid())
+	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent}, args...)
+	cmd := exec.Command(lambdad, full...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := runResult{stdout: stdout.String(), stderr: stderr.String()}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		res.code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"containers", "sandboxes"} {
+		entries, _ := os.ReadDir(filepath.Join(runDir, sub))
+		for _, e := range entries {
+			t.Errorf("left in %s: %s", sub, e.Name())
+			sandboxtest.NoLeaks(t, parent+"/"+e.Name(), e.Name())
+		}
+	}
+	// Any sandbox cgroup under the parent is a leak.
+	leftovers, _ := filepath.Glob("/sys/fs/cgroup/*" + parent + "/*/cgroup.procs")
+	v2, _ := filepath.Glob("/sys/fs/cgroup" + parent + "/*/cgroup.procs")
+	for _, l := range append(leftovers, v2...) {
+		t.Errorf("cgroup left: %s", filepath.Dir(l))
+	}
+	return res
+}
+
+func TestRunExitStatusAndOutput(t *testing.T) {
+	r := lambdadRun(t, "--code", busybox, "--env", "GREETING=hi", "--",
+		"/var/task/sh", "-c", `echo "$GREETING from $(id -u) in $(pwd)"; echo oops >&2; exit 3`)
+	if r.code != 3 || r.stdout != "hi from 993 in /var/task\n" || r.stderr != "oops\n" {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestRunTimeoutKillsEverything(t *testing.T) {
+	r := lambdadRun(t, "--code", busybox, "--timeout", "500ms", "--",
+		"/var/task/sh", "-c", `trap '' TERM; (trap '' TERM; sleep 100) & sleep 100`)
+	if r.code != exitTimedOut || !strings.Contains(r.stderr, "timed out after 500ms") {
+		t.Errorf("got %+v, want exit 124 and a message", r)
+	}
+}
+
+func TestRunHostRootfs(t *testing.T) {
+	r := lambdadRun(t, "--rootfs", "host", "--", "sh", "-c", "id -un; test -w /usr || echo usr=ro")
+	if r.code != 0 || r.stdout != "sbx_user1051\nusr=ro\n" {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestRunBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--memory", "64", "--", "true"}, "memory 64 MB: want 128-10240"},
+		{[]string{"--rootfs", "/nonexistent", "--", "true"}, `rootfs "/nonexistent"`},
+		{[]string{"--rootfs", "nope", "--", "true"}, "unknown base"},
+		{[]string{"--env", "1BAD=x", "--", "true"}, "KEY=VALUE"},
+		{[]string{}, "no command"},
+	} {
+		r := lambdadRun(t, tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: got %+v, want exit 2 and %q", tc.args, r, tc.want)
+		}
+	}
+}
+
+func TestRunMissingCommand(t *testing.T) {
+	r := lambdadRun(t, "--", "/var/task/nothing")
+	if r.code != 127 || !strings.Contains(r.stderr, "cannot start /var/task/nothing") {
+		t.Errorf("got %+v", r)
+	}
+}
