@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,22 +55,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	code := m.Run()
-	for _, root := range cgroupMounts() {
-		os.Remove(filepath.Join(root, testCgroupParent))
-	}
-	return code
-}
-
-func cgroupMounts() []string {
-	data, _ := os.ReadFile("/proc/self/mountinfo")
-	var roots []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.Contains(line, " - cgroup ") || strings.Contains(line, " - cgroup2 ") {
-			roots = append(roots, strings.Fields(line)[4])
-		}
-	}
-	return roots
+	defer sandboxtest.RemoveCgroup(testCgroupParent)
+	return m.Run()
 }
 
 // env is a test's manager and base tree.

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/opencontainers/cgroups/manager"
 	"github.com/opencontainers/runc/libcontainer"
@@ -136,6 +137,20 @@ func (m *Manager) cleanupOne(id string) error {
 	close(s.done)
 	if err := s.killAll(); err != nil {
 		return fmt.Errorf("sandbox cleanup %s: %w", id, err)
+	}
+	// The init is not our child, so there is nothing to wait for: poll until
+	// it is gone (cgroup v2 drops a dying process from cgroup.procs before it
+	// is a zombie, and libcontainer refuses to destroy a running container).
+	deadline := time.Now().Add(killTimeout)
+	for {
+		st, err := c.Status()
+		if err != nil || st == libcontainer.Stopped {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("sandbox cleanup %s: %w: init still %s after %s", id, ErrLeaked, st, killTimeout)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	return s.Destroy()
 }

@@ -423,3 +423,23 @@ func TestCPUQuotaApplied(t *testing.T) {
 		t.Errorf("cpu quota %q, want %q (512 MB of 1769 per vCPU)", got, want)
 	}
 }
+
+// TestDaemonStaysInItsMountNamespace guards against libcontainer parking
+// the main thread inside a sandbox's mount namespace.
+func TestDaemonStaysInItsMountNamespace(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 5; i++ {
+		e.output(e.request("exit 0"))
+	}
+	self, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thread, err := os.Readlink("/proc/thread-self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self != thread {
+		t.Errorf("the main thread is in mount namespace %s, this thread in %s", self, thread)
+	}
+}

@@ -47,8 +47,12 @@ func testMain(m *testing.M) int {
 			return 1
 		}
 	}
+	defer sandboxtest.RemoveCgroup(testCgroupParent)
 	return m.Run()
 }
+
+// testCgroupParent keeps the CLI tests' sandboxes apart from a daemon's.
+var testCgroupParent = fmt.Sprintf("/lambdad-cli-test-%d", os.Getpid())
 
 func goBuild(cgo, out, pkg string) error {
 	cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -74,7 +78,7 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
 	runDir := filepath.Join(dir, "run")
-	parent := fmt.Sprintf("/lambdad-cli-test-%d", os.Getpid())
+	parent := testCgroupParent
 	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent}, args...)
 	cmd := exec.Command(lambdad, full...)
 	var stdout, stderr bytes.Buffer

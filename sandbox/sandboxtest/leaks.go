@@ -89,3 +89,24 @@ func indexOf(list []string, s string) int {
 	}
 	return -1
 }
+
+// RemoveCgroup removes the (empty) cgroup directory cgroupPath from every
+// mounted hierarchy; tests call it for their private cgroup parent.
+func RemoveCgroup(cgroupPath string) {
+	for _, root := range cgroupRoots() {
+		os.Remove(filepath.Join(root, cgroupPath))
+	}
+}
+
+// cgroupRoots lists the mount points of every cgroup hierarchy.
+func cgroupRoots() []string {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	var roots []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if sep := indexOf(f, "-"); sep > 0 && sep+1 < len(f) && (f[sep+1] == "cgroup" || f[sep+1] == "cgroup2") {
+			roots = append(roots, f[4])
+		}
+	}
+	return roots
+}
