@@ -3,7 +3,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test vet staticcheck unit bench clean
+.PHONY: all build test vet staticcheck unit cgroup2 bench clean
 
 all: build
 
@@ -16,10 +16,11 @@ bin/lambdad: FORCE
 bin/runtime/init: FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./runtime/init
 
-# The whole suite: vet, staticcheck, and every test. Root tests start real
-# sandboxes; they skip loudly without root, and fail instead when
-# LAMBDAD_REQUIRE_ROOT=1 (CI sets it).
-test: vet staticcheck unit
+# The whole suite: vet, staticcheck, every test on this host, and the root
+# tests again on cgroup v2 in a qemu guest. Root tests start real sandboxes;
+# they skip loudly without root, and fail instead when LAMBDAD_REQUIRE_ROOT=1
+# (CI sets it).
+test: vet staticcheck unit cgroup2
 
 vet:
 	$(GO) vet ./...
@@ -29,6 +30,10 @@ staticcheck:
 
 unit:
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The root test packages on a pure cgroup v2 kernel (scripts/cgroup2-lane.sh).
+cgroup2:
+	./scripts/cgroup2-lane.sh ./sandbox/
 
 # Sandbox create→start→exit→destroy of /bin/true, next to `runc run` of the
 # same rootfs, with p50/p99 for both.

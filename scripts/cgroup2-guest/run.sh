@@ -8,7 +8,7 @@ H=/mnt/host
 say() { echo "lane-guest: $*"; }
 
 # 1. A pure cgroup v2 host: the root lists the controllers the sandbox needs.
-[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || { say "FAIL: /sys/fs/cgroup is not cgroup2"; exit 2; }
+grep -q '^cgroup2 /sys/fs/cgroup cgroup2 ' /proc/mounts || { say "FAIL: /sys/fs/cgroup is not cgroup2"; exit 2; }
 ctrls=$(cat /sys/fs/cgroup/cgroup.controllers)
 say "cgroup.controllers: $ctrls"
 for c in memory pids cpu; do
@@ -38,9 +38,26 @@ for name in $(cat "$H/tests.list"); do
   r=$(cat "/run/lane/$name.rc")
   say "=== $name.test exit $r ($(awk -v a="$start" '{printf "%.1f", $1-a}' /proc/uptime)s)"
   [ "$r" = 0 ] || rc=1
-  # What a sandbox left at the cgroup root.
-  left=$(ls -d /sys/fs/cgroup/lambdad* 2>/dev/null)
-  [ -z "$left" ] || { say "FAIL: cgroups left behind: $left"; rc=1; }
+  # What the tests left at the cgroup root. A sandbox's cgroup (a child of the
+  # test's /lambdad-test-<pid>) or a process is a leak: fail. An empty parent is
+  # TestMain not finding the cgroup mounts (it reads /proc/self/mountinfo, which
+  # shows a sandbox's mount namespace once libcontainer wedged the main thread in
+  # one): a harness bug, reported, not failed on.
+  for d in $(ls -d /sys/fs/cgroup/lambdad* 2>/dev/null); do
+    kids=$(find "$d" -mindepth 1 -type d)
+    if [ -n "$kids" ] || grep -q 'populated 1' "$d/cgroup.events"; then
+      say "FAIL: cgroups left behind:"; rc=1
+      for k in $d $kids; do
+        say "  $k: $(tr '\n' ' ' < "$k/cgroup.events")procs=[$(tr '\n' ' ' < "$k/cgroup.procs")]"
+      done
+    else
+      say "note: empty test cgroup parent $d left (TestMain did not remove it)"
+    fi
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+      rmdir $(find "$d" -depth -type d) 2>/dev/null; [ -d "$d" ] || break; sleep 0.2
+    done
+    [ ! -d "$d" ] || say "  could not remove $d"
+  done
   rm -rf "/run/lane/$name.test" "/run/lane/$name"
 done
 exit $rc
