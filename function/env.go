@@ -17,6 +17,12 @@ const (
 	LibraryPath   = "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
 )
 
+// Values of AWS_LAMBDA_INITIALIZATION_TYPE.
+const (
+	InitOnDemand    = "on-demand"
+	InitProvisioned = "provisioned-concurrency" // a pre-warmed sandbox
+)
+
 // EnvRequest describes the function whose environment to build.
 type EnvRequest struct {
 	Name     string
@@ -25,6 +31,22 @@ type EnvRequest struct {
 	Region   string            // empty means us-east-1
 	Vars     map[string]string // the function's own variables; reserved names win over them
 	Now      time.Time         // dates the log stream name; zero means now
+	// Runtime sets AWS_EXECUTION_ENV=AWS_Lambda_<Runtime> for a managed
+	// runtime (python3.12, …); provided* and empty leave it unset.
+	Runtime string
+	// InitializationType is InitOnDemand (if empty) or InitProvisioned.
+	InitializationType string
+	// Credentials, if set, become AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+	// and AWS_SESSION_TOKEN (the last only if non-empty).
+	Credentials *Credentials
+}
+
+// Credentials are the AWS credentials a function's process is given, as
+// Lambda gives it its execution role's.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
 }
 
 // Environment is the environment of a function's process: its own variables
@@ -38,10 +60,17 @@ func Environment(r EnvRequest) []string {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	initType := r.InitializationType
+	if initType == "" {
+		initType = InitOnDemand
+	}
 	env := map[string]string{}
 	for k, v := range r.Vars {
 		env[k] = v
 	}
+	// Names Lambda sets or leaves unset itself: never the function's.
+	delete(env, "AWS_LAMBDA_MAX_CONCURRENCY")
+	delete(env, "AWS_EXECUTION_ENV")
 	reserved := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        r.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(r.MemoryMB),
@@ -49,7 +78,7 @@ func Environment(r EnvRequest) []string {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + r.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      logStreamName(now),
 		"AWS_LAMBDA_RUNTIME_API":          RuntimeAPI,
-		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
 		"AWS_REGION":                      region,
 		"AWS_DEFAULT_REGION":              region,
 		"_HANDLER":                        r.Handler,
@@ -59,6 +88,17 @@ func Environment(r EnvRequest) []string {
 		"LANG":                            "en_US.UTF-8",
 		"PATH":                            Path,
 		"LD_LIBRARY_PATH":                 LibraryPath,
+	}
+	if runtimeFamily(r.Runtime) != Provided && r.Runtime != "" {
+		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + r.Runtime
+	}
+	if c := r.Credentials; c != nil {
+		reserved["AWS_ACCESS_KEY_ID"] = c.AccessKeyID
+		reserved["AWS_SECRET_ACCESS_KEY"] = c.SecretAccessKey
+		delete(env, "AWS_SESSION_TOKEN")
+		if c.SessionToken != "" {
+			reserved["AWS_SESSION_TOKEN"] = c.SessionToken
+		}
 	}
 	for k, v := range reserved {
 		env[k] = v

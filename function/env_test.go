@@ -7,25 +7,33 @@ import (
 	"time"
 )
 
-func TestEnvironment(t *testing.T) {
-	env := Environment(EnvRequest{
-		Name: "hello", MemoryMB: 256, Handler: "bootstrap",
-		Vars: map[string]string{"GREETING": "hi", "AWS_REGION": "mars-1", "PATH": "/evil"},
-		Now:  time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
-	})
+func envMap(env []string) map[string]string {
 	got := map[string]string{}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		got[k] = v
 	}
+	return got
+}
+
+func TestEnvironment(t *testing.T) {
+	got := envMap(Environment(EnvRequest{
+		Name: "hello", MemoryMB: 256, Handler: "bootstrap",
+		Vars: map[string]string{"GREETING": "hi", "AWS_REGION": "mars-1", "PATH": "/evil",
+			"AWS_LAMBDA_MAX_CONCURRENCY": "8", "AWS_EXECUTION_ENV": "AWS_Lambda_evil"},
+		Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
+	}))
 	for k, want := range map[string]string{
 		"GREETING":                        "hi",
 		"AWS_REGION":                      "us-east-1", // reserved names win
+		"AWS_DEFAULT_REGION":              "us-east-1",
 		"PATH":                            Path,
 		"AWS_LAMBDA_FUNCTION_NAME":        "hello",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 		"AWS_LAMBDA_RUNTIME_API":          "127.0.0.1:9001",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/hello",
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"_HANDLER":                        "bootstrap",
 		"TZ":                              ":UTC",
 	} {
@@ -36,7 +44,63 @@ func TestEnvironment(t *testing.T) {
 	if !regexp.MustCompile(`^2026/11/27/\[\$LATEST\][0-9a-f]{32}$`).MatchString(got["AWS_LAMBDA_LOG_STREAM_NAME"]) {
 		t.Errorf("log stream name %q", got["AWS_LAMBDA_LOG_STREAM_NAME"])
 	}
-	if _, ok := got["AWS_LAMBDA_MAX_CONCURRENCY"]; ok {
-		t.Error("AWS_LAMBDA_MAX_CONCURRENCY must never be set")
+	for _, k := range []string{"AWS_LAMBDA_MAX_CONCURRENCY", "AWS_EXECUTION_ENV", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN"} {
+		if v, ok := got[k]; ok {
+			t.Errorf("%s=%q is set, want it unset", k, v)
+		}
+	}
+}
+
+func TestEnvironmentRuntime(t *testing.T) {
+	for _, tc := range []struct{ runtime, want string }{
+		{"", ""},
+		{"provided", ""},
+		{"provided.al2", ""},
+		{"provided.al2023", ""},
+		{"python3.12", "AWS_Lambda_python3.12"},
+		{"python3.8", "AWS_Lambda_python3.8"},
+	} {
+		got, ok := envMap(Environment(EnvRequest{Name: "f", Runtime: tc.runtime}))["AWS_EXECUTION_ENV"]
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("Runtime %q: AWS_EXECUTION_ENV = %q (set %v), want %q", tc.runtime, got, ok, tc.want)
+		}
+	}
+}
+
+func TestEnvironmentInitTypeAndCredentials(t *testing.T) {
+	got := envMap(Environment(EnvRequest{
+		Name: "f", Region: "eu-west-1", InitializationType: InitProvisioned,
+		Credentials: &Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"},
+		Vars:        map[string]string{"AWS_SESSION_TOKEN": "stale", "AWS_ACCESS_KEY_ID": "mine"},
+	}))
+	for k, want := range map[string]string{
+		"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency",
+		"AWS_REGION":                     "eu-west-1",
+		"AWS_ACCESS_KEY_ID":              "AKID",
+		"AWS_SECRET_ACCESS_KEY":          "secret",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
+	}
+	if v, ok := got["AWS_SESSION_TOKEN"]; ok {
+		t.Errorf("AWS_SESSION_TOKEN = %q with no session token configured", v)
+	}
+	got = envMap(Environment(EnvRequest{Name: "f", Credentials: &Credentials{AccessKeyID: "a", SecretAccessKey: "b", SessionToken: "tok"}}))
+	if got["AWS_SESSION_TOKEN"] != "tok" {
+		t.Errorf("AWS_SESSION_TOKEN = %q, want tok", got["AWS_SESSION_TOKEN"])
+	}
+}
+
+func TestConfigEnvRequest(t *testing.T) {
+	c := Config{Name: "f", Runtime: "python3.12", Handler: "app.main", MemorySize: 512, Env: map[string]string{"K1": "v"}}
+	got := envMap(Environment(c.EnvRequest()))
+	for k, want := range map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME": "f", "_HANDLER": "app.main", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+		"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "K1": "v",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
 	}
 }

@@ -1,0 +1,310 @@
+package function
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+)
+
+// maxConfigFile bounds function.json; a real one is a few hundred bytes.
+const maxConfigFile = 1 << 20
+
+// fileConfig is function.json: the fields lambdad uses, as pointers so that
+// absent (default) and zero (usually invalid) differ.
+type fileConfig struct {
+	Runtime                      *string
+	Handler                      *string
+	MemorySize                   *int
+	Timeout                      *int
+	Environment                  *struct{ Variables map[string]string }
+	EphemeralStorage             *struct{ Size *int }
+	ReservedConcurrentExecutions *int
+	ProvisionedConcurrency       *int
+	ignoredFields
+}
+
+// ignoredFields are CreateFunction fields that mean nothing to a local
+// runner: function.json may carry them (say, copied from a deployment) and
+// lambdad accepts any value and ignores it. Any other unknown field is an
+// error.
+type ignoredFields struct {
+	Architectures        json.RawMessage
+	Code                 json.RawMessage
+	CodeSigningConfigArn json.RawMessage
+	DeadLetterConfig     json.RawMessage
+	Description          json.RawMessage
+	FileSystemConfigs    json.RawMessage
+	FunctionName         json.RawMessage
+	ImageConfig          json.RawMessage
+	KMSKeyArn            json.RawMessage
+	Layers               json.RawMessage
+	LoggingConfig        json.RawMessage
+	PackageType          json.RawMessage
+	Publish              json.RawMessage
+	Role                 json.RawMessage
+	SnapStart            json.RawMessage
+	Tags                 json.RawMessage
+	TracingConfig        json.RawMessage
+	VpcConfig            json.RawMessage
+}
+
+// ParseConfig parses and validates a function.json for the function name.
+// Absent fields get Lambda's defaults; Runtime is required, since only
+// LoadDir can look at the code to infer it. Errors are *FieldError values
+// (joined when several), naming the field and, for malformed JSON, the line
+// and column. The result's CodeDir is empty.
+func ParseConfig(name string, data []byte) (Config, error) {
+	noCode := func() (string, error) {
+		return "", &FieldError{Field: "Runtime", Msg: "required"}
+	}
+	c, ps := parseConfig(name, data, true, noCode)
+	return c, joinProblems("", ps)
+}
+
+// LoadDir loads the function in dir: its name is dir's base name, its code
+// is dir, and its definition is dir/function.json if present, else inferred
+// from the code: a bootstrap file means provided.al2023 (handler bootstrap),
+// else a handler.py means python3.12 (handler handler.handler).
+// A bootstrap that is present but not executable is an error for provided
+// runtimes; one that is absent under a function.json is not (the invoke
+// then fails with Runtime.InvalidEntrypoint, as in Lambda).
+func LoadDir(dir string) (Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return Config{}, fmt.Errorf("load function %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(abs); err != nil {
+		return Config{}, fmt.Errorf("load function: %w", err)
+	} else if !fi.IsDir() {
+		return Config{}, &FieldError{File: abs, Msg: "not a directory"}
+	}
+	file := filepath.Join(abs, ConfigFile)
+	data, err := readLimited(file)
+	hasFile := err == nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		file = abs
+	case err != nil:
+		return Config{}, fmt.Errorf("load function: %w", err)
+	}
+	c, ps := parseConfig(filepath.Base(abs), data, hasFile, func() (string, error) { return detectRuntime(abs, hasFile) })
+	if len(ps) == 0 && c.Family() == Provided {
+		if p := bootstrapProblem(abs); p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if err := joinProblems(file, ps); err != nil {
+		return Config{}, err
+	}
+	c.CodeDir = abs
+	return c, nil
+}
+
+// LoadAll loads every function under root: each subdirectory (or symlink to
+// one) is a function. Entries whose name starts with '.' and plain files are
+// skipped. A broken function never stops the others: fns holds those that
+// loaded and errs the reason each other one did not, both by directory name.
+// err is set only when root itself cannot be read.
+func LoadAll(root string) (fns map[string]Config, errs map[string]error, err error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load functions: %w", err)
+	}
+	fns, errs = map[string]Config{}, map[string]error{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		path := filepath.Join(root, name)
+		if !e.IsDir() {
+			if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+				continue // a file, or a symlink to one or to nothing
+			}
+		}
+		if c, err := LoadDir(path); err != nil {
+			errs[name] = err
+		} else {
+			fns[name] = c
+		}
+	}
+	return fns, errs, nil
+}
+
+// parseConfig decodes data (if hasFile: else there is no function.json),
+// fills defaults, and validates. detect gives the runtime when the file
+// names none.
+func parseConfig(name string, data []byte, hasFile bool, detect func() (string, error)) (Config, []*FieldError) {
+	var f fileConfig
+	if hasFile {
+		if p := decodeStrict(data, &f); p != nil {
+			return Config{}, []*FieldError{p}
+		}
+	}
+	c := Config{
+		Name:                   name,
+		MemorySize:             deref(f.MemorySize, DefaultMemoryMB),
+		Timeout:                deref(f.Timeout, DefaultTimeout),
+		EphemeralStorageMB:     DefaultEphemeralMB,
+		ReservedConcurrency:    f.ReservedConcurrentExecutions,
+		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
+	}
+	if f.Environment != nil && len(f.Environment.Variables) > 0 {
+		c.Env = f.Environment.Variables
+	}
+	if f.EphemeralStorage != nil {
+		if f.EphemeralStorage.Size == nil {
+			return Config{}, []*FieldError{{Field: "EphemeralStorage.Size", Msg: "required when EphemeralStorage is given"}}
+		}
+		c.EphemeralStorageMB = *f.EphemeralStorage.Size
+	}
+	if f.Runtime != nil {
+		c.Runtime = *f.Runtime
+	} else {
+		rt, err := detect()
+		if err != nil {
+			var p *FieldError
+			if !errors.As(err, &p) {
+				p = &FieldError{Msg: err.Error()}
+			}
+			return Config{}, []*FieldError{p}
+		}
+		c.Runtime = rt
+	}
+	switch {
+	case f.Handler != nil:
+		c.Handler = *f.Handler
+	case c.Family() == Python:
+		c.Handler = DefaultPythonHandler
+	default:
+		c.Handler = DefaultBootstrap
+	}
+	return c, c.problems()
+}
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields and
+// trailing data, and explains a failure with a field or a line and column.
+func decodeStrict(data []byte, v any) *FieldError {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return &FieldError{Msg: "empty file (want a JSON object, e.g. {})"}
+	}
+	if trimmed[0] != '{' {
+		return &FieldError{Msg: fmt.Sprintf("want a JSON object, got %s", at(data, int64(len(data)-len(trimmed))+1))}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		end := dec.InputOffset()
+		rest := bytes.TrimLeft(data[end:], " \t\r\n")
+		if len(rest) == 0 {
+			return nil
+		}
+		return &FieldError{Msg: "unexpected data after the JSON object " + at(data, int64(len(data)-len(rest))+1)}
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return &FieldError{Msg: fmt.Sprintf("malformed JSON %s: %v", at(data, syntax.Offset), err)}
+	case errors.As(err, &typ):
+		return &FieldError{Field: typ.Field, Msg: fmt.Sprintf("want %s, got %s %s", kind(typ.Type), typ.Value, at(data, typ.Offset))}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &FieldError{Msg: "malformed JSON: unexpected end of file"}
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &FieldError{Field: strings.Trim(field, `"`), Msg: "unknown field (" + ConfigFile + " takes CreateFunction's field names: MemorySize, Timeout, …)"}
+	}
+	return &FieldError{Msg: "malformed JSON: " + err.Error()}
+}
+
+// at says where the off-th byte of data (1-based, as json's error offsets
+// count) is, as "at line L, column C".
+func at(data []byte, off int64) string {
+	off = min(max(off, 1), int64(len(data))+1)
+	before := data[:off-1]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("at line %d, column %d", line, col)
+}
+
+// kind names the JSON a Go type wants, for error messages.
+func kind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return t.String()
+}
+
+// detectRuntime infers the runtime of a directory without a Runtime
+// setting; hasFile says whether it has a function.json.
+func detectRuntime(dir string, hasFile bool) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
+		return DefaultProvided, nil
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "handler.py")); err == nil && fi.Mode().IsRegular() {
+		return DefaultPython, nil
+	}
+	if hasFile {
+		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap or handler.py to infer it from"}
+	}
+	return "", &FieldError{Msg: "cannot tell the runtime: no " + ConfigFile + ", bootstrap or handler.py " +
+		"(add an executable bootstrap, a handler.py, or a " + ConfigFile + " with Runtime and Handler)"}
+}
+
+// bootstrapProblem checks dir/bootstrap, if present, can be executed.
+func bootstrapProblem(dir string) *FieldError {
+	path := filepath.Join(dir, "bootstrap")
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return &FieldError{Msg: err.Error()}
+	case !fi.Mode().IsRegular():
+		return &FieldError{File: path, Msg: "not a regular file"}
+	case fi.Mode().Perm()&0o111 == 0:
+		return &FieldError{File: path, Msg: fmt.Sprintf("not executable (mode %v): chmod +x it", fi.Mode().Perm())}
+	}
+	return nil
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > maxConfigFile {
+		return nil, &FieldError{File: path, Msg: fmt.Sprintf("larger than %d bytes", maxConfigFile)}
+	}
+	return data, nil
+}
+
+func deref(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,58 @@
+package python
+
+import (
+	"testing"
+	"time"
+)
+
+func TestOneConnection(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	startRuntime(t, api, "handler.handler", map[string]string{"handler.py": "def handler(e, c): return e\n"})
+	const n = 10
+	for i := range n {
+		// One at a time, so that the runtime waits in next between events.
+		id := "req-" + string(rune('a'+i))
+		api.enqueue(event{id: id, body: `{"i": 1}`})
+		if p := api.waitPost(t); p.path != "/2018-06-01/runtime/invocation/"+id+"/response" {
+			t.Fatalf("POST %s, want the response of %s", p.path, id)
+		}
+	}
+	if c := api.conns.Load(); c != 1 {
+		t.Errorf("the runtime opened %d connections for %d invocations, want 1", c, n)
+	}
+}
+
+func TestExitsOnRejectedPost(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	api.status.Store(400)
+	api.enqueue(event{id: "req-1", body: `{}`}, event{id: "req-2", body: `{}`})
+	rt := startRuntime(t, api, "handler.handler", map[string]string{"handler.py": "def handler(e, c): return 1\n"})
+	api.waitPost(t)
+	if code := rt.waitExit(t); code == 0 {
+		t.Errorf("runtime exited 0 after a rejected POST")
+	}
+	select {
+	case p := <-api.posts:
+		t.Errorf("runtime went on to POST %s after a rejected POST", p.path)
+	default:
+	}
+}
+
+func TestNextWaitsWithoutTimeout(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	// A function that shortens every socket's default timeout must not make
+	// the runtime give up waiting for its next event.
+	startRuntime(t, api, "handler.handler", map[string]string{"handler.py": `
+import socket
+socket.setdefaulttimeout(0.05)
+def handler(event, context):
+    return "late"
+`})
+	time.AfterFunc(500*time.Millisecond, func() { api.enqueue(event{id: "req-1", body: `{}`}) })
+	if p := api.waitPost(t); string(p.body) != `"late"` {
+		t.Errorf("POST %s %s, want the late event's response", p.path, p.body)
+	}
+}
