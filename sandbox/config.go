@@ -92,7 +92,7 @@ func containerConfig(r *CreateRequest, cgroupPath string) *configs.Config {
 				// process runs: container setup is lambdad's work, and a
 				// 128 MB quota (7 ms per 100 ms) would throttle it.
 				CpuPeriod: cpuPeriodMicroseconds,
-				PidsLimit:  &pids,
+				PidsLimit: &pids,
 			},
 		},
 	}

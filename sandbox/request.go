@@ -71,6 +71,10 @@ type CreateRequest struct {
 	UID, GID int
 	// Stdout and Stderr receive the function's output; nil discards it.
 	Stdout, Stderr io.Writer
+	// DeferCPULimit leaves the CPU unlimited until LimitCPU is called (after
+	// the runtime's init, which Lambda runs with boosted CPU); else Start
+	// applies the quota once the first process runs.
+	DeferCPULimit bool
 }
 
 var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)

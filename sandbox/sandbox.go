@@ -84,13 +84,23 @@ func (s *Sandbox) Start() error {
 	s.process = p
 	s.state = Running
 	go s.wait()
-	if err := s.limitCPU(); err != nil {
-		return fmt.Errorf("start sandbox %s: %w", s.id, err)
+	if !s.req.DeferCPULimit {
+		if err := s.limitCPU(); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
 	}
 	return nil
 }
 
-// limitCPU applies the CPU quota proportional to memory.
+// LimitCPU applies the CPU quota proportional to memory (see
+// CreateRequest.DeferCPULimit).
+func (s *Sandbox) LimitCPU() error {
+	if err := s.limitCPU(); err != nil {
+		return fmt.Errorf("limit cpu of sandbox %s: %w", s.id, err)
+	}
+	return nil
+}
+
 func (s *Sandbox) limitCPU() error {
 	quota := strconv.FormatInt(cpuQuota(s.req.MemoryMB), 10)
 	if cgroups.IsCgroup2UnifiedMode() {

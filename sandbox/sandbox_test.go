@@ -404,6 +404,26 @@ func TestCPUQuotaApplied(t *testing.T) {
 	req := e.request("sleep 1000")
 	req.MemoryMB = 512
 	s := e.start(req)
+	if got := cpuQuotaOf(t, s); got != "28942 100000" {
+		t.Errorf("cpu quota %q, want 28942 100000 (512 MB of 1769 per vCPU)", got)
+	}
+	req = e.request("sleep 1000")
+	req.DeferCPULimit = true
+	s = e.start(req)
+	if got := cpuQuotaOf(t, s); got != "max 100000" && got != "-1 100000" {
+		t.Errorf("deferred cpu quota %q before LimitCPU, want none", got)
+	}
+	if err := s.LimitCPU(); err != nil {
+		t.Fatal(err)
+	}
+	if got := cpuQuotaOf(t, s); got != "7235 100000" {
+		t.Errorf("cpu quota %q after LimitCPU, want 7235 100000", got)
+	}
+}
+
+// cpuQuotaOf reads "quota period" from the sandbox's cgroup.
+func cpuQuotaOf(t *testing.T, s *Sandbox) string {
+	t.Helper()
 	var got string
 	var err error
 	if cgroups.IsCgroup2UnifiedMode() {
@@ -419,9 +439,7 @@ func TestCPUQuotaApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "28942 100000"; strings.TrimSpace(got) != want {
-		t.Errorf("cpu quota %q, want %q (512 MB of 1769 per vCPU)", got, want)
-	}
+	return strings.TrimSpace(got)
 }
 
 // TestDaemonStaysInItsMountNamespace guards against libcontainer parking

@@ -85,3 +85,37 @@ func BusyboxDir(dir string) error {
 	}
 	return os.Chmod(dir, 0o755)
 }
+
+// BuildRuntime fills dir as lambdad's runtime directory: the init (see
+// BuildInit) and the Python runtime client under dir/python.
+func BuildRuntime(dir string) error {
+	if err := BuildInit(dir); err != nil {
+		return err
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	src := filepath.Join(root, "runtime", "python")
+	dst := filepath.Join(dir, "python")
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir() && d.Name() == "__pycache__":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case strings.HasSuffix(path, ".py"):
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		}
+		return nil
+	})
+}
