@@ -1,0 +1,79 @@
+package runtimeapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// endpoint is one of the Runtime API's paths.
+type endpoint int
+
+const (
+	epUnknown endpoint = iota
+	epNext
+	epResponse
+	epError
+	epInitError
+)
+
+// handler serves one endpoint; id is the request id in the path, if the
+// endpoint has one.
+type handler func(s *Server, w http.ResponseWriter, r *http.Request, id string)
+
+// routes is the route table.
+var routes = [...]struct {
+	method string
+	handle handler
+}{
+	epNext:      {http.MethodGet, (*Server).handleNext},       // next.go
+	epResponse:  {http.MethodPost, (*Server).handleResponse},  // response.go
+	epError:     {http.MethodPost, (*Server).handleError},     // errorpost.go
+	epInitError: {http.MethodPost, (*Server).handleInitError}, // initerror.go
+}
+
+const apiPrefix = "/2018-06-01/runtime/"
+
+// parsePath maps a request path to its endpoint and the request id in it.
+// The id of /invocation/{id}/… is one path segment, possibly empty (the
+// handler answers 400 for that).
+func parsePath(path string) (endpoint, string) {
+	rest, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok {
+		return epUnknown, ""
+	}
+	switch rest {
+	case "invocation/next":
+		return epNext, ""
+	case "init/error":
+		return epInitError, ""
+	}
+	rest, ok = strings.CutPrefix(rest, "invocation/")
+	if !ok {
+		return epUnknown, ""
+	}
+	id, action, _ := strings.Cut(rest, "/")
+	switch action {
+	case "response":
+		return epResponse, id
+	case "error":
+		return epError, id
+	}
+	return epUnknown, ""
+}
+
+// router dispatches a server's requests along routes.
+type router struct{ s *Server }
+
+func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ep, id := parsePath(r.URL.Path)
+	if ep == epUnknown {
+		writeNotFound(w, r)
+		return
+	}
+	route := routes[ep]
+	if r.Method != route.method {
+		writeMethodNotAllowed(w, r, route.method)
+		return
+	}
+	route.handle(rt.s, w, r, id)
+}

@@ -1,0 +1,120 @@
+package runtimeapi
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+)
+
+// Server is the Runtime API server of one sandbox.
+type Server struct {
+	path string
+	ln   *net.UnixListener
+	http *http.Server
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{} // closed by Close
+	initDone  chan struct{} // closed when init ends: first GET /next, or /init/error
+
+	mu       sync.Mutex
+	state    State
+	call     *call      // the invocation of the Invoke in progress; nil if none
+	waiter   chan *call // the parked GET /next, if any; buffered (1)
+	finished string     // id whose outcome was posted, until the next delivery: a second post gets 403
+	initErr  *InitError // set in StateInitFailed
+}
+
+// Listen creates the unix socket at socketPath, mode 0666 (the runtime runs
+// as another uid), and serves the Runtime API on it in the background until
+// Close. It fails if anything, a stale socket too, exists at socketPath.
+func Listen(socketPath string) (_ *Server, retErr error) {
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: socketPath, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen on runtime api socket: %w", err)
+	}
+	defer func() {
+		if retErr != nil {
+			ln.Close() // unlinks the socket
+		}
+	}()
+	if err := os.Chmod(socketPath, 0o666); err != nil {
+		return nil, fmt.Errorf("chmod runtime api socket: %w", err)
+	}
+	s := newServer()
+	s.path = socketPath
+	s.ln = ln
+	s.http = &http.Server{
+		Handler: router{s},
+		// No timeouts: GET /next waits as long as the sandbox is idle, and
+		// the runtime keeps its connection open meanwhile.
+		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	go s.http.Serve(ln) // returns http.ErrServerClosed on Close
+	return s, nil
+}
+
+// newServer returns a server in StateInitializing that serves no socket:
+// Listen's, and handler tests'.
+func newServer() *Server {
+	return &Server{
+		closed:   make(chan struct{}),
+		initDone: make(chan struct{}),
+	}
+}
+
+// State returns the server's current state.
+func (s *Server) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Close stops serving, closes every connection (a GET /next waiting returns),
+// fails an Invoke in progress with ErrClosed and removes the socket file. It
+// is idempotent: later calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.transition(evClose)
+		if c := s.call; c != nil {
+			s.call = nil
+			c.finish(Result{}, ErrClosed)
+		}
+		s.waiter = nil
+		close(s.closed)
+		s.mu.Unlock()
+
+		if s.http == nil {
+			return
+		}
+		err := s.http.Close()
+		// Serve may not have taken the listener yet: close it here too, so
+		// that the socket is unlinked before Close returns.
+		if lerr := s.ln.Close(); err == nil && !errors.Is(lerr, net.ErrClosed) {
+			err = lerr
+		}
+		if rerr := os.Remove(s.path); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = rerr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("close runtime api server %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}
+
+// transition moves the server along e; s.mu must be held. It reports false,
+// leaving the state unchanged, if the state machine does not allow e now.
+func (s *Server) transition(e event) bool {
+	to, ok := s.state.next(e)
+	if ok {
+		s.state = to
+	}
+	return ok
+}
