@@ -1,0 +1,24 @@
+package scheduler
+
+import "errors"
+
+var (
+	// ErrThrottled: the function is at its reserved concurrency, or the host
+	// at its sandbox or memory limits (TooManyRequestsException).
+	ErrThrottled = errors.New("throttled: concurrency limit reached")
+	// ErrShuttingDown: the scheduler no longer accepts invocations.
+	ErrShuttingDown = errors.New("scheduler is shutting down")
+	// ErrTooLargeForBudget: the function's memory alone exceeds the budget.
+	ErrTooLargeForBudget = errors.New("function memory exceeds the memory budget")
+)
+
+// Function error types, as Lambda names them on the wire.
+const (
+	ErrorTypeExit             = "Runtime.ExitError"
+	ErrorTypeOutOfMemory      = "Runtime.OutOfMemory"
+	ErrorTypeTimedOut         = "Sandbox.Timedout"
+	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
+	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+	ErrorTypeUnhandled        = "Unhandled"
+	ErrorTypeInitTimeout      = "Runtime.Unknown" // init over its limit: Lambda reports the init as timed out
+)

@@ -1,0 +1,257 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/runtimeapi"
+)
+
+// exitGrace is how long a response that raced the runtime's exit may take to
+// arrive once the exit is seen.
+const exitGrace = 50 * time.Millisecond
+
+// exitNotFound is the in-sandbox init's status when the bootstrap is missing.
+const exitNotFound = 127
+
+// Request is one invocation of a resolved function.
+type Request struct {
+	Function        function.Config
+	RequestID       string
+	Payload         []byte
+	ContentType     string
+	FunctionARN     string
+	TraceID         string
+	ClientContext   string
+	CognitoIdentity string
+}
+
+// Result is how an invocation ended. A function error is a Result with an
+// ErrorType, never a Go error: Go errors mean the function did not run.
+type Result struct {
+	RequestID    string
+	Payload      []byte // the response, or the error document
+	ErrorType    string // "" on success
+	Log          []byte // the last 4 KB of the invocation's log
+	Cold         bool
+	InitDuration time.Duration
+	Duration     time.Duration
+	MaxMemoryMB  int
+}
+
+// FunctionError tells whether the function failed.
+func (r Result) FunctionError() bool { return r.ErrorType != "" }
+
+// Invoke runs req on an instance of its function and returns the outcome.
+// The invocation runs to its end (or its timeout) even if ctx ends first:
+// ctx only bounds the wait for a cold start's launch.
+func (s *Scheduler) Invoke(ctx context.Context, req Request) (Result, error) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	for attempt := 0; ; attempt++ {
+		res, retry, err := s.invokeOnce(ctx, req)
+		// A warm instance that died before taking the event (say, its runtime
+		// exited after its last response) never saw it: run it elsewhere.
+		if !retry || attempt == 2 {
+			return res, err
+		}
+		s.logger.Info("warm sandbox died before taking the event; retrying", "function", req.Function.Name, "request_id", req.RequestID)
+	}
+}
+
+func (s *Scheduler) invokeOnce(ctx context.Context, req Request) (Result, bool, error) {
+	sl, err := s.acquire(req.Function)
+	if err != nil {
+		return Result{}, false, err
+	}
+	res := Result{RequestID: req.RequestID, Cold: sl.inst == nil}
+	if res.Cold {
+		var initErr *Result
+		start := s.clock.Now()
+		initErr, err = s.coldStart(ctx, sl, req)
+		res.InitDuration = s.clock.Now().Sub(start)
+		if err != nil {
+			s.release(sl, false)
+			return Result{}, false, err
+		}
+		if initErr != nil {
+			initErr.Cold, initErr.InitDuration = true, res.InitDuration
+			s.report(sl, req, initErr, "error")
+			s.release(sl, false)
+			return *initErr, false, nil
+		}
+	}
+	healthy, retry := s.run(sl, req, &res)
+	s.release(sl, healthy)
+	return res, retry, nil
+}
+
+// coldStart launches an instance into sl and waits for its init. A failed
+// init is a function error (the *Result); a failed launch is a Go error.
+func (s *Scheduler) coldStart(ctx context.Context, sl *slot, req Request) (*Result, error) {
+	inst, err := s.cfg.Launcher.Launch(ctx, LaunchRequest{Function: req.Function})
+	if err != nil {
+		return nil, fmt.Errorf("start sandbox for %s: %w", req.Function.Name, err)
+	}
+	s.mu.Lock()
+	sl.inst = inst
+	s.all[sl] = struct{}{}
+	s.mu.Unlock()
+	inst.Log().Begin(req.RequestID)
+
+	ready := make(chan error, 1)
+	initCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { ready <- inst.WaitReady(initCtx) }()
+	select {
+	case err := <-ready:
+		var ie *runtimeapi.InitError
+		if errors.As(err, &ie) {
+			return &Result{RequestID: req.RequestID, ErrorType: ie.ErrorType, Payload: ie.Body}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("init of %s: %w", req.Function.Name, err)
+		}
+		return nil, nil
+	case <-inst.Done():
+		st := inst.ExitStatus()
+		if st.Signal == 0 && st.Code == exitNotFound {
+			r := errorResult(req, ErrorTypeInvalidEntry,
+				"Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
+			return &r, nil
+		}
+		r := errorResult(req, ErrorTypeExit, exitMessage(st.String(), st.Code == 0 && st.Signal == 0))
+		return &r, nil
+	case <-s.clock.After(s.cfg.InitTimeout):
+		inst.Kill()
+		r := errorResult(req, ErrorTypeTimedOut,
+			fmt.Sprintf("Init timed out after %.2f seconds", s.cfg.InitTimeout.Seconds()))
+		return &r, nil
+	}
+}
+
+// run hands the event to the instance and fills res; it reports whether the
+// instance can serve again, and whether a warm instance died before it took
+// the event (then res means nothing and the event should run elsewhere).
+func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool) {
+	inst := sl.inst
+	log := inst.Log()
+	if !res.Cold {
+		log.Begin(req.RequestID)
+	}
+	log.Printf("START RequestId: %s Version: $LATEST", req.RequestID)
+	start := s.clock.Now()
+	timeout := req.Function.TimeoutDuration()
+
+	type outcome struct {
+		r   runtimeapi.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		r, err := inst.Invoke(ctx, runtimeapi.Invocation{
+			RequestID:       req.RequestID,
+			Payload:         req.Payload,
+			ContentType:     req.ContentType,
+			Deadline:        start.Add(timeout),
+			FunctionARN:     req.FunctionARN,
+			TraceID:         req.TraceID,
+			ClientContext:   req.ClientContext,
+			CognitoIdentity: req.CognitoIdentity,
+		})
+		done <- outcome{r, err}
+	}()
+
+	healthy, status := true, ""
+	finish := func(o outcome) {
+		switch {
+		case o.err != nil:
+			var ie *runtimeapi.InitError
+			if errors.As(o.err, &ie) {
+				res.ErrorType, res.Payload = ie.ErrorType, ie.Body
+			} else {
+				*res = mergeError(*res, errorResult(req, ErrorTypeExit, "Runtime failed: "+o.err.Error()))
+			}
+			healthy, status = false, "error"
+		case o.r.Outcome == runtimeapi.Response:
+			res.Payload = o.r.Body
+		case o.r.Outcome == runtimeapi.ResponseTooLarge:
+			res.ErrorType, res.Payload = ErrorTypeResponseTooLarge, o.r.Body
+			healthy, status = false, "error" // aws-lambda-go exits on the 413
+		default:
+			res.ErrorType, res.Payload = o.r.ErrorType, o.r.Body
+			if res.ErrorType == "" {
+				res.ErrorType = ErrorTypeUnhandled
+			}
+			status = "error"
+		}
+	}
+	select {
+	case o := <-done:
+		finish(o)
+	case <-inst.Done():
+		// Give an answer that raced the exit a moment to arrive, then stop
+		// waiting for one.
+		var o outcome
+		select {
+		case o = <-done:
+		case <-time.After(exitGrace):
+			cancel()
+			o = <-done
+		}
+		healthy = false
+		switch {
+		case o.err == nil: // the runtime answered, then exited
+			finish(o)
+		case errors.Is(o.err, runtimeapi.ErrNotDelivered) && !res.Cold:
+			return false, true
+		default:
+			status = "error"
+			*res = mergeError(*res, s.exitResult(inst, req))
+		}
+	case <-s.clock.After(timeout):
+		inst.Kill()
+		healthy, status = false, "timeout"
+		*res = mergeError(*res, errorResult(req, ErrorTypeTimedOut,
+			fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())))
+	}
+	res.Duration = s.clock.Now().Sub(start)
+	s.report(sl, req, res, status)
+	return healthy, false
+}
+
+// exitResult explains a runtime that exited mid-invoke.
+func (s *Scheduler) exitResult(inst Instance, req Request) Result {
+	st := inst.ExitStatus()
+	if stats, err := inst.Stats(); err == nil && stats.OOMKilled() {
+		return errorResult(req, ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed")
+	}
+	return errorResult(req, ErrorTypeExit, exitMessage(st.String(), st.Code == 0 && st.Signal == 0))
+}
+
+func exitMessage(status string, clean bool) string {
+	if clean {
+		return "Runtime exited without providing a reason"
+	}
+	return "Runtime exited with error: " + status
+}
+
+// errorResult is a Lambda error document for a failure lambdad observed.
+func errorResult(req Request, errorType, message string) Result {
+	body, _ := json.Marshal(struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}{errorType, fmt.Sprintf("RequestId: %s Error: %s", req.RequestID, message)})
+	return Result{RequestID: req.RequestID, ErrorType: errorType, Payload: body}
+}
+
+func mergeError(res, e Result) Result {
+	res.ErrorType, res.Payload = e.ErrorType, e.Payload
+	return res
+}

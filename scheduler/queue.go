@@ -1,0 +1,171 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// DefaultRetryDelays are Lambda's waits before the two retries of a failed
+// asynchronous invocation.
+var DefaultRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
+
+// ErrQueueFull: the async queue holds as many events as it may.
+var ErrQueueFull = errors.New("async event queue is full")
+
+// Invoker runs one invocation (the Scheduler).
+type Invoker interface {
+	Invoke(ctx context.Context, req Request) (Result, error)
+}
+
+// QueueConfig configures the asynchronous (Event) queue.
+type QueueConfig struct {
+	Invoker     Invoker
+	Clock       Clock           // nil: the real clock
+	Workers     int             // events run at once; 0: 16
+	Capacity    int             // events held; 0: 100000
+	RetryDelays []time.Duration // nil: DefaultRetryDelays; one entry per retry
+	// Backoff is the first wait after a throttle or a lambdad failure; it
+	// doubles per attempt up to a minute. 0: 100 ms.
+	Backoff time.Duration
+	Logger  *slog.Logger
+}
+
+// Queue runs Event invocations in the background: a function error is
+// retried after each of RetryDelays; throttles and lambdad's own failures go
+// back to the queue with backoff, without limit. It is held in memory: events
+// still queued when the daemon stops are lost (and logged).
+type Queue struct {
+	cfg   QueueConfig
+	clock Clock
+	ch    chan queued
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	pending int // queued or waiting for a retry
+	closed  bool
+}
+
+type queued struct {
+	req      Request
+	attempts int // function errors so far
+	backoff  time.Duration
+}
+
+// NewQueue returns a queue; Run starts its workers.
+func NewQueue(cfg QueueConfig) *Queue {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Capacity == 0 {
+		cfg.Capacity = 100000
+	}
+	if cfg.RetryDelays == nil {
+		cfg.RetryDelays = DefaultRetryDelays
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = 100 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Queue{cfg: cfg, clock: cfg.Clock, ch: make(chan queued, cfg.Capacity)}
+}
+
+// Enqueue accepts an event; once it returns nil the event will run.
+func (q *Queue) Enqueue(req Request) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return ErrShuttingDown
+	}
+	select {
+	case q.ch <- queued{req: req, backoff: q.cfg.Backoff}:
+		q.pending++
+		return nil
+	default:
+		return ErrQueueFull
+	}
+}
+
+// Pending counts events queued or waiting for a retry.
+func (q *Queue) Pending() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pending
+}
+
+// Run runs events until ctx ends, then returns once the workers stopped.
+func (q *Queue) Run(ctx context.Context) {
+	for i := 0; i < q.cfg.Workers; i++ {
+		q.wg.Add(1)
+		go func() {
+			defer q.wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case e := <-q.ch:
+					q.run(ctx, e)
+				}
+			}
+		}()
+	}
+	<-ctx.Done()
+	q.wg.Wait()
+	q.mu.Lock()
+	q.closed = true
+	if q.pending > 0 {
+		q.cfg.Logger.Warn("async events dropped at shutdown", "count", q.pending)
+	}
+	q.mu.Unlock()
+}
+
+func (q *Queue) run(ctx context.Context, e queued) {
+	res, err := q.cfg.Invoker.Invoke(ctx, e.req)
+	log := q.cfg.Logger.With("function", e.req.Function.Name, "request_id", e.req.RequestID)
+	switch {
+	case err != nil:
+		if errors.Is(err, ErrShuttingDown) {
+			return // counted as dropped
+		}
+		log.Warn("async invoke not run; retrying", "err", err, "after", e.backoff)
+		next := e
+		next.backoff = min(2*e.backoff, time.Minute)
+		q.later(ctx, e.backoff, next)
+	case res.FunctionError() && e.attempts < len(q.cfg.RetryDelays):
+		delay := q.cfg.RetryDelays[e.attempts]
+		log.Info("async invoke failed; retrying", "error_type", res.ErrorType, "attempt", e.attempts+1, "after", delay)
+		next := e
+		next.attempts++
+		q.later(ctx, delay, next)
+	default:
+		if res.FunctionError() {
+			log.Warn("async invoke failed; no retries left", "error_type", res.ErrorType)
+		}
+		q.mu.Lock()
+		q.pending--
+		q.mu.Unlock()
+	}
+}
+
+// later puts e back on the queue after d.
+func (q *Queue) later(ctx context.Context, d time.Duration, e queued) {
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-q.clock.After(d):
+			select {
+			case q.ch <- e:
+			case <-ctx.Done():
+			}
+		}
+	}()
+}

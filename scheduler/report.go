@@ -1,0 +1,40 @@
+package scheduler
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// report writes END and REPORT and takes the invocation's log tail.
+func (s *Scheduler) report(sl *slot, req Request, res *Result, status string) {
+	log := sl.inst.Log()
+	if stats, err := sl.inst.Stats(); err == nil {
+		res.MaxMemoryMB = int(math.Ceil(float64(stats.PeakMemoryBytes) / (1 << 20)))
+	}
+	log.Printf("END RequestId: %s", req.RequestID)
+	log.Printf("%s", reportLine(req, res, status))
+	res.Log = log.Tail()
+}
+
+// reportLine is Lambda's REPORT line (tab-separated).
+func reportLine(req Request, res *Result, status string) string {
+	ms := float64(res.Duration.Microseconds()) / 1000
+	f := []string{
+		"REPORT RequestId: " + req.RequestID,
+		fmt.Sprintf("Duration: %.2f ms", ms),
+		fmt.Sprintf("Billed Duration: %d ms", int(math.Ceil(ms))),
+		fmt.Sprintf("Memory Size: %d MB", req.Function.MemorySize),
+		fmt.Sprintf("Max Memory Used: %d MB", res.MaxMemoryMB),
+	}
+	if res.Cold {
+		f = append(f, fmt.Sprintf("Init Duration: %.2f ms", float64(res.InitDuration.Microseconds())/1000))
+	}
+	switch status {
+	case "timeout":
+		f = append(f, "Status: timeout")
+	case "error":
+		f = append(f, "Status: error", "Error Type: "+res.ErrorType)
+	}
+	return strings.Join(f, "\t")
+}

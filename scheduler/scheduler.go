@@ -1,0 +1,206 @@
+package scheduler
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+)
+
+// DefaultInitTimeout is Lambda's limit on a runtime's init.
+const DefaultInitTimeout = 10 * time.Second
+
+// Config configures a Scheduler.
+type Config struct {
+	Launcher       Launcher
+	Clock          Clock         // nil: the real clock
+	MaxSandboxes   int           // 0: no limit
+	MemoryBudgetMB int           // sum of the instances' MemorySize; 0: no limit
+	IdleTimeout    time.Duration // idle instances older than this are destroyed; 0: never
+	InitTimeout    time.Duration // 0: DefaultInitTimeout
+	Logger         *slog.Logger  // nil: slog.Default()
+}
+
+// Scheduler runs invocations on pools of instances, one pool per function.
+type Scheduler struct {
+	cfg    Config
+	clock  Clock
+	logger *slog.Logger
+
+	mu       sync.Mutex
+	pools    map[string]*pool
+	all      map[*slot]struct{} // every instance, idle or busy
+	total    int                // instances counted against MaxSandboxes
+	memoryMB int                // their memory, counted against MemoryBudgetMB
+	closed   bool
+
+	inflight sync.WaitGroup // invocations running
+	teardown sync.WaitGroup // instances being destroyed
+}
+
+// pool is one function's instances.
+type pool struct {
+	idle   []*slot // most recently used last
+	active int     // busy or starting
+}
+
+// slot is one instance and its bookkeeping.
+type slot struct {
+	inst     Instance
+	function string
+	memoryMB int
+	lastUsed time.Time
+}
+
+// New returns a scheduler; call Run to start its idle reaper.
+func New(cfg Config) *Scheduler {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.InitTimeout == 0 {
+		cfg.InitTimeout = DefaultInitTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Scheduler{
+		cfg: cfg, clock: cfg.Clock, logger: cfg.Logger,
+		pools: map[string]*pool{}, all: map[*slot]struct{}{},
+	}
+}
+
+// acquire takes an idle instance of fn, or reserves room for a new one.
+// The returned slot has no instance when it is a cold start.
+func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrShuttingDown
+	}
+	p := s.pools[fn.Name]
+	if p == nil {
+		p = &pool{}
+		s.pools[fn.Name] = p
+	}
+	if r := fn.ReservedConcurrency; r != nil && p.active >= *r {
+		return nil, fmt.Errorf("%w: function %s has reserved concurrency %d", ErrThrottled, fn.Name, *r)
+	}
+	for len(p.idle) > 0 {
+		sl := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		select {
+		case <-sl.inst.Done(): // died while idle
+			s.forgetLocked(sl)
+			s.destroy(sl)
+			continue
+		default:
+		}
+		p.active++
+		return sl, nil
+	}
+	if b := s.cfg.MemoryBudgetMB; b > 0 && fn.MemorySize > b {
+		return nil, fmt.Errorf("%w: %s needs %d MB, the budget is %d MB", ErrTooLargeForBudget, fn.Name, fn.MemorySize, b)
+	}
+	for !s.fitsLocked(fn.MemorySize) {
+		victim := s.lruIdleLocked()
+		if victim == nil {
+			return nil, fmt.Errorf("%w: %d sandboxes, %d MB in use", ErrThrottled, s.total, s.memoryMB)
+		}
+		s.logger.Info("evicting idle sandbox to make room", "function", victim.function, "sandbox", victim.inst.ID(), "for", fn.Name)
+		s.removeIdleLocked(victim)
+		s.forgetLocked(victim)
+		s.destroy(victim)
+	}
+	p.active++
+	s.total++
+	s.memoryMB += fn.MemorySize
+	return &slot{function: fn.Name, memoryMB: fn.MemorySize}, nil
+}
+
+func (s *Scheduler) fitsLocked(memoryMB int) bool {
+	if m := s.cfg.MaxSandboxes; m > 0 && s.total+1 > m {
+		return false
+	}
+	if b := s.cfg.MemoryBudgetMB; b > 0 && s.memoryMB+memoryMB > b {
+		return false
+	}
+	return true
+}
+
+// lruIdleLocked is the idle instance used least recently, of any function.
+func (s *Scheduler) lruIdleLocked() *slot {
+	var lru *slot
+	for _, p := range s.pools {
+		if len(p.idle) > 0 && (lru == nil || p.idle[0].lastUsed.Before(lru.lastUsed)) {
+			lru = p.idle[0]
+		}
+	}
+	return lru
+}
+
+func (s *Scheduler) removeIdleLocked(sl *slot) {
+	p := s.pools[sl.function]
+	for i, x := range p.idle {
+		if x == sl {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			return
+		}
+	}
+}
+
+// forgetLocked stops counting sl against the limits.
+func (s *Scheduler) forgetLocked(sl *slot) {
+	delete(s.all, sl)
+	s.total--
+	s.memoryMB -= sl.memoryMB
+}
+
+// release ends an invocation's hold on sl: back to the idle pool if healthy,
+// else destroyed.
+func (s *Scheduler) release(sl *slot, healthy bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pools[sl.function]
+	p.active--
+	if sl.inst == nil { // the launch failed: only the reservation to return
+		s.total--
+		s.memoryMB -= sl.memoryMB
+		return
+	}
+	if healthy && !s.closed {
+		sl.lastUsed = s.clock.Now()
+		p.idle = append(p.idle, sl)
+		return
+	}
+	s.forgetLocked(sl)
+	s.destroy(sl)
+}
+
+// destroy tears an instance down in the background.
+func (s *Scheduler) destroy(sl *slot) {
+	s.teardown.Add(1)
+	go func() {
+		defer s.teardown.Done()
+		if err := sl.inst.Destroy(); err != nil {
+			s.logger.Error("destroy sandbox", "function", sl.function, "sandbox", sl.inst.ID(), "err", err)
+		}
+	}()
+}
+
+// Stats are counts for tests and the CLI.
+type Stats struct {
+	Sandboxes, Idle, MemoryMB int
+}
+
+// Stats counts the instances now.
+func (s *Scheduler) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Sandboxes: s.total, MemoryMB: s.memoryMB}
+	for _, p := range s.pools {
+		st.Idle += len(p.idle)
+	}
+	return st
+}

@@ -1,0 +1,397 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/runtimeapi"
+	"github.com/lambdad/lambdad/sandbox"
+)
+
+func fn(name string) function.Config {
+	return function.Config{Name: name, Runtime: "provided.al2023", Handler: "bootstrap", MemorySize: 128, Timeout: 3}
+}
+
+func newTest(t *testing.T, cfg Config) (*Scheduler, *fakeLauncher, *fakeClock) {
+	t.Helper()
+	l := &fakeLauncher{}
+	c := newFakeClock()
+	cfg.Launcher, cfg.Clock = l, c
+	s := New(cfg)
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s, l, c
+}
+
+func invoke(t *testing.T, s *Scheduler, f function.Config) Result {
+	t.Helper()
+	res, err := s.Invoke(context.Background(), Request{Function: f, RequestID: "req-" + f.Name, Payload: []byte(`{}`)})
+	if err != nil {
+		t.Fatalf("invoke %s: %v", f.Name, err)
+	}
+	return res
+}
+
+// goInvoke invokes in the background (Fatal is for the test's goroutine).
+func goInvoke(t *testing.T, s *Scheduler, f function.Config) <-chan Result {
+	t.Helper()
+	ch := make(chan Result, 1)
+	go func() {
+		res, err := s.Invoke(context.Background(), Request{Function: f, RequestID: "req-" + f.Name, Payload: []byte(`{}`)})
+		if err != nil {
+			t.Errorf("invoke %s: %v", f.Name, err)
+		}
+		ch <- res
+	}()
+	return ch
+}
+
+// blockingInvokes makes every instance hold its invocation until release.
+func blockingInvokes(l *fakeLauncher) (release func()) {
+	ch := make(chan struct{})
+	l.prepare = func(f *fakeInstance) {
+		f.invoke = func(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
+			select {
+			case <-ch:
+				return runtimeapi.Result{Outcome: runtimeapi.Response, Body: []byte(`"done"`)}, nil
+			case <-ctx.Done():
+				return runtimeapi.Result{}, ctx.Err()
+			}
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestWarmReuse(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	first, second := invoke(t, s, fn("hello")), invoke(t, s, fn("hello"))
+	if !first.Cold || second.Cold || len(l.instances()) != 1 {
+		t.Errorf("cold %v then %v, %d launches; want a cold start then a warm one", first.Cold, second.Cold, len(l.instances()))
+	}
+	if string(second.Payload) != `{"ok":true}` || second.FunctionError() {
+		t.Errorf("result %+v", second)
+	}
+}
+
+func TestConcurrentInvokesGetTheirOwnInstances(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	release := blockingInvokes(l)
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); <-goInvoke(t, s, fn("hello")) }()
+	}
+	eventually(t, "three instances", func() bool { return len(l.instances()) == 3 })
+	release()
+	wg.Wait()
+	if st := s.Stats(); st.Idle != 3 {
+		t.Errorf("stats %+v, want 3 idle", st)
+	}
+}
+
+func TestReservedConcurrencyThrottles(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	release := blockingInvokes(l)
+	defer release()
+	f := fn("hello")
+	one := 1
+	f.ReservedConcurrency = &one
+	goInvoke(t, s, f)
+	eventually(t, "the first instance", func() bool { return len(l.instances()) == 1 })
+	_, err := s.Invoke(context.Background(), Request{Function: f, RequestID: "second"})
+	if !errors.Is(err, ErrThrottled) {
+		t.Errorf("second invoke: %v, want ErrThrottled", err)
+	}
+	zero := 0
+	f.ReservedConcurrency = &zero
+	if _, err := s.Invoke(context.Background(), Request{Function: f}); !errors.Is(err, ErrThrottled) {
+		t.Errorf("reserved 0: %v, want ErrThrottled", err)
+	}
+}
+
+func TestLimitsEvictLeastRecentlyUsedIdle(t *testing.T) {
+	s, l, c := newTest(t, Config{MaxSandboxes: 2})
+	invoke(t, s, fn("a"))
+	c.Advance(time.Second)
+	invoke(t, s, fn("b"))
+	c.Advance(time.Second)
+	invoke(t, s, fn("c")) // evicts a, the least recently used
+	inst := l.instances()
+	eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
+	if inst[1].destroyed.Load() != 0 {
+		t.Error("b was evicted, a was the least recently used")
+	}
+	if st := s.Stats(); st.Sandboxes != 2 {
+		t.Errorf("stats %+v, want 2 sandboxes", st)
+	}
+}
+
+func TestLimitsThrottleWhenNothingIsIdle(t *testing.T) {
+	s, l, _ := newTest(t, Config{MemoryBudgetMB: 256})
+	release := blockingInvokes(l)
+	defer release()
+	goInvoke(t, s, fn("a"))
+	goInvoke(t, s, fn("b"))
+	eventually(t, "two busy instances", func() bool { return len(l.instances()) == 2 })
+	if _, err := s.Invoke(context.Background(), Request{Function: fn("c")}); !errors.Is(err, ErrThrottled) {
+		t.Errorf("over the memory budget: %v, want ErrThrottled", err)
+	}
+	big := fn("big")
+	big.MemorySize = 512
+	if _, err := s.Invoke(context.Background(), Request{Function: big}); !errors.Is(err, ErrTooLargeForBudget) {
+		t.Errorf("bigger than the budget: %v, want ErrTooLargeForBudget", err)
+	}
+}
+
+func TestTimeoutKillsAndDestroys(t *testing.T) {
+	s, l, c := newTest(t, Config{})
+	blockingInvokes(l)
+	results := goInvoke(t, s, fn("slow"))
+	eventually(t, "the deadline timer", func() bool { return len(l.instances()) == 1 && c.pending() > 0 })
+	c.Advance(3 * time.Second)
+	res := <-results
+	if res.ErrorType != ErrorTypeTimedOut ||
+		!strings.Contains(string(res.Payload), `"errorMessage":"RequestId: req-slow Error: Task timed out after 3.00 seconds"`) {
+		t.Errorf("result %s %s", res.ErrorType, res.Payload)
+	}
+	inst := l.instances()[0]
+	eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+	if inst.killed.Load() == 0 {
+		t.Error("the timed-out instance was not killed")
+	}
+	if !strings.Contains(string(res.Log), "Status: timeout") {
+		t.Errorf("log %q lacks Status: timeout", res.Log)
+	}
+	l.mu.Lock()
+	l.prepare = nil // the next instance answers at once
+	l.mu.Unlock()
+	if next := invoke(t, s, fn("slow")); !next.Cold {
+		t.Error("the invoke after a timeout was warm")
+	}
+}
+
+func TestRuntimeExitAndOOM(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		exit     sandbox.ExitStatus
+		oom      bool
+		wantType string
+		wantMsg  string
+	}{
+		{"exit 3", sandbox.ExitStatus{Code: 3}, false, ErrorTypeExit, "Runtime exited with error: exit status 3"},
+		{"clean exit", sandbox.ExitStatus{}, false, ErrorTypeExit, "Runtime exited without providing a reason"},
+		{"killed", sandbox.ExitStatus{Signal: 9}, false, ErrorTypeExit, "Runtime exited with error: signal: killed"},
+		{"oom", sandbox.ExitStatus{Signal: 9}, true, ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, l, _ := newTest(t, Config{})
+			l.prepare = func(f *fakeInstance) {
+				f.invoke = func(ctx context.Context, _ runtimeapi.Invocation) (runtimeapi.Result, error) {
+					if tc.oom {
+						f.mu.Lock()
+						f.stats.OOMKills = 1
+						f.mu.Unlock()
+					}
+					f.exitWith(tc.exit)
+					<-ctx.Done()
+					return runtimeapi.Result{}, ctx.Err()
+				}
+			}
+			res := invoke(t, s, fn("crash"))
+			if res.ErrorType != tc.wantType || !strings.Contains(string(res.Payload), tc.wantMsg) {
+				t.Errorf("got %s %s, want %s %q", res.ErrorType, res.Payload, tc.wantType, tc.wantMsg)
+			}
+			inst := l.instances()[0]
+			eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+		})
+	}
+}
+
+func TestInitFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		prepare  func(*fakeInstance)
+		wantType string
+		wantBody string
+	}{
+		{"init error", func(f *fakeInstance) {
+			f.readyErr = &runtimeapi.InitError{ErrorType: "Runtime.ImportModuleError", Body: []byte(`{"errorType":"Runtime.ImportModuleError"}`)}
+		}, "Runtime.ImportModuleError", `{"errorType":"Runtime.ImportModuleError"}`},
+		{"no bootstrap", func(f *fakeInstance) {
+			f.neverReady = true
+			f.exitWith(sandbox.ExitStatus{Code: 127})
+		}, ErrorTypeInvalidEntry, "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"},
+		{"exit during init", func(f *fakeInstance) {
+			f.neverReady = true
+			f.exitWith(sandbox.ExitStatus{Code: 2})
+		}, ErrorTypeExit, "Runtime exited with error: exit status 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, l, _ := newTest(t, Config{})
+			l.prepare = tc.prepare
+			res := invoke(t, s, fn("broken"))
+			if res.ErrorType != tc.wantType || !strings.Contains(string(res.Payload), tc.wantBody) || !res.Cold {
+				t.Errorf("got %s %s (cold %v), want %s %q", res.ErrorType, res.Payload, res.Cold, tc.wantType, tc.wantBody)
+			}
+			inst := l.instances()[0]
+			eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+			if inst.invokes.Load() != 0 {
+				t.Error("the event was handed to a runtime whose init failed")
+			}
+		})
+	}
+}
+
+func TestInitTimeout(t *testing.T) {
+	s, l, c := newTest(t, Config{})
+	l.prepare = func(f *fakeInstance) { f.neverReady = true }
+	results := goInvoke(t, s, fn("stuck"))
+	eventually(t, "the init timer", func() bool { return c.pending() > 0 })
+	c.Advance(DefaultInitTimeout)
+	res := <-results
+	if res.ErrorType != ErrorTypeTimedOut || !strings.Contains(string(res.Payload), "Init timed out after 10.00 seconds") {
+		t.Errorf("got %s %s", res.ErrorType, res.Payload)
+	}
+}
+
+func TestFunctionErrorKeepsTheInstance(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	l.prepare = func(f *fakeInstance) {
+		f.invoke = func(context.Context, runtimeapi.Invocation) (runtimeapi.Result, error) {
+			return runtimeapi.Result{Outcome: runtimeapi.FunctionError, Body: []byte(`{"errorType":"ValueError"}`), ErrorType: "ValueError"}, nil
+		}
+	}
+	first := invoke(t, s, fn("err"))
+	second := invoke(t, s, fn("err"))
+	if first.ErrorType != "ValueError" || string(first.Payload) != `{"errorType":"ValueError"}` || second.Cold {
+		t.Errorf("first %+v, second cold %v", first, second.Cold)
+	}
+	if !strings.Contains(string(first.Log), "Status: error\tError Type: ValueError") {
+		t.Errorf("log %q", first.Log)
+	}
+}
+
+func TestResponseTooLargeResetsTheInstance(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	l.prepare = func(f *fakeInstance) {
+		f.invoke = func(context.Context, runtimeapi.Invocation) (runtimeapi.Result, error) {
+			return runtimeapi.Result{Outcome: runtimeapi.ResponseTooLarge, Body: []byte(`{"errorType":"Function.ResponseSizeTooLarge"}`)}, nil
+		}
+	}
+	res := invoke(t, s, fn("big"))
+	if res.ErrorType != ErrorTypeResponseTooLarge {
+		t.Errorf("got %s", res.ErrorType)
+	}
+	inst := l.instances()[0]
+	eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+}
+
+func TestIdleEviction(t *testing.T) {
+	s, l, c := newTest(t, Config{IdleTimeout: time.Minute})
+	invoke(t, s, fn("a"))
+	c.Advance(30 * time.Second)
+	invoke(t, s, fn("b"))
+	c.Advance(31 * time.Second)
+	if n := s.ReapIdle(); n != 1 {
+		t.Errorf("reaped %d, want 1 (a only)", n)
+	}
+	inst := l.instances()
+	eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
+	if inst[1].destroyed.Load() != 0 || s.Stats().Sandboxes != 1 {
+		t.Errorf("b destroyed too early, stats %+v", s.Stats())
+	}
+}
+
+func TestDeadIdleInstanceIsReplaced(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	invoke(t, s, fn("a"))
+	l.instances()[0].exitWith(sandbox.ExitStatus{Code: 1})
+	if res := invoke(t, s, fn("a")); !res.Cold || res.FunctionError() {
+		t.Errorf("after the idle instance died: cold %v, error %s", res.Cold, res.ErrorType)
+	}
+}
+
+func TestShutdownWaitsThenDestroysEverything(t *testing.T) {
+	l := &fakeLauncher{}
+	s := New(Config{Launcher: l, Clock: newFakeClock()})
+	release := blockingInvokes(l)
+	results := goInvoke(t, s, fn("busy"))
+	eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
+	done := make(chan struct{})
+	go func() { s.Shutdown(context.Background()); close(done) }()
+	eventually(t, "shutdown to begin", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.closed
+	})
+	if _, err := s.Invoke(context.Background(), Request{Function: fn("new")}); !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("invoke during shutdown: %v, want ErrShuttingDown", err)
+	}
+	release()
+	if res := <-results; string(res.Payload) != `"done"` {
+		t.Errorf("the in-flight invoke got %s", res.Payload)
+	}
+	<-done
+	if l.instances()[0].destroyed.Load() != 1 {
+		t.Error("shutdown left an instance")
+	}
+}
+
+func TestShutdownKillsWhatOverrunsTheBound(t *testing.T) {
+	l := &fakeLauncher{}
+	s := New(Config{Launcher: l, Clock: newFakeClock()})
+	blockingInvokes(l)
+	results := goInvoke(t, s, fn("busy"))
+	eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.Shutdown(ctx)
+	if res := <-results; res.ErrorType != ErrorTypeExit {
+		t.Errorf("the killed invoke got %s %s", res.ErrorType, res.Payload)
+	}
+	if inst := l.instances()[0]; inst.killed.Load() == 0 || inst.destroyed.Load() != 1 {
+		t.Error("shutdown did not kill and destroy the overrunning instance")
+	}
+}
+
+func TestReportLine(t *testing.T) {
+	f := fn("hello")
+	res := &Result{Cold: true, Duration: 38660 * time.Microsecond, InitDuration: 203690 * time.Microsecond, MaxMemoryMB: 54}
+	got := reportLine(Request{Function: f, RequestID: "id"}, res, "")
+	want := "REPORT RequestId: id\tDuration: 38.66 ms\tBilled Duration: 39 ms\tMemory Size: 128 MB\tMax Memory Used: 54 MB\tInit Duration: 203.69 ms"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestWarmInstanceDyingBeforeTheEventIsRetried(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	invoke(t, s, fn("a"))
+	dying := l.instances()[0]
+	dying.invoke = func(ctx context.Context, _ runtimeapi.Invocation) (runtimeapi.Result, error) {
+		dying.exitWith(sandbox.ExitStatus{Code: 1}) // its runtime exits before asking for the event
+		<-ctx.Done()
+		return runtimeapi.Result{}, fmt.Errorf("%w: %w", runtimeapi.ErrNotDelivered, ctx.Err())
+	}
+	res := invoke(t, s, fn("a"))
+	if res.FunctionError() || !res.Cold || len(l.instances()) != 2 {
+		t.Errorf("got %s %s (cold %v) after %d launches; want a success on a new instance", res.ErrorType, res.Payload, res.Cold, len(l.instances()))
+	}
+}
