@@ -1,0 +1,5 @@
+// Package invokeapi is Lambda's Invoke API on HTTP: the route table, the
+// invocation handler, and the translation of scheduler outcomes into
+// Lambda's status codes, headers and error bodies (LAMBDA.md §2), so that
+// the aws CLI and every AWS SDK work against lambdad unmodified.
+package invokeapi

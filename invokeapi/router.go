@@ -1,0 +1,61 @@
+package invokeapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/scheduler"
+)
+
+// Functions finds a function's definition by name.
+type Functions interface {
+	// Lookup returns the function, ErrFunctionNotFound, or the error that
+	// makes its definition unusable.
+	Lookup(name string) (function.Config, error)
+}
+
+// Invoker runs a synchronous invocation (the scheduler).
+type Invoker interface {
+	Invoke(ctx context.Context, req scheduler.Request) (scheduler.Result, error)
+}
+
+// Enqueuer accepts an asynchronous invocation (the scheduler's queue).
+type Enqueuer interface {
+	Enqueue(req scheduler.Request) error
+}
+
+// Config is what the API serves from.
+type Config struct {
+	Functions Functions
+	Invoker   Invoker
+	Queue     Enqueuer
+	Region    string // for ARNs; default us-east-1
+	Account   string // for ARNs; default function.DefaultAccount
+	Logger    *slog.Logger
+}
+
+// NewHandler returns the Invoke API's HTTP handler.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Region == "" {
+		cfg.Region = function.DefaultRegion
+	}
+	if cfg.Account == "" {
+		cfg.Account = function.DefaultAccount
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	a := &api{cfg}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
+	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
+			message: "lambdad serves only POST /2015-03-31/functions/{name}/invocations and POST /invoke/{name}"}).write(w)
+	})
+	return mux
+}
+
+type api struct{ cfg Config }
