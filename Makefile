@@ -3,11 +3,17 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test vet staticcheck unit cgroup2 bench clean
+.PHONY: all build examples test vet staticcheck unit cgroup2 bench clean
 
 all: build
 
-build: bin/lambdad bin/runtime/init
+build: bin/lambdad bin/runtime/init bin/runtime/python
+
+# The example functions' compiled code (the Go one; the Python ones are source).
+examples: examples/functions/echo/bootstrap
+
+examples/functions/echo/bootstrap: FORCE
+	CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $@ ./examples/go/echo
 
 bin/lambdad: FORCE
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/lambdad
@@ -15,6 +21,11 @@ bin/lambdad: FORCE
 # The in-sandbox init is static: the provided base has no libc.
 bin/runtime/init: FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./runtime/init
+
+# lambdad's Python runtime client, run inside python3.x sandboxes.
+bin/runtime/python: FORCE
+	rm -rf $@ && mkdir -p $@ && cp -r runtime/python/bootstrap.py runtime/python/lambda_runtime $@/
+	find $@ -name '__pycache__' -prune -exec rm -rf {} +
 
 # The whole suite: vet, staticcheck, every test on this host, and the root
 # tests again on cgroup v2 in a qemu guest. Root tests start real sandboxes;

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,13 +22,15 @@ func main() {
 		Usage:   "run AWS Lambda functions locally in libcontainer sandboxes",
 		Version: version,
 		Commands: []*cli.Command{
+			serveCommand(),
+			invokeCommand(),
 			runCommand(),
 			versionCommand(),
 			initCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main reports errors once
 	}
-	if err := app.Run(os.Args); err != nil {
+	if err := app.Run(flagsFirst(os.Args)); err != nil {
 		var coded cli.ExitCoder
 		if errors.As(err, &coded) {
 			if msg := err.Error(); msg != "" {
@@ -38,6 +41,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lambdad:", err)
 		os.Exit(1)
 	}
+}
+
+// flagsFirst lets `lambdad invoke NAME --payload …` work: urfave/cli stops
+// reading flags at the first argument, so NAME moves behind the flags.
+func flagsFirst(args []string) []string {
+	if len(args) < 4 || args[1] != "invoke" || strings.HasPrefix(args[2], "-") {
+		return args
+	}
+	out := append([]string{args[0], args[1]}, args[3:]...)
+	return append(out, args[2])
 }
 
 func versionCommand() *cli.Command {

@@ -37,7 +37,7 @@ func testMain(m *testing.M) int {
 	steps := []func() error{
 		func() error { return goBuild("", lambdad, ".") },
 		func() error { return os.MkdirAll(filepath.Join(bin, "runtime"), 0o755) },
-		func() error { return sandboxtest.BuildInit(filepath.Join(bin, "runtime")) },
+		func() error { return sandboxtest.BuildRuntime(filepath.Join(bin, "runtime")) },
 		func() error { return os.MkdirAll(busybox, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(busybox) },
 	}
@@ -54,13 +54,13 @@ func testMain(m *testing.M) int {
 // testCgroupParent keeps the CLI tests' sandboxes apart from a daemon's.
 var testCgroupParent = fmt.Sprintf("/lambdad-cli-test-%d", os.Getpid())
 
-func goBuild(cgo, out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+func goBuild(cgo, out string, args ...string) error {
+	cmd := exec.Command("go", append([]string{"build", "-o", out}, args...)...)
 	if cgo != "" {
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+		return fmt.Errorf("go build %v: %v\n%s", args, err, b)
 	}
 	return nil
 }

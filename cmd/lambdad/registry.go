@@ -1,0 +1,24 @@
+package main
+
+import (
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/invokeapi"
+)
+
+// registry is the functions loaded at start: the good ones, and the reason
+// each broken one cannot run (reported on every invoke of it).
+type registry struct {
+	fns  map[string]function.Config
+	errs map[string]error
+}
+
+func (r *registry) Lookup(name string) (function.Config, error) {
+	if err, ok := r.errs[name]; ok {
+		return function.Config{}, err
+	}
+	fn, ok := r.fns[name]
+	if !ok {
+		return function.Config{}, invokeapi.ErrFunctionNotFound
+	}
+	return fn, nil
+}

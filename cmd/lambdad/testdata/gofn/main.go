@@ -1,0 +1,67 @@
+// Command gofn is a test function built with aws-lambda-go; the event's
+// "mode" says what it does.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type event struct {
+	Mode string `json:"mode"`
+	MS   int    `json:"ms"`
+	MB   int    `json:"mb"`
+	Text string `json:"text"`
+}
+
+type reply struct {
+	Text      string `json:"text"`
+	RequestID string `json:"request_id"`
+	Pid       int    `json:"pid"`
+}
+
+func handle(ctx context.Context, e event) (reply, error) {
+	lc, _ := lambdacontext.FromContext(ctx)
+	switch e.Mode {
+	case "error":
+		return reply{}, errors.New("something went wrong")
+	case "panic":
+		panic("boom")
+	case "exit":
+		os.Exit(3)
+	case "sleep":
+		time.Sleep(time.Duration(e.MS) * time.Millisecond)
+	case "oom":
+		var hog [][]byte
+		for i := 0; ; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = byte(i)
+			}
+			hog = append(hog, b)
+			_ = hog
+		}
+	case "big":
+		return reply{Text: string(make([]byte, 7<<20))}, nil
+	case "stubborn": // a child that ignores SIGTERM, then wait past the timeout
+		exec.Command("/var/task/bootstrap", "stubborn").Start()
+		time.Sleep(time.Hour)
+	}
+	return reply{Text: e.Text, RequestID: lc.AwsRequestID, Pid: os.Getpid()}, nil
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "stubborn" {
+		signal.Ignore(syscall.SIGTERM)
+		time.Sleep(time.Hour)
+	}
+	lambda.Start(handle)
+}
