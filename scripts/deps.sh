@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	gcc libc6-dev make git    # cgo: libcontainer's nsenter
 	busybox-static            # shell tools inside test sandboxes
+	python3                   # python3.x functions run the host's python3 (rootfs host)
 	ca-certificates           # the provided base copies the host's CA bundle
 	runc                      # the peer the sandbox benchmark measures against
 	hyperfine                 # timing for the benchmark scripts

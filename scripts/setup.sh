@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# One command on a fresh host: install what is missing and build lambdad and
-# its in-sandbox init into bin/. Run as root from anywhere.
+# One command on a fresh host: install what is missing, build lambdad, its
+# in-sandbox runtime and the example functions, and start the daemon on them
+# in the foreground (Ctrl-C stops it and destroys every sandbox). Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
 ./scripts/deps.sh
-make build
+make build examples
 echo
-echo "built: bin/lambdad and bin/runtime/init"
-echo "try:   sudo bin/lambdad run --rootfs host -- sh -c 'id; cat /proc/1/cmdline | tr \"\\0\" \" \"; echo'"
+echo "lambdad: serving examples/functions on http://127.0.0.1:9000 — in another terminal:"
+echo "  bin/lambdad invoke hello --payload '{\"name\":\"World\"}' --log-type Tail"
+echo
+exec bin/lambdad serve --functions examples/functions "$@"

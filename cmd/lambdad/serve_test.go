@@ -391,7 +391,7 @@ func TestServeConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := d.invoke("gofn", `{"mode":"sleep","ms":200}`); err != nil {
+			if _, err := d.invoke("gofn", `{"mode":"sleep","ms":1000}`); err != nil {
 				errs <- err
 			}
 		}()
@@ -401,13 +401,13 @@ func TestServeConcurrency(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// Eight in parallel take about one function-time plus cold starts, not
-	// eight function-times (1.6 s); generous for a loaded 2-core machine.
-	if took := time.Since(start); took > 1500*time.Millisecond {
-		t.Errorf("8 concurrent 200 ms invokes took %s", took)
+	// Each of the 8 overlapping invokes had a sandbox of its own, and they
+	// ran side by side: one after another would take 8 s.
+	if got := d.sandboxCount(); got != n {
+		t.Errorf("%d sandboxes served %d overlapping invokes, want %d", got, n, n)
 	}
-	if n := d.sandboxCount(); n < 2 {
-		t.Errorf("%d sandboxes served 8 concurrent invokes", n)
+	if took := time.Since(start); took > n*time.Second/2 {
+		t.Errorf("%d concurrent 1 s invokes took %s: they did not run side by side", n, took)
 	}
 }
 
