@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -146,7 +145,7 @@ func (e *env) create(req CreateRequest) *Sandbox {
 // output runs script to completion and returns its exit status and output.
 func (e *env) output(req CreateRequest) (ExitStatus, string) {
 	e.t.Helper()
-	var out syncBuffer
+	var out sandboxtest.Buffer
 	req.Stdout, req.Stderr = &out, &out
 	s := e.start(req)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -156,23 +155,6 @@ func (e *env) output(req CreateRequest) (ExitStatus, string) {
 		e.t.Fatalf("wait: %v (output so far: %s)", err, out.String())
 	}
 	return st, out.String()
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // leaksOf lists what of a destroyed sandbox remains.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 	"github.com/opencontainers/cgroups"
 )
 
@@ -147,7 +148,7 @@ func TestStatsOfALiveSandbox(t *testing.T) {
 	e := newEnv(t)
 	// tmpfs pages are charged to the writer's cgroup and stay while the file does.
 	req := e.request(`dd if=/dev/zero of=/tmp/fill bs=1M count=48 2>/dev/null; echo ready; sleep 1000`)
-	var out syncBuffer
+	var out sandboxtest.Buffer
 	req.Stdout = &out
 	s := e.start(req)
 	eventually(t, "the allocation", func() bool { return strings.Contains(out.String(), "ready") })
@@ -251,7 +252,7 @@ func TestKillAFrozenSandbox(t *testing.T) {
 func TestFreezeThaw(t *testing.T) {
 	e := newEnv(t)
 	req := e.request(`i=0; while :; do i=$((i+1)); echo $i >/tmp/n; echo tick; sleep 0.01; done`)
-	var out syncBuffer
+	var out sandboxtest.Buffer
 	req.Stdout = &out
 	s := e.start(req)
 	eventually(t, "ticks", func() bool { return strings.Count(out.String(), "tick") >= 3 })

@@ -37,7 +37,6 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "ephemeral-storage", Value: sandbox.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
 			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
-			&cli.StringFlag{Name: "cgroup-parent", Value: sandbox.DefaultCgroupParent, Usage: "cgroup under which the sandbox's cgroup is made"},
 		}, dirFlags()...),
 		Action: runAction,
 	}
@@ -56,7 +55,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := rootfs.NewStore(filepath.Join(c.String("state-dir"), "rootfs"))
+	store, err := rootfsStore(c)
 	if err != nil {
 		return err
 	}
@@ -74,10 +73,7 @@ func runAction(c *cli.Context) error {
 	} else if code, err = filepath.Abs(code); err != nil {
 		return err
 	}
-	mgr, err := sandbox.NewManager(sandbox.Config{
-		StateDir:     filepath.Join(runDir, "containers"),
-		CgroupParent: c.String("cgroup-parent"),
-	})
+	mgr, err := sandboxManager(c)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,6 @@ import (
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/invokeapi"
-	"github.com/lambdad/lambdad/rootfs"
-	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -41,7 +39,6 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region functions and ARNs name"},
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM"},
-			&cli.StringFlag{Name: "cgroup-parent", Value: sandbox.DefaultCgroupParent, Usage: "cgroup under which sandboxes' cgroups are made"},
 		}, dirFlags()...),
 		Action: serveAction,
 	}
@@ -54,14 +51,11 @@ func serveAction(c *cli.Context) error {
 		return err
 	}
 	runDir := c.String("run-dir")
-	store, err := rootfs.NewStore(filepath.Join(c.String("state-dir"), "rootfs"))
+	store, err := rootfsStore(c)
 	if err != nil {
 		return err
 	}
-	mgr, err := sandbox.NewManager(sandbox.Config{
-		StateDir:     filepath.Join(runDir, "containers"),
-		CgroupParent: c.String("cgroup-parent"),
-	})
+	mgr, err := sandboxManager(c)
 	if err != nil {
 		return err
 	}

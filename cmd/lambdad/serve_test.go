@@ -34,25 +34,8 @@ type daemon struct {
 	endpoint string
 	runDir   string
 	parent   string // its cgroup parent
-	output   *syncBuffer
+	output   *sandboxtest.Buffer
 	client   *lambda.Client
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // functionsDir lays out the test functions once per test binary.
@@ -121,7 +104,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	addr := ln.Addr().String()
 	ln.Close()
 	dir := t.TempDir()
-	d := &daemon{t: t, endpoint: "http://" + addr, runDir: filepath.Join(dir, "run"), output: &syncBuffer{},
+	d := &daemon{t: t, endpoint: "http://" + addr, runDir: filepath.Join(dir, "run"), output: &sandboxtest.Buffer{},
 		parent: fmt.Sprintf("%s-%s", testCgroupParent, strings.ReplaceAll(t.Name(), "/", "-"))}
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", d.runDir, "--cgroup-parent", d.parent,
