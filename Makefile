@@ -31,7 +31,7 @@ bin/runtime/python: FORCE
 # tests again on cgroup v2 in a qemu guest. Root tests start real sandboxes;
 # they skip loudly without root, and fail instead when LAMBDAD_REQUIRE_ROOT=1
 # (CI sets it).
-test: vet staticcheck unit cgroup2
+test: vet staticcheck check-hosts unit cgroup2
 
 vet:
 	$(GO) vet ./...
@@ -44,7 +44,13 @@ unit:
 
 # The root test packages on a pure cgroup v2 kernel (scripts/cgroup2-lane.sh).
 cgroup2:
-	./scripts/cgroup2-lane.sh ./sandbox/
+	./scripts/cgroup2-lane.sh ./sandbox/ ./cmd/lambdad/
+
+# Offline checks of the Vagrantfile, the sample CI workflow, the scripts and
+# the systemd unit (scripts/check-hosts.sh).
+.PHONY: check-hosts
+check-hosts:
+	./scripts/check-hosts.sh
 
 # Sandbox create→start→exit→destroy of /bin/true, next to `runc run` of the
 # same rootfs, with p50/p99 for both.

@@ -76,6 +76,19 @@ for pkg in "$@"; do
   echo "$name" >> "$SHARE/tests.list"
 done
 [ -s "$SHARE/tests.list" ] || die "no test binaries"
+# The service's end-to-end tests (cmd/lambdad) start the daemon itself and a Go
+# test function: prebuilt here (the guest has no Go), static like the tests.
+if grep -qx 'cmd-lambdad' "$SHARE/tests.list"; then
+  P=$SHARE/prebuilt
+  mkdir -p "$P/runtime/python"
+  (cd "$ROOT" && CGO_ENABLED=1 "$GO" build -trimpath -tags 'netgo osusergo' \
+    -ldflags '-extldflags "-static"' -o "$P/lambdad" ./cmd/lambdad)
+  (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/gofn" ./cmd/lambdad/testdata/gofn)
+  cp "$SHARE/init" "$P/runtime/init"
+  cp -r "$ROOT/runtime/python/bootstrap.py" "$ROOT/runtime/python/lambda_runtime" "$P/runtime/python/"
+  cp "$ROOT/examples/functions/hello/handler.py" "$P/hello.py"
+  chmod -R a+rX "$P"
+fi
 cp "$GUEST/run.sh" "$SHARE/run.sh"
 echo "${LANE_TESTFLAGS:-}" > "$SHARE/testflags"
 

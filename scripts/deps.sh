@@ -10,6 +10,7 @@ packages=(
 	ca-certificates           # the provided base copies the host's CA bundle
 	runc                      # the peer the sandbox benchmark measures against
 	hyperfine                 # timing for the benchmark scripts
+	ruby                      # make check-hosts: ruby -c Vagrantfile, the CI sample's YAML
 )
 
 missing=()

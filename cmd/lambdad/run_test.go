@@ -1,23 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
 var (
-	lambdad  string // the built binary, with bin/runtime/init beside it
+	lambdad  string // the built binary, with runtime/ (init, python/) beside it
+	gofn     string // the aws-lambda-go test function's bootstrap
+	helloPy  string // the hello example's handler.py
 	busybox  string // a code dir of busybox applets
 	tempRoot string
 )
+
+// PrebuiltEnv names a directory holding lambdad, runtime/, gofn and
+// hello.py, built elsewhere: the cgroup v2 lane's guest has no Go toolchain.
+const PrebuiltEnv = "LAMBDAD_TEST_PREBUILT"
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -33,13 +40,27 @@ func testMain(m *testing.M) int {
 	os.Chmod(tempRoot, 0o755)
 	bin := filepath.Join(tempRoot, "bin")
 	lambdad = filepath.Join(bin, "lambdad")
+	gofn = filepath.Join(tempRoot, "gofn")
 	busybox = filepath.Join(tempRoot, "code")
 	steps := []func() error{
-		func() error { return goBuild("", lambdad, ".") },
-		func() error { return os.MkdirAll(filepath.Join(bin, "runtime"), 0o755) },
-		func() error { return sandboxtest.BuildRuntime(filepath.Join(bin, "runtime")) },
 		func() error { return os.MkdirAll(busybox, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(busybox) },
+	}
+	if dir := os.Getenv(PrebuiltEnv); dir != "" {
+		lambdad, gofn, helloPy = filepath.Join(dir, "lambdad"), filepath.Join(dir, "gofn"), filepath.Join(dir, "hello.py")
+	} else {
+		root, err := sandboxtest.ModuleRoot()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		helloPy = filepath.Join(root, "examples", "functions", "hello", "handler.py")
+		steps = append(steps,
+			func() error { return goBuild("", lambdad, ".") },
+			func() error { return os.MkdirAll(filepath.Join(bin, "runtime"), 0o755) },
+			func() error { return sandboxtest.BuildRuntime(filepath.Join(bin, "runtime")) },
+			func() error { return goBuild("0", gofn, "-tags=lambda.norpc", "./testdata/gofn") },
+		)
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -81,9 +102,24 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	parent := testCgroupParent
 	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent}, args...)
 	cmd := exec.Command(lambdad, full...)
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr sandboxtest.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// A hung lambdad run fails the test with its goroutines (SIGQUIT), and
+	// what its sandbox's processes were doing, instead of hanging it.
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(2 * time.Minute):
+		procs, _ := exec.Command("ps", "-eo", "pid,ppid,stat,wchan:20,args").CombinedOutput()
+		cmd.Process.Signal(syscall.SIGQUIT)
+		<-waited
+		t.Fatalf("lambdad run %v hung; processes:\n%s\nstderr:\n%s", args, procs, stderr.String())
+	}
 	res := runResult{stdout: stdout.String(), stderr: stderr.String()}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {

@@ -22,9 +22,14 @@ for c in memory pids cpu cpuset io; do
 done
 say "cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 
-# 2. The test binaries, run from tmpfs (not 9p), each in its package's cwd copy.
+# 2. The test binaries, run from tmpfs (not 9p), each in its package's cwd copy;
+#    lambdad and the test function for the end-to-end tests, if prebuilt.
 flags=$(cat "$H/testflags" 2>/dev/null)
 mkdir -p /run/lane
+if [ -d "$H/prebuilt" ]; then
+  cp -a "$H/prebuilt" /run/lane/prebuilt && chmod 755 /run/lane
+  export LAMBDAD_TEST_PREBUILT=/run/lane/prebuilt
+fi
 rc=0
 for name in $(cat "$H/tests.list"); do
   cp "$H/$name.test" "/run/lane/$name.test"
