@@ -100,7 +100,11 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	dir := t.TempDir()
 	runDir := filepath.Join(dir, "run")
 	parent := testCgroupParent
-	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent}, args...)
+	// Generous defaults (a test may override them): under software
+	// emulation (the cgroup v2 lane) a 128 MB sandbox's 7% of a CPU makes
+	// even `sh -c 'id'` take seconds.
+	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent,
+		"--timeout", "60s", "--memory", "1024"}, args...)
 	cmd := exec.Command(lambdad, full...)
 	var stdout, stderr sandboxtest.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
