@@ -52,10 +52,13 @@ cgroup2:
 check-hosts:
 	./scripts/check-hosts.sh
 
-# Sandbox create→start→exit→destroy of /bin/true, next to `runc run` of the
-# same rootfs, with p50/p99 for both.
-bench: build
-	./scripts/bench-sandbox.sh
+# The benchmark (bench/, as root): sandbox lifecycle and cold invokes next to
+# `runc run`, warm invokes next to a Go echo server, idle sandboxes' cost, the
+# daemon's memory; one table with the targets. BENCHFLAGS=-quick for a smoke
+# run. scripts/bench-sandbox.sh runs the sandbox lifecycle row alone.
+BENCHFLAGS ?=
+bench: build examples
+	$(GO) run ./bench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin

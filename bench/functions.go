@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// functionsDir lays out the benchmark's functions under dir:
+//
+//	echo       the Go echo example, 128 MB (warm rows)
+//	echo-1769  the same at 1769 MB, one full vCPU (warm rows, for comparison)
+//	cold-I     copies of echo, each invoked once: every invoke a new sandbox
+//	sleep      bench/fn, which sleeps sleep_ms (the idle sandboxes)
+type functionsDir struct {
+	dir   string
+	colds int
+}
+
+func (f functionsDir) cold(i int) string { return fmt.Sprintf("cold-%d", i) }
+
+// build writes every function; echoBootstrap is the built example.
+func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nIdle int) error {
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return err
+	}
+	shared := filepath.Join(f.dir, ".echo-bootstrap")
+	if err := copyFile(echoBootstrap, shared); err != nil {
+		return err
+	}
+	add := func(name, bootstrap string, cfg map[string]any) error {
+		d := filepath.Join(f.dir, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+		if bootstrap != "" {
+			if err := os.Link(bootstrap, filepath.Join(d, "bootstrap")); err != nil {
+				return err
+			}
+		}
+		data, _ := json.Marshal(cfg)
+		return os.WriteFile(filepath.Join(d, "function.json"), data, 0o644)
+	}
+	echo := func(memory int) map[string]any {
+		return map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": memory, "Timeout": 10}
+	}
+	if err := add("echo", shared, echo(128)); err != nil {
+		return err
+	}
+	if err := add("echo-1769", shared, echo(1769)); err != nil {
+		return err
+	}
+	for i := range f.colds {
+		if err := add(f.cold(i), shared, echo(128)); err != nil {
+			return err
+		}
+	}
+	// The sleeper: at most nIdle at once, so extra invokes are throttled
+	// rather than adding sandboxes.
+	if err := add("sleep", "", map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap",
+		"MemorySize": 128, "Timeout": 120, "ReservedConcurrentExecutions": nIdle}); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc",
+		"-o", filepath.Join(f.dir, "sleep", "bootstrap"), "./bench/fn")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build bench/fn: %w\n%s", err, out)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// progress says what the benchmark is doing, on stderr.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// run measures everything, in an order that keeps each row's conditions
+// clean: the sandbox lifecycle before the daemon starts, cold invokes with
+// no idle sandboxes first, the idle sandboxes last.
+func run(ctx context.Context, cfg config) (_ *results, retErr error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("run as root (sudo make bench): sandboxes need it")
+	}
+	repo, err := filepath.Abs(cfg.repo)
+	if err != nil {
+		return nil, err
+	}
+	binary := filepath.Join(repo, "bin", "lambdad")
+	echoBootstrap := filepath.Join(repo, "examples", "functions", "echo", "bootstrap")
+	for _, f := range []string{binary, filepath.Join(repo, "bin", "runtime", "init"), echoBootstrap} {
+		if _, err := os.Stat(f); err != nil {
+			return nil, fmt.Errorf("%s is missing: run `make build examples` first (or `sudo make bench`)", f)
+		}
+	}
+	if left := leftoverCgroups(); len(left) > 0 {
+		return nil, fmt.Errorf("sandbox cgroups from an earlier run are still under %s (%s …): remove them first", cgroupParent, left[0])
+	}
+	work, err := os.MkdirTemp("", "lambdad-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	res := &results{cfg: cfg, started: time.Now()}
+
+	progress("building the functions (bench/fn for the sleeper)")
+	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold}
+	if err := fns.build(ctx, repo, echoBootstrap, cfg.nIdle); err != nil {
+		return nil, err
+	}
+
+	progress("sandbox lifecycle, lambdad and runc run, %d runs each (go test -bench Lifecycle ./sandbox/)", cfg.runs)
+	if res.lifecycle, err = runLifecycle(ctx, repo, cfg.runs); err != nil {
+		return nil, err
+	}
+
+	progress("Go echo server: %d sequential, %d from %d clients", cfg.warm, cfg.concurrent, cfg.clients)
+	echo, err := startEchoServer()
+	if err != nil {
+		return nil, err
+	}
+	echoPost := &poster{client: newClient(cfg.clients), url: echo.url}
+	res.echo, err = runWarm(ctx, echoPost, cfg.clients, cfg.warm, cfg.concurrent)
+	echo.close()
+	if err != nil {
+		return nil, fmt.Errorf("echo server: %w", err)
+	}
+
+	budget := (2*cfg.cold+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
+	d, err := startDaemon(ctx, daemonConfig{
+		binary: binary, functions: fns.dir, workDir: work,
+		maxSandboxes: 2*cfg.cold + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
+	})
+	if err != nil {
+		return nil, err
+	}
+	progress("lambdad serve on %s (log: %s)", d.url, d.log)
+	defer func() {
+		res.destroyed = len(sandboxCgroups())
+		progress("stopping lambdad serve (SIGTERM), %d sandboxes", res.destroyed)
+		start := time.Now()
+		if err := d.stop(3 * time.Minute); err != nil && retErr == nil {
+			retErr = err
+		}
+		res.shutdown = time.Since(start)
+		if retErr != nil && ctx.Err() == nil {
+			fmt.Fprintf(os.Stderr, "bench: the daemon's last lines:\n%s\n", tail(d.log, 30))
+		}
+		if left := leftoverCgroups(); len(left) > 0 {
+			res.warnings = append(res.warnings, fmt.Sprintf("WARNING: %d sandbox cgroups left under %s, e.g. %s", len(left), cgroupParent, left[0]))
+			fmt.Fprintln(os.Stderr, "bench:", res.warnings[len(res.warnings)-1])
+		}
+	}()
+
+	progress("cold invokes with no idle sandbox: %d, each of a function not invoked before", cfg.cold)
+	if res.cold0, err = runCold(ctx, d, fns, 0, cfg.cold); err != nil {
+		return nil, err
+	}
+
+	client := newClient(cfg.clients)
+	for _, fn := range []string{"echo", "echo-1769"} {
+		progress("warm invokes of %s: %d sequential, %d from %d clients", fn, cfg.warm, cfg.concurrent, cfg.clients)
+		p := &poster{client: client, url: d.url + "/2015-03-31/functions/" + fn + "/invocations"}
+		w, err := runWarm(ctx, p, cfg.clients, cfg.warm, cfg.concurrent)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
+		}
+		if fn == "echo" {
+			res.warm = w
+		} else {
+			res.warm1769 = w
+		}
+	}
+
+	progress("daemon RSS across %d warm invokes of echo from %d clients", cfg.nWarm, cfg.clients)
+	p := &poster{client: client, url: d.url + "/2015-03-31/functions/echo/invocations"}
+	if res.rss, err = runRSS(ctx, d, p, cfg.clients, cfg.nWarm); err != nil {
+		return nil, err
+	}
+	client.CloseIdleConnections()
+
+	progress("%d idle sandboxes of bench/fn (started at %.0f/s)", cfg.nIdle, sleepRate)
+	if res.idle, err = runIdle(ctx, d, cfg.nIdle); err != nil {
+		return nil, err
+	}
+
+	progress("cold invokes with %d sandboxes idle: %d", len(sandboxCgroups()), cfg.cold)
+	if res.coldIdle, err = runCold(ctx, d, fns, cfg.cold, cfg.cold); err != nil {
+		return nil, err
+	}
+	res.host = hostLine()
+	return res, nil
+}
+
+// hostLine names the machine: CPUs, memory, kernel, cgroup mode.
+func hostLine() string {
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	total, _ := statusKB("/proc/meminfo", "MemTotal:")
+	cpus := 0
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		cpus = strings.Count(string(data), "\nprocessor")
+		if strings.HasPrefix(string(data), "processor") {
+			cpus++
+		}
+	}
+	mode := "cgroup v1 (hybrid)"
+	if unified() {
+		mode = "cgroup v2"
+	}
+	return fmt.Sprintf("%d CPUs, %.0f GiB, Linux %s, %s", cpus, float64(total)/(1<<30), strings.TrimSpace(string(kernel)), mode)
+}

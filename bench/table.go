@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// results is everything measured in one run.
+type results struct {
+	cfg             config
+	started         time.Time
+	host            string
+	lifecycle       lifecycle
+	echo            warmRun
+	cold0, coldIdle coldRun
+	warm, warm1769  warmRun
+	rss             rssRun
+	idle            idleRun
+	shutdown        time.Duration
+	destroyed       int // sandboxes the shutdown destroyed
+	warnings        []string
+}
+
+// verdict is PASS or MISS.
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+// print writes the table (Markdown) and the notes under it.
+func (r *results) print(w io.Writer) {
+	c := r.cfg
+	runc := r.lifecycle.runc
+	fmt.Fprintf(w, "\nlambdad benchmark, %s — %s\n\n", r.started.Format("2006-01-02 15:04"), r.host)
+	fmt.Fprintln(w, "| row | lambdad p50 / p99 | baseline, same run | target | |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	row := func(cells ...string) { fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")) }
+
+	row(fmt.Sprintf("sandbox create→start→exit→destroy of /bin/true (%d runs)", r.lifecycle.runs),
+		r.lifecycle.pair(r.lifecycle.lambdad), "`runc run`: "+r.lifecycle.pair(runc), "—", "")
+
+	coldGoal := runc[0] / 2
+	row(fmt.Sprintf("cold invoke, client to response, new sandbox each (%d)", c.cold),
+		r.cold0.latencies.pair(), "`runc run`: "+r.lifecycle.pair(runc),
+		"p50 ≤ 0.5 × runc = "+ms(coldGoal), verdict(r.cold0.latencies.p50() <= coldGoal))
+
+	warmRows := func(label string, wr warmRun) {
+		seqGoal := r.echo.sequential.p50() + 300*time.Microsecond
+		ok := wr.sequential.p50() <= seqGoal && wr.sequential.p99() <= 2*time.Millisecond
+		row(fmt.Sprintf("warm invoke%s, sequential (%d)", label, c.warm), wr.sequential.pair(),
+			"Go echo server: "+r.echo.sequential.pair(),
+			fmt.Sprintf("p50 ≤ echo + 0.3 = %s; p99 ≤ 2 ms", ms(seqGoal)), verdict(ok))
+		ratio := wr.concurrent.perSecond / r.echo.concurrent.perSecond
+		row(fmt.Sprintf("warm invoke%s, %d clients (%d)", label, c.clients, c.concurrent),
+			fmt.Sprintf("%s, **%.0f req/s**", wr.concurrent.latencies.pair(), wr.concurrent.perSecond),
+			fmt.Sprintf("echo server: %s, %.0f req/s", r.echo.concurrent.latencies.pair(), r.echo.concurrent.perSecond),
+			fmt.Sprintf("≥ 50%% of echo's req/s (%.1f%%)", 100*ratio), verdict(ratio >= 0.5))
+	}
+	warmRows("", r.warm)
+
+	ratio := float64(r.coldIdle.latencies.p50()) / float64(r.cold0.latencies.p50())
+	row(fmt.Sprintf("cold invoke with %d idle sandboxes (%d)", r.idle.n, c.cold), r.coldIdle.latencies.pair(),
+		fmt.Sprintf("with none idle: %s", r.cold0.latencies.pair()),
+		fmt.Sprintf("p50 ≤ 1.25 × none (%.2f ×)", ratio), verdict(ratio <= 1.25))
+
+	per := r.idle.perSandbox()
+	row(fmt.Sprintf("%d idle sandboxes: daemon RSS; host memory per sandbox beyond its cgroup's", r.idle.n),
+		fmt.Sprintf("RSS %s → %s; **%s per sandbox** (its cgroup: %s)", mb(r.idle.rssBefore), mb(r.idle.rssAfter),
+			mb(per), mb(r.idle.cgroupSum/int64(r.idle.n))),
+		"—", "≤ 2 MB per sandbox", verdict(per <= 2<<20))
+
+	growth := float64(r.rss.after-r.rss.before) / float64(r.rss.before)
+	row(fmt.Sprintf("%d warm invokes, %d clients: daemon RSS", r.rss.invokes, c.clients),
+		fmt.Sprintf("%s → %s (%+.1f%%; peak %s), %.0f req/s", mb(r.rss.before), mb(r.rss.after), 100*growth, mb(r.rss.peak), r.rss.perSecond),
+		"—", "flat ±10%", verdict(growth <= 0.10 && growth >= -0.10))
+
+	warmRows(", 1769 MB (1 vCPU)", r.warm1769)
+
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Cold starts: Init Duration (REPORT line, every one checked) p50 %s with none idle, %s with %d idle.\n",
+		ms(r.cold0.inits.p50()), ms(r.coldIdle.inits.p50()), r.coldIdle.idleBefore)
+	for _, x := range []struct {
+		fn string
+		wr warmRun
+	}{{"echo (128 MB, CPU quota 7%% of a CPU)", r.warm}, {"echo-1769 (1 CPU)", r.warm1769}} {
+		fmt.Fprintf(w, "Warm rows of "+x.fn+": sandboxes CFS-throttled in %d periods, %s in all.\n",
+			x.wr.throttled.periods, x.wr.throttled.time.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "Idle sandboxes: MemAvailable %s → %s; their cgroups %s in all; started in %d round(s), %d throttled extra invokes.\n",
+		mb(r.idle.availBefore), mb(r.idle.availAfter), mb(r.idle.cgroupSum), r.idle.roundsNeeded, r.idle.throttled)
+	fmt.Fprintf(w, "Host CPU in use while nothing is invoked: %.1f%% before the idle sandboxes, %.1f%% with them; host mounts %d → %d.\n",
+		100*r.idle.busyBefore, 100*r.idle.busyAfter, r.idle.mountsBefore, r.idle.mountsAfter)
+	fmt.Fprintf(w, "Shutdown (SIGTERM, %d sandboxes destroyed): %s.\n", r.destroyed, r.shutdown.Round(time.Millisecond))
+	for _, warn := range r.warnings {
+		fmt.Fprintln(w, warn)
+	}
+	if len(r.warnings) == 0 {
+		fmt.Fprintf(w, "No sandbox cgroup left under %s.\n", cgroupParent)
+	}
+}
