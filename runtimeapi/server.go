@@ -13,8 +13,8 @@ import (
 
 // Server is the Runtime API server of one sandbox.
 type Server struct {
-	path string
-	ln   *net.UnixListener
+	path string // the unix socket's, if Listen made it
+	ln   net.Listener
 	http *http.Server
 
 	closeOnce sync.Once
@@ -46,8 +46,16 @@ func Listen(socketPath string) (_ *Server, retErr error) {
 	if err := os.Chmod(socketPath, 0o666); err != nil {
 		return nil, fmt.Errorf("chmod runtime api socket: %w", err)
 	}
-	s := newServer()
+	s := Serve(ln)
 	s.path = socketPath
+	return s, nil
+}
+
+// Serve serves the Runtime API on ln in the background until Close, which
+// closes ln: for a listener lambdad opened inside the sandbox's own network
+// namespace, where the runtime reaches it without a relay.
+func Serve(ln net.Listener) *Server {
+	s := newServer()
 	s.ln = ln
 	s.http = &http.Server{
 		Handler: router{s},
@@ -56,7 +64,7 @@ func Listen(socketPath string) (_ *Server, retErr error) {
 		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 	go s.http.Serve(ln) // returns http.ErrServerClosed on Close
-	return s, nil
+	return s
 }
 
 // newServer returns a server in StateInitializing that serves no socket:
@@ -99,11 +107,13 @@ func (s *Server) Close() error {
 		if lerr := s.ln.Close(); err == nil && !errors.Is(lerr, net.ErrClosed) {
 			err = lerr
 		}
-		if rerr := os.Remove(s.path); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = rerr
+		if s.path != "" {
+			if rerr := os.Remove(s.path); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
+				err = rerr
+			}
 		}
 		if err != nil {
-			s.closeErr = fmt.Errorf("close runtime api server %s: %w", s.path, err)
+			s.closeErr = fmt.Errorf("close runtime api server %s: %w", s.ln.Addr(), err)
 		}
 	})
 	return s.closeErr

@@ -28,8 +28,9 @@ const (
 	bindRO      = unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
 )
 
-// containerConfig turns a validated request into a libcontainer config.
-func containerConfig(r *CreateRequest, cgroupPath string) *configs.Config {
+// containerConfig turns a validated request into a libcontainer config;
+// netnsPath, if set, is the network namespace to join instead of a new one.
+func containerConfig(r *CreateRequest, cgroupPath, netnsPath string) *configs.Config {
 	mounts := []*configs.Mount{
 		{Source: "proc", Destination: "/proc", Device: "proc", Flags: mountNoExec},
 		{Source: "tmpfs", Destination: "/dev", Device: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_STRICTATIME | unix.MS_NOEXEC, Data: "mode=755,size=64k"},
@@ -61,7 +62,7 @@ func containerConfig(r *CreateRequest, cgroupPath string) *configs.Config {
 
 	namespaces := configs.Namespaces{
 		{Type: configs.NEWNS}, {Type: configs.NEWUTS}, {Type: configs.NEWIPC},
-		{Type: configs.NEWPID}, {Type: configs.NEWNET},
+		{Type: configs.NEWPID}, {Type: configs.NEWNET, Path: netnsPath},
 	}
 	if _, err := os.Stat("/proc/self/ns/cgroup"); err == nil {
 		namespaces = append(namespaces, configs.Namespace{Type: configs.NEWCGROUP})

@@ -34,6 +34,9 @@ func (s *Sandbox) Destroy() error {
 	if err := s.container.Destroy(); err != nil && !errors.Is(err, libcontainer.ErrNotExist) {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
 	}
+	if s.net != nil {
+		s.net.close()
+	}
 	if s.req.SocketDir != "" {
 		if err := os.RemoveAll(s.req.SocketDir); err != nil {
 			return fmt.Errorf("destroy sandbox %s: socket dir: %w", s.id, err)

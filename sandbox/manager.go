@@ -77,7 +77,23 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 			os.RemoveAll(req.SocketDir)
 		}
 	}()
-	config := containerConfig(&req, m.CgroupPath(req.ID))
+	var rn *runtimeNet
+	if req.RuntimeAPIAddr != "" {
+		var err error
+		if rn, err = newRuntimeNet(req.RuntimeAPIAddr); err != nil {
+			return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+		}
+		defer func() {
+			if retErr != nil {
+				rn.close()
+			}
+		}()
+	}
+	netnsPath := ""
+	if rn != nil {
+		netnsPath = rn.path()
+	}
+	config := containerConfig(&req, m.CgroupPath(req.ID), netnsPath)
 	config.Labels = append(config.Labels, socketDirLabel+req.SocketDir)
 	cg, err := manager.New(config.Cgroups)
 	if err != nil {
@@ -93,6 +109,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 		stateDir:  m.StateDir(req.ID),
 		container: c,
 		cgroup:    cg,
+		net:       rn,
 		done:      make(chan struct{}),
 	}, nil
 }

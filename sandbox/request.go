@@ -71,6 +71,12 @@ type CreateRequest struct {
 	UID, GID int
 	// Stdout and Stderr receive the function's output; nil discards it.
 	Stdout, Stderr io.Writer
+	// RuntimeAPIAddr, if set (e.g. 127.0.0.1:9001), makes lambdad create the
+	// sandbox's network namespace and open a listener on this address in it
+	// (Sandbox.RuntimeListener) for the daemon to serve the Runtime API on;
+	// the init then relays nothing. Else the init relays 127.0.0.1:9001 to
+	// the socket in SocketDir.
+	RuntimeAPIAddr string
 	// DeferCPULimit leaves the CPU unlimited until LimitCPU is called (after
 	// the runtime's init, which Lambda runs with boosted CPU); else Start
 	// applies the quota once the first process runs.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -22,6 +23,7 @@ type Sandbox struct {
 	stateDir  string
 	container *libcontainer.Container
 	cgroup    cgroups.Manager
+	net       *runtimeNet // nil unless CreateRequest.RuntimeAPIAddr
 
 	mu    sync.Mutex
 	state State
@@ -67,7 +69,11 @@ func (s *Sandbox) Start() error {
 	if s.state != Created {
 		return transitionError("start sandbox "+s.id, s.state)
 	}
-	args := append([]string{InitPath, "--"}, s.req.Args...)
+	args := []string{InitPath}
+	if s.net != nil {
+		args = append(args, "--listen=") // the daemon listens in there itself
+	}
+	args = append(append(args, "--"), s.req.Args...)
 	p := &libcontainer.Process{
 		Args:   args,
 		Env:    s.req.Env,
@@ -140,6 +146,15 @@ func (s *Sandbox) wait() {
 	}
 	s.mu.Unlock()
 	close(s.done)
+}
+
+// RuntimeListener is the listener open inside the sandbox's network
+// namespace (CreateRequest.RuntimeAPIAddr), or nil. Destroy closes it.
+func (s *Sandbox) RuntimeListener() net.Listener {
+	if s.net == nil {
+		return nil
+	}
+	return s.net.ln
 }
 
 // Done is closed once the sandbox's init has exited.

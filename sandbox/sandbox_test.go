@@ -462,3 +462,47 @@ func TestDaemonStaysInItsMountNamespace(t *testing.T) {
 		t.Errorf("the main thread is in mount namespace %s, this thread in %s", self, thread)
 	}
 }
+
+// TestRuntimeAPIInTheSandboxNetwork serves HTTP on the listener lambdad
+// opened inside the sandbox's own network namespace: the function reaches
+// it at 127.0.0.1:9001 with no relay, and still sees nothing but loopback.
+func TestRuntimeAPIInTheSandboxNetwork(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`
+		wget -q -O - http://127.0.0.1:9001/2018-06-01/ping && echo && echo direct=ok
+		echo pid1=$(cat /proc/1/cmdline | tr '\0' ' ')
+		echo routes=$(tail -n +2 /proc/net/route | wc -l)
+		echo devices=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ,)
+	`)
+	req.RuntimeAPIAddr = "127.0.0.1:9001"
+	var out sandboxtest.Buffer
+	req.Stdout, req.Stderr = &out, &out
+	s := e.create(req)
+	ln := s.RuntimeListener()
+	if ln == nil {
+		t.Fatal("no runtime listener")
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "pong %s", r.URL.Path)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st := waitExit(t, s)
+	got := out.String()
+	if st.Code != 0 || !strings.Contains(got, "pong /2018-06-01/ping\ndirect=ok") {
+		t.Errorf("exit %s, output:\n%s", st, got)
+	}
+	for _, want := range []string{"pid1=/var/runtime/init --listen= -- sh -c", "routes=0\n", "devices=lo,\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	// The host cannot reach it: the listener is not in the host's namespace.
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:9001", 100*time.Millisecond); err == nil {
+		c.Close()
+		t.Error("127.0.0.1:9001 answers on the host too")
+	}
+}

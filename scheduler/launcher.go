@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +66,9 @@ func (l *launcher) Launch(ctx context.Context, req LaunchRequest) (_ Instance, r
 		Stdout:        log,
 		Stderr:        log,
 		DeferCPULimit: true, // init runs with boosted CPU, as in Lambda
+		// The Runtime API is served straight into the sandbox's network
+		// namespace: no relay in the sandbox, none of its CPU quota spent.
+		RuntimeAPIAddr: function.RuntimeAPI,
 	}
 	for _, b := range tree.Binds {
 		creq.Binds = append(creq.Binds, sandbox.Bind{Source: b.Source, Destination: b.Destination})
@@ -80,10 +82,7 @@ func (l *launcher) Launch(ctx context.Context, req LaunchRequest) (_ Instance, r
 			sb.Destroy()
 		}
 	}()
-	srv, err := runtimeapi.Listen(filepath.Join(socketDir, "runtime.sock"))
-	if err != nil {
-		return nil, fmt.Errorf("runtime api of sandbox %s: %w", id, err)
-	}
+	srv := runtimeapi.Serve(sb.RuntimeListener())
 	if err := sb.Start(); err != nil {
 		srv.Close()
 		return nil, err
