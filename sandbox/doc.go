@@ -4,7 +4,9 @@
 // and destroyed once. Inside it the function sees:
 //
 //   - its own pid, mount, ipc, uts, net (loopback only) and, where the kernel
-//     has it, cgroup namespaces;
+//     has it, cgroup namespaces; with CreateRequest.RuntimeAPIAddr lambdad
+//     makes the network namespace itself (netns.go) and keeps a listener in
+//     it for the Runtime API;
 //   - a read-only root (the base tree from package rootfs), the code read-only
 //     at /var/task, the runtime directory (holding the in-sandbox init)
 //     read-only at /var/runtime, layers read-only at /opt, the socket
