@@ -142,10 +142,11 @@ func (f *fakeInstance) Log() *Log { return f.log }
 
 // fakeLauncher hands out fake instances, shaped by prepare.
 type fakeLauncher struct {
-	mu        sync.Mutex
-	launched  []*fakeInstance
-	prepare   func(*fakeInstance)
-	launchErr error
+	mu          sync.Mutex
+	launched    []*fakeInstance
+	provisioned int // launches asked for as provisioned
+	prepare     func(*fakeInstance)
+	launchErr   error
 }
 
 func (l *fakeLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance, error) {
@@ -154,6 +155,9 @@ func (l *fakeLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance,
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if req.Provisioned {
+		l.provisioned++
+	}
 	f := newFakeInstance(req.Function.Name + "-" + string(rune('a'+len(l.launched))))
 	if l.prepare != nil {
 		l.prepare(f)

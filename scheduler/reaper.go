@@ -5,28 +5,28 @@ import (
 	"time"
 )
 
-// Run evicts idle instances until ctx ends.
+// Run keeps provisioned instances topped up and evicts idle instances until
+// ctx ends.
 func (s *Scheduler) Run(ctx context.Context) {
-	if s.cfg.IdleTimeout <= 0 {
-		return
+	every := provisionEvery
+	if s.cfg.IdleTimeout > 0 {
+		every = min(every, max(s.cfg.IdleTimeout/4, 10*time.Millisecond))
 	}
-	every := min(max(s.cfg.IdleTimeout/4, 10*time.Millisecond), 10*time.Second)
 	for {
+		s.provision(ctx)
+		s.ReapIdle()
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.clock.After(every):
-			s.ReapIdle()
 		}
 	}
 }
 
-// ReapIdle destroys every instance idle for longer than the idle timeout
-// and returns how many it destroyed.
+// ReapIdle destroys every idle instance whose runtime died, and every one
+// idle for longer than the idle timeout but the provisioned ones; it returns
+// how many it destroyed.
 func (s *Scheduler) ReapIdle() int {
-	if s.cfg.IdleTimeout <= 0 {
-		return 0
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cutoff := s.clock.Now().Add(-s.cfg.IdleTimeout)
@@ -34,8 +34,8 @@ func (s *Scheduler) ReapIdle() int {
 	for _, p := range s.pools {
 		keep := p.idle[:0]
 		for _, sl := range p.idle {
-			if sl.lastUsed.Before(cutoff) {
-				s.logger.Info("idle sandbox evicted", "function", sl.function, "sandbox", sl.inst.ID())
+			if dead(sl.inst) || s.cfg.IdleTimeout > 0 && !sl.provisioned && sl.lastUsed.Before(cutoff) {
+				s.logger.Info("idle sandbox evicted", "function", sl.function, "sandbox", sl.inst.ID(), "dead", dead(sl.inst))
 				s.forgetLocked(sl)
 				s.destroy(sl)
 				n++
@@ -47,4 +47,14 @@ func (s *Scheduler) ReapIdle() int {
 		p.idle = keep
 	}
 	return n
+}
+
+// dead tells whether inst's init has exited.
+func dead(inst Instance) bool {
+	select {
+	case <-inst.Done():
+		return true
+	default:
+		return false
+	}
 }

@@ -20,7 +20,10 @@ type Config struct {
 	MemoryBudgetMB int           // sum of the instances' MemorySize; 0: no limit
 	IdleTimeout    time.Duration // idle instances older than this are destroyed; 0: never
 	InitTimeout    time.Duration // 0: DefaultInitTimeout
-	Logger         *slog.Logger  // nil: slog.Default()
+	// Provisioned are the functions with ProvisionedConcurrency > 0, whose
+	// instances Run keeps initialised ahead of demand.
+	Provisioned []function.Config
+	Logger      *slog.Logger // nil: slog.Default()
 }
 
 // Scheduler runs invocations on pools of instances, one pool per function.
@@ -42,8 +45,9 @@ type Scheduler struct {
 
 // pool is one function's instances.
 type pool struct {
-	idle   []*slot // most recently used last
-	active int     // busy or starting
+	idle        []*slot // most recently used last
+	active      int     // busy or starting
+	provisioned int     // provisioned instances alive or starting, idle or busy
 }
 
 // slot is one instance and its bookkeeping.
@@ -52,6 +56,8 @@ type slot struct {
 	function string
 	memoryMB int
 	lastUsed time.Time
+	// provisioned instances are never evicted for idleness or room.
+	provisioned bool
 }
 
 // New returns a scheduler; call Run to start its idle reaper.
@@ -79,23 +85,17 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	if s.closed {
 		return nil, ErrShuttingDown
 	}
-	p := s.pools[fn.Name]
-	if p == nil {
-		p = &pool{}
-		s.pools[fn.Name] = p
-	}
+	p := s.poolLocked(fn.Name)
 	if r := fn.ReservedConcurrency; r != nil && p.active >= *r {
 		return nil, fmt.Errorf("%w: function %s has reserved concurrency %d", ErrThrottled, fn.Name, *r)
 	}
 	for len(p.idle) > 0 {
 		sl := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
-		select {
-		case <-sl.inst.Done(): // died while idle
+		if dead(sl.inst) { // died while idle
 			s.forgetLocked(sl)
 			s.destroy(sl)
 			continue
-		default:
 		}
 		p.active++
 		return sl, nil
@@ -119,6 +119,16 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	return &slot{function: fn.Name, memoryMB: fn.MemorySize}, nil
 }
 
+// poolLocked is the pool of the function name, made on first use.
+func (s *Scheduler) poolLocked(name string) *pool {
+	p := s.pools[name]
+	if p == nil {
+		p = &pool{}
+		s.pools[name] = p
+	}
+	return p
+}
+
 func (s *Scheduler) fitsLocked(memoryMB int) bool {
 	if m := s.cfg.MaxSandboxes; m > 0 && s.total+1 > m {
 		return false
@@ -129,12 +139,15 @@ func (s *Scheduler) fitsLocked(memoryMB int) bool {
 	return true
 }
 
-// lruIdleLocked is the idle instance used least recently, of any function.
+// lruIdleLocked is the idle instance used least recently, of any function,
+// that may be evicted (not provisioned).
 func (s *Scheduler) lruIdleLocked() *slot {
 	var lru *slot
 	for _, p := range s.pools {
-		if len(p.idle) > 0 && (lru == nil || p.idle[0].lastUsed.Before(lru.lastUsed)) {
-			lru = p.idle[0]
+		for _, sl := range p.idle {
+			if !sl.provisioned && (lru == nil || sl.lastUsed.Before(lru.lastUsed)) {
+				lru = sl
+			}
 		}
 	}
 	return lru
@@ -155,6 +168,9 @@ func (s *Scheduler) forgetLocked(sl *slot) {
 	delete(s.all, sl)
 	s.total--
 	s.memoryMB -= sl.memoryMB
+	if sl.provisioned {
+		s.pools[sl.function].provisioned-- // Run starts a replacement
+	}
 }
 
 // release ends an invocation's hold on sl: back to the idle pool if healthy,

@@ -22,3 +22,15 @@ func (r *registry) Lookup(name string) (function.Config, error) {
 	}
 	return fn, nil
 }
+
+// provisioned lists the functions that keep sandboxes initialised ahead of
+// demand (ProvisionedConcurrency > 0).
+func (r *registry) provisioned() []function.Config {
+	var out []function.Config
+	for _, fn := range r.fns {
+		if fn.ProvisionedConcurrency > 0 {
+			out = append(out, fn)
+		}
+	}
+	return out
+}

@@ -80,6 +80,7 @@ func serveAction(c *cli.Context) error {
 		MaxSandboxes:   c.Int("max-sandboxes"),
 		MemoryBudgetMB: budget,
 		IdleTimeout:    c.Duration("idle-timeout"),
+		Provisioned:    reg.provisioned(),
 		Logger:         logger,
 	})
 	retry := c.Duration("async-retry-delay")

@@ -472,3 +472,31 @@ func requirePython(t *testing.T) {
 		t.Skip("SKIPPED: python3.x functions run the host's /usr/bin/python3, and this host has none")
 	}
 }
+
+func TestServeProvisionedConcurrency(t *testing.T) {
+	// Its own functions directory: provisioned sandboxes would upset the
+	// sandbox counts of the other tests.
+	dir := filepath.Join(t.TempDir(), "functions")
+	gofn, err := os.ReadFile(filepath.Join(testFunctions(t), "gofn", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "pre"), 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.WriteFile(filepath.Join(dir, "pre", "bootstrap"), gofn, 0o755)
+	os.WriteFile(filepath.Join(dir, "pre", "function.json"),
+		[]byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3,"ProvisionedConcurrency":2}`), 0o644)
+	d := startDaemon(t, "--functions", dir)
+	deadline := time.Now().Add(30 * time.Second)
+	for d.sandboxCount() < 2 { // the daemon starts them without any invoke
+		if time.Now().After(deadline) {
+			t.Fatalf("%d provisioned sandboxes after 30 s, want 2:\n%s", d.sandboxCount(), d.output)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := mustInvoke(t, d, "pre", `{"mode":"env","text":"AWS_LAMBDA_INITIALIZATION_TYPE"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if !strings.Contains(string(out.Payload), `"text":"provisioned-concurrency"`) || strings.Contains(string(log), "Init Duration") {
+		t.Errorf("payload %s, log:\n%s\nwant a warm invoke of a provisioned sandbox", out.Payload, log)
+	}
+}

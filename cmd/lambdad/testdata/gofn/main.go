@@ -49,6 +49,8 @@ func handle(ctx context.Context, e event) (reply, error) {
 			hog = append(hog, b)
 			_ = hog
 		}
+	case "env":
+		return reply{Text: os.Getenv(e.Text), RequestID: lc.AwsRequestID}, nil
 	case "big":
 		return reply{Text: string(make([]byte, 7<<20))}, nil
 	case "stubborn": // a child that ignores SIGTERM, then wait past the timeout

@@ -1,0 +1,102 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/runtimeapi"
+)
+
+// provisionEvery is how often Run tops up provisioned instances when nothing
+// asked it to sooner.
+const provisionEvery = time.Second
+
+// provision starts instances of every function with ProvisionedConcurrency
+// until each has that many alive (idle or busy). Provisioned instances are
+// initialised ahead of demand, never evicted for idleness or room, and
+// replaced when they die or are destroyed after a failure.
+func (s *Scheduler) provision(ctx context.Context) {
+	for _, fn := range s.cfg.Provisioned {
+		for s.needsProvisioned(fn) {
+			if err := s.prewarm(ctx, fn); err != nil {
+				if !errors.Is(err, ErrShuttingDown) {
+					s.logger.Error("provisioned sandbox did not start", "function", fn.Name, "err", err)
+				}
+				break // try again at the next round
+			}
+		}
+	}
+}
+
+// needsProvisioned tells whether fn has fewer provisioned instances than it
+// wants, and room for one more.
+func (s *Scheduler) needsProvisioned(fn function.Config) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && s.poolLocked(fn.Name).provisioned < fn.ProvisionedConcurrency && s.fitsLocked(fn.MemorySize)
+}
+
+// prewarm starts one provisioned instance of fn and leaves it idle.
+func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrShuttingDown
+	}
+	s.inflight.Add(1) // Shutdown waits for it, then for its teardown
+	defer s.inflight.Done()
+	p := s.poolLocked(fn.Name)
+	p.provisioned++
+	s.total++
+	s.memoryMB += fn.MemorySize
+	s.mu.Unlock()
+	sl := &slot{function: fn.Name, memoryMB: fn.MemorySize, provisioned: true}
+
+	inst, err := s.cfg.Launcher.Launch(ctx, LaunchRequest{Function: fn, Provisioned: true})
+	if err == nil {
+		err = s.waitInit(inst)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil || s.closed {
+		p.provisioned--
+		s.total--
+		s.memoryMB -= fn.MemorySize
+		if inst != nil {
+			sl.inst = inst
+			s.destroy(sl)
+		}
+		if err == nil {
+			err = ErrShuttingDown
+		}
+		return err
+	}
+	sl.inst, sl.lastUsed = inst, s.clock.Now()
+	s.all[sl] = struct{}{}
+	p.idle = append(p.idle, sl)
+	return nil
+}
+
+// waitInit waits for a provisioned instance's init, within the init limit.
+func (s *Scheduler) waitInit(inst Instance) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan error, 1)
+	go func() { ready <- inst.WaitReady(ctx) }()
+	select {
+	case err := <-ready:
+		var ie *runtimeapi.InitError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("init error %s: %s", ie.ErrorType, ie.Body)
+		}
+		return err
+	case <-inst.Done():
+		return fmt.Errorf("runtime exited during init: %s", inst.ExitStatus())
+	case <-s.clock.After(s.cfg.InitTimeout):
+		inst.Kill()
+		return fmt.Errorf("init timed out after %s", s.cfg.InitTimeout)
+	}
+}
