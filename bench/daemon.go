@@ -25,6 +25,7 @@ type daemonConfig struct {
 	workDir      string // state-dir, run-dir and the log go here
 	maxSandboxes int
 	memoryMB     int
+	extra        []string // more flags
 }
 
 // daemon is a running `lambdad serve`.
@@ -57,6 +58,7 @@ func startDaemon(ctx context.Context, cfg daemonConfig) (*daemon, error) {
 		"--memory-budget", strconv.Itoa(cfg.memoryMB),
 		"--shutdown-timeout", "30s",
 	)
+	cmd.Args = append(cmd.Args, cfg.extra...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group: a Ctrl-C reaches the driver, which then stops
 	// the daemon with SIGTERM and checks what is left.

@@ -25,8 +25,9 @@ type config struct {
 	warm       int // sequential warm invokes
 	concurrent int // warm invokes from `clients` clients
 	clients    int
-	nIdle      int // idle sandboxes
-	nWarm      int // warm invokes across which the daemon's RSS is watched
+	nIdle      int    // idle sandboxes
+	nWarm      int    // warm invokes across which the daemon's RSS is watched
+	serveFlags string // more flags for lambdad serve, e.g. --freeze-idle
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	flag.IntVar(&cfg.clients, "clients", 8, "concurrent clients")
 	flag.IntVar(&cfg.nIdle, "n-idle", 500, "idle sandboxes")
 	flag.IntVar(&cfg.nWarm, "n-warm", 100000, "warm invokes across which the daemon's RSS is watched")
+	flag.StringVar(&cfg.serveFlags, "serve-flags", "", "more flags for lambdad serve, e.g. --freeze-idle")
 	flag.Parse()
 	if *quick {
 		set := map[string]bool{}

@@ -70,6 +70,7 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	d, err := startDaemon(ctx, daemonConfig{
 		binary: binary, functions: fns.dir, workDir: work,
 		maxSandboxes: 2*cfg.cold + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
+		extra: strings.Fields(cfg.serveFlags),
 	})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,8 @@ type fakeInstance struct {
 	stats     sandbox.Stats
 	done      chan struct{}
 	exited    bool
+	frozen    bool
+	freezes   int
 	killed    atomic.Int32
 	destroyed atomic.Int32
 	invokes   atomic.Int32
@@ -96,6 +99,12 @@ func (f *fakeInstance) WaitReady(ctx context.Context) error {
 
 func (f *fakeInstance) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
 	f.invokes.Add(1)
+	f.mu.Lock()
+	frozen := f.frozen
+	f.mu.Unlock()
+	if frozen {
+		return runtimeapi.Result{}, errors.New("invoked while frozen")
+	}
 	if f.invoke != nil {
 		return f.invoke(ctx, inv)
 	}
@@ -124,6 +133,27 @@ func (f *fakeInstance) Stats() (sandbox.Stats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.stats, nil
+}
+
+func (f *fakeInstance) Freeze() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.frozen {
+		return errors.New("already frozen")
+	}
+	f.frozen = true
+	f.freezes++
+	return nil
+}
+
+func (f *fakeInstance) Thaw() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.frozen {
+		return errors.New("not frozen")
+	}
+	f.frozen = false
+	return nil
 }
 
 func (f *fakeInstance) Kill() error {

@@ -21,6 +21,10 @@ type Instance interface {
 	// ExitStatus is how the init ended; valid after Done.
 	ExitStatus() sandbox.ExitStatus
 	Stats() (sandbox.Stats, error)
+	// Freeze stops every process of an idle instance (cgroup freezer); Thaw
+	// lets it run again.
+	Freeze() error
+	Thaw() error
 	// Kill kills every process of the instance; Destroy removes everything.
 	Kill() error
 	Destroy() error

@@ -85,7 +85,20 @@ func (s *Scheduler) invokeOnce(ctx context.Context, req Request) (Result, bool, 
 			return *initErr, false, nil
 		}
 	}
+	if !res.Cold && s.cfg.FreezeIdle {
+		if err := sl.inst.Thaw(); err != nil {
+			s.logger.Warn("thaw failed; the sandbox is replaced", "function", req.Function.Name, "sandbox", sl.inst.ID(), "err", err)
+			s.release(sl, false)
+			return Result{}, true, nil
+		}
+	}
 	healthy, retry := s.run(sl, req, &res)
+	if healthy && s.cfg.FreezeIdle {
+		if err := sl.inst.Freeze(); err != nil {
+			s.logger.Warn("freeze failed; the sandbox is destroyed", "function", req.Function.Name, "sandbox", sl.inst.ID(), "err", err)
+			healthy = false
+		}
+	}
 	s.release(sl, healthy)
 	return res, retry, nil
 }

@@ -113,6 +113,8 @@ func (i *instance) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runti
 func (i *instance) Done() <-chan struct{}         { return i.sb.Done() }
 func (i *instance) Stats() (sandbox.Stats, error) { return i.sb.Stats() }
 func (i *instance) Kill() error                   { return i.sb.Kill() }
+func (i *instance) Freeze() error                 { return i.sb.Freeze() }
+func (i *instance) Thaw() error                   { return i.sb.Thaw() }
 func (i *instance) Log() *Log                     { return i.log }
 func (i *instance) ExitStatus() sandbox.ExitStatus {
 	select {

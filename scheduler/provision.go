@@ -74,6 +74,16 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 		}
 		return err
 	}
+	if s.cfg.FreezeIdle {
+		if ferr := inst.Freeze(); ferr != nil {
+			p.provisioned--
+			s.total--
+			s.memoryMB -= fn.MemorySize
+			sl.inst = inst
+			s.destroy(sl)
+			return ferr
+		}
+	}
 	sl.inst, sl.lastUsed = inst, s.clock.Now()
 	s.all[sl] = struct{}{}
 	p.idle = append(p.idle, sl)

@@ -20,6 +20,9 @@ type Config struct {
 	MemoryBudgetMB int           // sum of the instances' MemorySize; 0: no limit
 	IdleTimeout    time.Duration // idle instances older than this are destroyed; 0: never
 	InitTimeout    time.Duration // 0: DefaultInitTimeout
+	// FreezeIdle freezes instances while they are idle (cgroup freezer), as
+	// Lambda does between invokes, and thaws them for the next one.
+	FreezeIdle bool
 	// Provisioned are the functions with ProvisionedConcurrency > 0, whose
 	// instances Run keeps initialised ahead of demand.
 	Provisioned []function.Config

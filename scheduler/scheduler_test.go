@@ -395,3 +395,21 @@ func TestWarmInstanceDyingBeforeTheEventIsRetried(t *testing.T) {
 		t.Errorf("got %s %s (cold %v) after %d launches; want a success on a new instance", res.ErrorType, res.Payload, res.Cold, len(l.instances()))
 	}
 }
+
+func TestFreezeIdle(t *testing.T) {
+	s, l, _ := newTest(t, Config{FreezeIdle: true})
+	for i := 0; i < 3; i++ {
+		if res := invoke(t, s, fn("cold")); res.FunctionError() {
+			t.Fatalf("invoke %d: %s %s", i, res.ErrorType, res.Payload)
+		}
+	}
+	inst := l.instances()
+	if len(inst) != 1 {
+		t.Fatalf("%d instances, want one reused", len(inst))
+	}
+	inst[0].mu.Lock()
+	defer inst[0].mu.Unlock()
+	if !inst[0].frozen || inst[0].freezes != 3 {
+		t.Errorf("frozen %v after %d freezes; want frozen between each of 3 invokes", inst[0].frozen, inst[0].freezes)
+	}
+}

@@ -38,6 +38,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "memory-budget", Usage: "MB the sandboxes' MemorySize may add up to (default: 3/4 of the host's memory)"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region functions and ARNs name"},
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
+			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM"},
 		}, dirFlags()...),
 		Action: serveAction,
@@ -81,6 +82,7 @@ func serveAction(c *cli.Context) error {
 		MemoryBudgetMB: budget,
 		IdleTimeout:    c.Duration("idle-timeout"),
 		Provisioned:    reg.provisioned(),
+		FreezeIdle:     c.Bool("freeze-idle"),
 		Logger:         logger,
 	})
 	retry := c.Duration("async-retry-delay")

@@ -500,3 +500,31 @@ func TestServeProvisionedConcurrency(t *testing.T) {
 		t.Errorf("payload %s, log:\n%s\nwant a warm invoke of a provisioned sandbox", out.Payload, log)
 	}
 }
+
+func TestServeFreezeIdle(t *testing.T) {
+	d := startDaemon(t, "--freeze-idle")
+	first := mustInvoke(t, d, "gofn", `{"text":"one"}`)
+	frozen := func() bool {
+		v1, _ := filepath.Glob("/sys/fs/cgroup/freezer" + d.parent + "/*/freezer.state")
+		v2, _ := filepath.Glob("/sys/fs/cgroup" + d.parent + "/*/cgroup.freeze")
+		for _, f := range append(v1, v2...) {
+			b, _ := os.ReadFile(f)
+			if s := strings.TrimSpace(string(b)); s == "FROZEN" || s == "1" {
+				return true
+			}
+		}
+		return false
+	}
+	if !frozen() {
+		t.Error("the idle sandbox is not frozen")
+	}
+	second := mustInvoke(t, d, "gofn", `{"text":"two"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(second.LogResult))
+	if second.FunctionError != nil || !strings.Contains(string(second.Payload), `"text":"two"`) || strings.Contains(string(log), "Init Duration") {
+		t.Errorf("warm invoke of a frozen sandbox: %s\n%s (first: %s)", second.Payload, log, first.Payload)
+	}
+	if !frozen() {
+		t.Error("the sandbox was not frozen again after its invoke")
+	}
+	// stop (cleanup) destroys the frozen sandbox and checks nothing is left.
+}
