@@ -20,5 +20,4 @@ const (
 	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
 	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
 	ErrorTypeUnhandled        = "Unhandled"
-	ErrorTypeInitTimeout      = "Runtime.Unknown" // init over its limit: Lambda reports the init as timed out
 )

@@ -116,35 +116,18 @@ func (s *Scheduler) coldStart(ctx context.Context, sl *slot, req Request) (*Resu
 	s.mu.Unlock()
 	inst.Log().Begin(req.RequestID)
 
-	ready := make(chan error, 1)
-	initCtx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { ready <- inst.WaitReady(initCtx) }()
-	select {
-	case err := <-ready:
-		var ie *runtimeapi.InitError
-		if errors.As(err, &ie) {
-			return &Result{RequestID: req.RequestID, ErrorType: ie.ErrorType, Payload: ie.Body}, nil
-		}
+	failed, err := s.awaitInit(inst)
+	if err != nil || failed == nil {
 		if err != nil {
-			return nil, fmt.Errorf("init of %s: %w", req.Function.Name, err)
+			err = fmt.Errorf("init of %s: %w", req.Function.Name, err)
 		}
-		return nil, nil
-	case <-inst.Done():
-		st := inst.ExitStatus()
-		if st.Signal == 0 && st.Code == exitNotFound {
-			r := errorResult(req, ErrorTypeInvalidEntry,
-				"Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
-			return &r, nil
-		}
-		r := errorResult(req, ErrorTypeExit, exitMessage(st.String(), st.Code == 0 && st.Signal == 0))
-		return &r, nil
-	case <-s.clock.After(s.cfg.InitTimeout):
-		inst.Kill()
-		r := errorResult(req, ErrorTypeTimedOut,
-			fmt.Sprintf("Init timed out after %.2f seconds", s.cfg.InitTimeout.Seconds()))
-		return &r, nil
+		return nil, err
 	}
+	if failed.body != nil { // the runtime's own /init/error, unchanged
+		return &Result{RequestID: req.RequestID, ErrorType: failed.errorType, Payload: failed.body}, nil
+	}
+	r := errorResult(req, failed.errorType, failed.message)
+	return &r, nil
 }
 
 // run hands the event to the instance and fills res; it reports whether the

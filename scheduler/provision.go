@@ -57,7 +57,10 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 
 	inst, err := s.cfg.Launcher.Launch(ctx, LaunchRequest{Function: fn, Provisioned: true})
 	if err == nil {
-		err = s.waitInit(inst)
+		var failed *initFailure
+		if failed, err = s.awaitInit(inst); failed != nil {
+			err = failed
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,8 +93,25 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 	return nil
 }
 
-// waitInit waits for a provisioned instance's init, within the init limit.
-func (s *Scheduler) waitInit(inst Instance) error {
+// initFailure is an init that failed in the function's sandbox: the
+// runtime's /init/error (body), or lambdad's reading of an exit or timeout.
+type initFailure struct {
+	errorType string
+	message   string // when body is nil
+	body      []byte
+}
+
+func (f *initFailure) Error() string {
+	if f.body != nil {
+		return fmt.Sprintf("init error %s: %s", f.errorType, f.body)
+	}
+	return f.errorType + ": " + f.message
+}
+
+// awaitInit waits for inst's init, within the init limit: nil, nil once the
+// runtime asked for its first event; an initFailure when init failed in the
+// sandbox (the instance is then of no use); an error when lambdad failed.
+func (s *Scheduler) awaitInit(inst Instance) (*initFailure, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan error, 1)
@@ -100,13 +120,19 @@ func (s *Scheduler) waitInit(inst Instance) error {
 	case err := <-ready:
 		var ie *runtimeapi.InitError
 		if errors.As(err, &ie) {
-			return fmt.Errorf("init error %s: %s", ie.ErrorType, ie.Body)
+			return &initFailure{errorType: ie.ErrorType, body: ie.Body}, nil
 		}
-		return err
+		return nil, err
 	case <-inst.Done():
-		return fmt.Errorf("runtime exited during init: %s", inst.ExitStatus())
+		st := inst.ExitStatus()
+		if st.Signal == 0 && st.Code == exitNotFound {
+			return &initFailure{errorType: ErrorTypeInvalidEntry,
+				message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}, nil
+		}
+		return &initFailure{errorType: ErrorTypeExit, message: exitMessage(st.String(), st.Code == 0 && st.Signal == 0)}, nil
 	case <-s.clock.After(s.cfg.InitTimeout):
 		inst.Kill()
-		return fmt.Errorf("init timed out after %s", s.cfg.InitTimeout)
+		return &initFailure{errorType: ErrorTypeTimedOut,
+			message: fmt.Sprintf("Init timed out after %.2f seconds", s.cfg.InitTimeout.Seconds())}, nil
 	}
 }

@@ -139,12 +139,22 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 		}
 	}
 	// Any sandbox cgroup under the parent is a leak.
-	leftovers, _ := filepath.Glob("/sys/fs/cgroup/*" + parent + "/*/cgroup.procs")
-	v2, _ := filepath.Glob("/sys/fs/cgroup" + parent + "/*/cgroup.procs")
-	for _, l := range append(leftovers, v2...) {
-		t.Errorf("cgroup left: %s", filepath.Dir(l))
+	for _, dir := range sandboxCgroups(parent) {
+		t.Errorf("cgroup left: %s", dir)
 	}
 	return res
+}
+
+// sandboxCgroups lists the sandbox cgroups under parent, in every v1
+// hierarchy and in a v2 root.
+func sandboxCgroups(parent string) []string {
+	v1, _ := filepath.Glob("/sys/fs/cgroup/*" + parent + "/*/cgroup.procs")
+	v2, _ := filepath.Glob("/sys/fs/cgroup" + parent + "/*/cgroup.procs")
+	var dirs []string
+	for _, procs := range append(v1, v2...) {
+		dirs = append(dirs, filepath.Dir(procs))
+	}
+	return dirs
 }
 
 func TestRunExitStatusAndOutput(t *testing.T) {

@@ -176,20 +176,19 @@ func (d *daemon) stop() {
 
 func (d *daemon) noSandboxCgroups() {
 	d.t.Helper()
-	left, _ := filepath.Glob("/sys/fs/cgroup/*" + d.parent + "/*/cgroup.procs")
-	v2, _ := filepath.Glob("/sys/fs/cgroup" + d.parent + "/*/cgroup.procs")
-	for _, l := range append(left, v2...) {
-		d.t.Errorf("sandbox cgroup left: %s", filepath.Dir(l))
+	for _, dir := range sandboxCgroups(d.parent) {
+		d.t.Errorf("sandbox cgroup left: %s", dir)
 	}
 }
 
-// sandboxCount counts the daemon's live sandboxes by their cgroups.
+// sandboxCount counts the daemon's live sandboxes by their cgroups (one
+// sandbox has one in each hierarchy).
 func (d *daemon) sandboxCount() int {
-	dirs, _ := filepath.Glob("/sys/fs/cgroup/memory" + d.parent + "/*/cgroup.procs")
-	if len(dirs) == 0 {
-		dirs, _ = filepath.Glob("/sys/fs/cgroup" + d.parent + "/*/cgroup.procs")
+	ids := map[string]bool{}
+	for _, dir := range sandboxCgroups(d.parent) {
+		ids[filepath.Base(dir)] = true
 	}
-	return len(dirs)
+	return len(ids)
 }
 
 func stubbornProcesses() []string {
