@@ -31,6 +31,7 @@ func (s *Sandbox) Destroy() error {
 			}
 		}
 	}
+	s.closePeak()
 	if err := s.container.Destroy(); err != nil && !errors.Is(err, libcontainer.ErrNotExist) {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
 	}

@@ -1,7 +1,9 @@
 // Package sandbox runs one function instance as a libcontainer container.
 //
 // A Sandbox is created from a [CreateRequest] by a [Manager], started once,
-// and destroyed once. Inside it the function sees:
+// and destroyed once. It may be prestarted ahead of demand: set up and
+// entered, its init held before the command runs, so that Start only lets it
+// go. Inside it the function sees:
 //
 //   - its own pid, mount, ipc, uts, net (loopback only) and, where the kernel
 //     has it, cgroup namespaces; with CreateRequest.RuntimeAPIAddr lambdad
@@ -22,6 +24,10 @@
 // host), else freeze, SIGKILL every pid, thaw (cgroup v1). Destroy removes
 // every trace: processes, cgroup directories in every hierarchy, the
 // libcontainer state directory and the socket directory.
+//
+// libcontainer starts each sandbox by re-executing the current binary, and
+// seals a copy of it first unless the binary already runs sealed: a daemon
+// calls RunSealed once at start instead.
 //
 // This is the only package that imports libcontainer. The re-exec hook that
 // libcontainer needs ("lambdad init") lives in reexec.go, so that every binary

@@ -33,6 +33,9 @@ type Sandbox struct {
 	exit    ExitStatus
 	waitErr error
 
+	peakMu   sync.Mutex
+	peakFile *os.File // memory.peak or memory.max_usage_in_bytes, opened by PeakMemory
+
 	// killWithFreezer forces the cgroup v1 way of killing (tests).
 	killWithFreezer bool
 }
@@ -62,19 +65,65 @@ func (s *Sandbox) State() State {
 	return s.state
 }
 
-// Start runs the init (and through it the command) in the sandbox.
+// Prestart does all of Start but its last step, ahead of demand: the
+// sandbox's namespaces, cgroup, mounts and root are set up, and
+// libcontainer's init waits there, running nothing of the function, until
+// Start lets it exec the in-sandbox init. A cold start on a prestarted
+// sandbox is then mostly the runtime's own start.
+func (s *Sandbox) Prestart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !canTransition(s.state, Prestarted) {
+		return transitionError("prestart sandbox "+s.id, s.state)
+	}
+	p := s.initProcess()
+	if err := s.container.Start(p); err != nil {
+		return fmt.Errorf("prestart sandbox %s: %w", s.id, err)
+	}
+	s.process = p
+	s.state = Prestarted
+	go s.wait()
+	return nil
+}
+
+// Start runs the init (and through it the command) in the sandbox, or, if
+// it was prestarted, lets the waiting init run.
 func (s *Sandbox) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != Created {
+	switch s.state {
+	case Created:
+		p := s.initProcess()
+		if err := s.container.Run(p); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
+		s.process = p
+		go s.wait()
+	case Prestarted:
+		if err := s.container.Exec(); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
+	default:
 		return transitionError("start sandbox "+s.id, s.state)
 	}
+	s.state = Running
+	if !s.req.DeferCPULimit {
+		if err := s.limitCPU(); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
+	}
+	return nil
+}
+
+// initProcess is the sandbox's first process: the in-sandbox init, which
+// starts the request's command.
+func (s *Sandbox) initProcess() *libcontainer.Process {
 	args := []string{InitPath}
 	if s.net != nil {
 		args = append(args, "--listen=") // the daemon listens in there itself
 	}
 	args = append(append(args, "--"), s.req.Args...)
-	p := &libcontainer.Process{
+	return &libcontainer.Process{
 		Args:   args,
 		Env:    s.req.Env,
 		UID:    s.req.UID,
@@ -84,18 +133,6 @@ func (s *Sandbox) Start() error {
 		Stderr: orDiscard(s.req.Stderr),
 		Init:   true,
 	}
-	if err := s.container.Run(p); err != nil {
-		return fmt.Errorf("start sandbox %s: %w", s.id, err)
-	}
-	s.process = p
-	s.state = Running
-	go s.wait()
-	if !s.req.DeferCPULimit {
-		if err := s.limitCPU(); err != nil {
-			return fmt.Errorf("start sandbox %s: %w", s.id, err)
-		}
-	}
-	return nil
 }
 
 // LimitCPU applies the CPU quota proportional to memory (see

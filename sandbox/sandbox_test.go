@@ -161,6 +161,36 @@ func TestStatsOfALiveSandbox(t *testing.T) {
 	}
 }
 
+// PeakMemory keeps its file open: each call must read the peak afresh.
+func TestPeakMemoryFollowsTheSandbox(t *testing.T) {
+	e := newEnv(t)
+	// The socket directory is the host's way in: the script waits for "go" there.
+	req := e.request(`echo one; while [ ! -e /run/lambda/go ]; do sleep 0.05; done; dd if=/dev/zero of=/tmp/fill bs=1M count=48 2>/dev/null; echo two; sleep 1000`)
+	var out sandboxtest.Buffer
+	req.Stdout = &out
+	s := e.start(req)
+	eventually(t, "the start", func() bool { return strings.Contains(out.String(), "one") })
+	before, err := s.PeakMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(req.SocketDir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the allocation", func() bool { return strings.Contains(out.String(), "two") })
+	after, err := s.PeakMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before >= 48<<20 || after < before+40<<20 || after != stats.PeakMemoryBytes {
+		t.Errorf("peak %d before and %d after allocating 48 MiB, Stats says %d: want it to grow by about 48 MiB and agree", before, after, stats.PeakMemoryBytes)
+	}
+}
+
 func TestForkBombHitsPidsLimit(t *testing.T) {
 	e := newEnv(t)
 	req := e.request(`f() { f | f & }; f; sleep 1000`)
@@ -504,5 +534,57 @@ func TestRuntimeAPIInTheSandboxNetwork(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", "127.0.0.1:9001", 100*time.Millisecond); err == nil {
 		c.Close()
 		t.Error("127.0.0.1:9001 answers on the host too")
+	}
+}
+
+// A prestarted sandbox is set up and entered, but runs nothing of the
+// command until Start.
+func TestPrestartHoldsTheCommand(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`echo ran; exit 7`)
+	var out sandboxtest.Buffer
+	req.Stdout = &out
+	s := e.create(req)
+	if err := s.Prestart(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.State(); st != Prestarted {
+		t.Fatalf("state %s after Prestart, want prestarted", st)
+	}
+	pids, err := s.cgroup.GetAllPids()
+	if err != nil || len(pids) != 1 {
+		t.Fatalf("pids %v (%v) in a prestarted sandbox, want its one held init", pids, err)
+	}
+	time.Sleep(100 * time.Millisecond) // what a held init must not do, it would have done by now
+	if out.String() != "" {
+		t.Fatalf("output %q before Start", out.String())
+	}
+	if err := s.Prestart(); !errors.Is(err, ErrInvalidTransition) {
+		t.Errorf("second Prestart: %v, want ErrInvalidTransition", err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st, err := s.Wait(ctx)
+	if err != nil || st.Code != 7 || out.String() != "ran\n" {
+		t.Errorf("exit %v (%v), output %q: want 7 and %q", st, err, out.String(), "ran\n")
+	}
+}
+
+// A spare that is never used is destroyed whole.
+func TestDestroyPrestarted(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`echo ran`)
+	s := e.create(req)
+	if err := s.Prestart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if left := leaksOf(e, s, req); len(left) > 0 {
+		t.Errorf("left after Destroy: %v", left)
 	}
 }

@@ -6,17 +6,20 @@ import "fmt"
 type State int
 
 const (
-	Created   State = iota // container set up, process not started
-	Running                // process started
-	Frozen                 // every process stopped by the cgroup freezer
-	Exited                 // the init exited (or was killed); the cgroup may still exist
-	Destroyed              // nothing of it is left
+	Created    State = iota // container set up, process not started
+	Prestarted              // set up and entered, its init held before it runs the command
+	Running                 // process started
+	Frozen                  // every process stopped by the cgroup freezer
+	Exited                  // the init exited (or was killed); the cgroup may still exist
+	Destroyed               // nothing of it is left
 )
 
 func (s State) String() string {
 	switch s {
 	case Created:
 		return "created"
+	case Prestarted:
+		return "prestarted"
 	case Running:
 		return "running"
 	case Frozen:
@@ -31,10 +34,11 @@ func (s State) String() string {
 
 // transitions lists every allowed move; anything else is refused.
 var transitions = map[State][]State{
-	Created: {Running, Destroyed},
-	Running: {Frozen, Exited, Destroyed},
-	Frozen:  {Running, Exited, Destroyed},
-	Exited:  {Destroyed},
+	Created:    {Prestarted, Running, Destroyed},
+	Prestarted: {Running, Exited, Destroyed},
+	Running:    {Frozen, Exited, Destroyed},
+	Frozen:     {Running, Exited, Destroyed},
+	Exited:     {Destroyed},
 }
 
 func canTransition(from, to State) bool {

@@ -19,5 +19,7 @@
 //
 // The scheduler's logic depends on the Instance and Launcher interfaces only,
 // so it is tested without root against fakes and an injected clock; the real
-// Launcher (launcher.go) builds instances from rootfs, sandbox and runtimeapi.
+// Launcher (launcher.go) builds instances from rootfs, sandbox and runtimeapi,
+// and keeps spares (spares.go): a prestarted sandbox per function, so that a
+// cold start pays for the runtime's start and init, not the sandbox's setup.
 package scheduler

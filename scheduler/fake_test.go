@@ -135,6 +135,12 @@ func (f *fakeInstance) Stats() (sandbox.Stats, error) {
 	return f.stats, nil
 }
 
+func (f *fakeInstance) PeakMemory() (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stats.PeakMemoryBytes, nil
+}
+
 func (f *fakeInstance) Freeze() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -21,6 +21,8 @@ type Instance interface {
 	// ExitStatus is how the init ended; valid after Done.
 	ExitStatus() sandbox.ExitStatus
 	Stats() (sandbox.Stats, error)
+	// PeakMemory is Stats' PeakMemoryBytes, cheaper: it is read every invoke.
+	PeakMemory() (uint64, error)
 	// Freeze stops every process of an idle instance (cgroup freezer); Thaw
 	// lets it run again.
 	Freeze() error

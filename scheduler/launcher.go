@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,17 +22,73 @@ type LauncherConfig struct {
 	RunDir     string // per-sandbox socket directories go in RunDir/sandboxes
 	Region     string
 	Sink       *Sink
+	// Spares is how many prestarted sandboxes to keep ready, at most one
+	// per function (see spares); 0 for none.
+	Spares int
+	Logger *slog.Logger
+}
+
+// SandboxLauncher is the Launcher that starts real sandboxes. Close
+// destroys its spares.
+type SandboxLauncher struct {
+	cfg    LauncherConfig
+	spares *spares
 }
 
 // NewLauncher returns the Launcher that starts real sandboxes.
-func NewLauncher(cfg LauncherConfig) Launcher { return &launcher{cfg} }
-
-type launcher struct{ cfg LauncherConfig }
+func NewLauncher(cfg LauncherConfig) *SandboxLauncher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := &SandboxLauncher{cfg: cfg}
+	l.spares = newSpares(cfg.Spares, l.prestart, cfg.Logger)
+	return l
+}
 
 // pythonBootstrap is how a python3.x function's process starts.
 var pythonBootstrap = []string{"/usr/bin/python3", "-u", sandbox.RuntimeDir + "/python/bootstrap.py"}
 
-func (l *launcher) Launch(ctx context.Context, req LaunchRequest) (_ Instance, retErr error) {
+// Launch starts an instance of req.Function: on its spare if it has one
+// (then a new spare is made for its next cold start), else from nothing.
+func (l *SandboxLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance, error) {
+	if !req.Provisioned { // a spare's environment says on-demand
+		defer l.spares.want(req.Function)
+		if p := l.spares.take(req.Function); p != nil {
+			inst, err := l.start(p)
+			if err == nil {
+				return inst, nil
+			}
+			l.cfg.Logger.Warn("spare sandbox did not start; starting another", "function", req.Function.Name, "sandbox", p.sb.ID(), "err", err)
+		}
+	}
+	p, err := l.create(req)
+	if err != nil {
+		return nil, err
+	}
+	return l.start(p)
+}
+
+// Prestart makes spares for fns, in order, while there is room.
+func (l *SandboxLauncher) Prestart(fns []function.Config) {
+	for _, fn := range fns {
+		if !l.spares.want(fn) {
+			return
+		}
+	}
+}
+
+// Close destroys the spares; Launch starts no more of them.
+func (l *SandboxLauncher) Close() { l.spares.close() }
+
+// prepared is a sandbox set up for one function, not yet running it.
+type prepared struct {
+	fn  function.Config
+	sb  *sandbox.Sandbox
+	log *Log
+}
+
+// create sets up a sandbox for req.Function.
+func (l *SandboxLauncher) create(req LaunchRequest) (*prepared, error) {
 	fn := req.Function
 	base, args := rootfs.Provided, []string{sandbox.TaskDir + "/bootstrap"}
 	if strings.HasPrefix(fn.Runtime, "python") {
@@ -77,17 +134,35 @@ func (l *launcher) Launch(ctx context.Context, req LaunchRequest) (_ Instance, r
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if retErr != nil {
-			sb.Destroy()
-		}
-	}()
-	srv := runtimeapi.Serve(sb.RuntimeListener())
-	if err := sb.Start(); err != nil {
-		srv.Close()
+	return &prepared{fn: fn, sb: sb, log: log}, nil
+}
+
+// prestart makes a spare for fn: a sandbox set up and entered, its init
+// held before the runtime starts.
+func (l *SandboxLauncher) prestart(fn function.Config) (*prepared, error) {
+	p, err := l.create(LaunchRequest{Function: fn})
+	if err != nil {
 		return nil, err
 	}
-	return &instance{sb: sb, api: srv, log: log}, nil
+	if err := p.sb.Prestart(); err != nil {
+		p.sb.Destroy()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start serves p's Runtime API and runs its runtime; p is destroyed if that
+// fails.
+func (l *SandboxLauncher) start(p *prepared) (Instance, error) {
+	srv := runtimeapi.Serve(p.sb.RuntimeListener())
+	if err := p.sb.Start(); err != nil {
+		srv.Close()
+		if derr := p.sb.Destroy(); derr != nil {
+			l.cfg.Logger.Error("sandbox not destroyed", "function", p.fn.Name, "sandbox", p.sb.ID(), "err", derr)
+		}
+		return nil, err
+	}
+	return &instance{sb: p.sb, api: srv, log: p.log}, nil
 }
 
 // instance is a real sandbox with its Runtime API server.
@@ -112,6 +187,7 @@ func (i *instance) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runti
 }
 func (i *instance) Done() <-chan struct{}         { return i.sb.Done() }
 func (i *instance) Stats() (sandbox.Stats, error) { return i.sb.Stats() }
+func (i *instance) PeakMemory() (uint64, error)   { return i.sb.PeakMemory() }
 func (i *instance) Kill() error                   { return i.sb.Kill() }
 func (i *instance) Freeze() error                 { return i.sb.Freeze() }
 func (i *instance) Thaw() error                   { return i.sb.Thaw() }

@@ -16,8 +16,9 @@ const maxLine = 256 << 10
 // Sink serialises log lines from every instance onto one writer (the
 // daemon's output).
 type Sink struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte // one line, written with one write
 }
 
 // NewSink writes lines to w; nil discards them.
@@ -31,9 +32,11 @@ func NewSink(w io.Writer) *Sink {
 func (s *Sink) line(prefix string, line []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	io.WriteString(s.w, prefix)
-	s.w.Write(line)
-	io.WriteString(s.w, "\n")
+	s.buf = append(append(append(s.buf[:0], prefix...), line...), '\n')
+	s.w.Write(s.buf)
+	if cap(s.buf) > 64<<10 { // a long line once is no reason to keep its buffer
+		s.buf = nil
+	}
 }
 
 // Log is one instance's log: the function's stdout and stderr, and the

@@ -9,8 +9,8 @@ import (
 // report writes END and REPORT and takes the invocation's log tail.
 func (s *Scheduler) report(sl *slot, req Request, res *Result, status string) {
 	log := sl.inst.Log()
-	if stats, err := sl.inst.Stats(); err == nil {
-		res.MaxMemoryMB = int(math.Ceil(float64(stats.PeakMemoryBytes) / (1 << 20)))
+	if peak, err := sl.inst.PeakMemory(); err == nil {
+		res.MaxMemoryMB = int(math.Ceil(float64(peak) / (1 << 20)))
 	}
 	log.Printf("END RequestId: %s", req.RequestID)
 	log.Printf("%s", reportLine(req, res, status))

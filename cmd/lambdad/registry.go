@@ -1,6 +1,9 @@
 package main
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/invokeapi"
 )
@@ -32,5 +35,15 @@ func (r *registry) provisioned() []function.Config {
 			out = append(out, fn)
 		}
 	}
+	return out
+}
+
+// byName lists the functions in name order.
+func (r *registry) byName() []function.Config {
+	out := make([]function.Config, 0, len(r.fns))
+	for _, fn := range r.fns {
+		out = append(out, fn)
+	}
+	slices.SortFunc(out, func(a, b function.Config) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }

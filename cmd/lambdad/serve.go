@@ -20,6 +20,7 @@ import (
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/invokeapi"
+	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -38,6 +39,7 @@ func serveCommand() *cli.Command {
 			&cli.IntFlag{Name: "memory-budget", Usage: "MB the sandboxes' MemorySize may add up to (default: 3/4 of the host's memory)"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region functions and ARNs name"},
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
+			&cli.IntFlag{Name: "spares", Value: defaultSpares, Usage: "prestarted sandboxes kept ready for cold starts, at most one per function; 0 for none"},
 			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM"},
 		}, dirFlags()...),
@@ -52,6 +54,21 @@ func serveAction(c *cli.Context) error {
 		return err
 	}
 	runDir := c.String("run-dir")
+	// Once sealed, os.Executable names the sealed copy: the runtime directory
+	// found beside the binary travels in the flag's variable.
+	os.Setenv("LAMBDAD_RUNTIME_DIR", rtDir)
+	if err := sandbox.RunSealed(runDir); err != nil {
+		logger.Warn("running unsealed: libcontainer seals a copy of lambdad for every sandbox", "err", err)
+	}
+	unmountRunDir, err := runDirOnTmpfs(runDir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := unmountRunDir(); err != nil {
+			logger.Error("leaving the run directory mounted", "err", err)
+		}
+	}()
 	store, err := rootfsStore(c)
 	if err != nil {
 		return err
@@ -73,11 +90,15 @@ func serveAction(c *cli.Context) error {
 	if budget == 0 {
 		budget = defaultMemoryBudget()
 	}
+	launcher := scheduler.NewLauncher(scheduler.LauncherConfig{
+		Sandboxes: mgr, Rootfs: store, RuntimeDir: rtDir, RunDir: runDir,
+		Region: c.String("region"), Sink: scheduler.NewSink(os.Stdout),
+		Spares: c.Int("spares"), Logger: logger,
+	})
+	defer launcher.Close() // after the scheduler's Shutdown: no Launch is left
+	launcher.Prestart(reg.byName())
 	sched := scheduler.New(scheduler.Config{
-		Launcher: scheduler.NewLauncher(scheduler.LauncherConfig{
-			Sandboxes: mgr, Rootfs: store, RuntimeDir: rtDir, RunDir: runDir,
-			Region: c.String("region"), Sink: scheduler.NewSink(os.Stdout),
-		}),
+		Launcher:       launcher,
 		MaxSandboxes:   c.Int("max-sandboxes"),
 		MemoryBudgetMB: budget,
 		IdleTimeout:    c.Duration("idle-timeout"),
@@ -125,9 +146,14 @@ func serveAction(c *cli.Context) error {
 	cancelBackground()
 	<-queueDone
 	sched.Shutdown(bound)
+	launcher.Close()
 	logger.Info("stopped; every sandbox destroyed")
 	return nil
 }
+
+// defaultSpares bounds the prestarted sandboxes: each holds a process and a
+// cgroup, ~2.5 MB of host memory on the development VM.
+const defaultSpares = 32
 
 // loadFunctions loads every function; broken ones are logged and kept with
 // their error, so invoking them says what is wrong.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -114,6 +115,9 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", d.runDir, "--cgroup-parent", d.parent,
 		"--async-retry-delay", "50ms", "--memory-budget", "65536"}, args...)
+	if !slices.Contains(args, "--spares") {
+		full = append(full, "--spares", "0") // spares would upset the sandbox counts
+	}
 	d.cmd = exec.Command(lambdad, full...)
 	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
 	if err := d.cmd.Start(); err != nil {
@@ -498,6 +502,51 @@ func TestServeProvisionedConcurrency(t *testing.T) {
 	if !strings.Contains(string(out.Payload), `"text":"provisioned-concurrency"`) || strings.Contains(string(log), "Init Duration") {
 		t.Errorf("payload %s, log:\n%s\nwant a warm invoke of a provisioned sandbox", out.Payload, log)
 	}
+}
+
+// The daemon runs from a sealed copy of itself, so libcontainer seals none
+// per sandbox; the sandboxes still start.
+func TestServeRunsSealed(t *testing.T) {
+	d := startDaemon(t)
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", d.cmd.Process.Pid))
+	if err != nil || !strings.HasPrefix(exe, "/memfd:") {
+		t.Errorf("lambdad serve runs %q (%v), want a sealed memfd", exe, err)
+	}
+	mustInvoke(t, d, "gofn", `{"text":"sealed"}`)
+}
+
+func TestServeSpares(t *testing.T) {
+	d := startDaemon(t, "--spares", "2")
+	eventually := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d sandboxes after 30 s:\n%s", what, d.sandboxCount(), d.output)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// At most two spares, whatever the number of functions, made at start.
+	eventually("two spares", func() bool { return d.sandboxCount() == 2 })
+	time.Sleep(200 * time.Millisecond)
+	if n := d.sandboxCount(); n != 2 {
+		t.Fatalf("%d sandboxes with --spares 2 and no invoke, want 2", n)
+	}
+
+	// A cold start on a spare: the runtime's init runs then, on demand.
+	out := mustInvoke(t, d, "gofn", `{"mode":"env","text":"AWS_LAMBDA_INITIALIZATION_TYPE"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if !strings.Contains(string(out.Payload), `"text":"on-demand"`) || !strings.Contains(string(log), "Init Duration") {
+		t.Errorf("payload %s, log:\n%s\nwant a cold, on-demand invoke", out.Payload, log)
+	}
+	// The used spare is replaced: two spares and the idle instance.
+	eventually("the used spare replaced", func() bool { return d.sandboxCount() == 3 })
+	second := mustInvoke(t, d, "gofn", `{"text":"again"}`, tail)
+	if log, _ := base64.StdEncoding.DecodeString(aws.ToString(second.LogResult)); strings.Contains(string(log), "Init Duration") {
+		t.Errorf("second invoke was cold, want the idle instance:\n%s", log)
+	}
+	// d.stop proves SIGTERM left nothing of the spares either.
 }
 
 func TestServeFreezeIdle(t *testing.T) {

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// runDirOnTmpfs makes sure dir is on a tmpfs, mounting one there if it is on
+// anything else, and returns what undoes that (nothing, if dir was a tmpfs
+// already), unless a sandbox's state is still in it. A mount left by a
+// crashed run is a tmpfs, so it is reused.
+//
+// Every sandbox makes and removes its state and socket directories, a FIFO
+// and state files under the run directory. /run is a tmpfs on systemd hosts,
+// but not everywhere: on ext4 the inode allocator scans the recently deleted
+// inodes this churn leaves, and on the development VM a cold start with 100
+// sandboxes alive took ~8 ms longer than with none (on a tmpfs, no longer).
+func runDirOnTmpfs(dir string) (unmount func() error, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run dir: %w", err)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return nil, fmt.Errorf("run dir: %w", err)
+	}
+	if st.Type == unix.TMPFS_MAGIC {
+		return func() error { return nil }, nil
+	}
+	if err := unix.Mount("lambdad", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
+		return nil, fmt.Errorf("run dir: mount a tmpfs on %s: %w", dir, err)
+	}
+	return func() error {
+		// What is left stays visible: a sandbox's state is never dropped
+		// with the tmpfs.
+		for _, sub := range []string{"containers", "sandboxes"} {
+			if left, _ := os.ReadDir(filepath.Join(dir, sub)); len(left) > 0 {
+				return fmt.Errorf("run dir: %s is left mounted: %s/%s still holds %s", dir, dir, sub, left[0].Name())
+			}
+		}
+		if err := unix.Unmount(dir, 0); err != nil {
+			return fmt.Errorf("run dir: unmount %s: %w", dir, err)
+		}
+		return nil
+	}, nil
+}
