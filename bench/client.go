@@ -147,3 +147,22 @@ func coldInvoke(ctx context.Context, client *http.Client, base, function string)
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
 	return took, time.Duration(v * float64(time.Millisecond)), nil
 }
+
+// warmFirstInvoke is the first invoke of a function that has a pre-warmed
+// (provisioned) sandbox: an error if it was a cold start.
+func warmFirstInvoke(ctx context.Context, client *http.Client, base, function string) (time.Duration, error) {
+	p := &poster{client: client, url: base + "/2015-03-31/functions/" + function + "/invocations",
+		header: http.Header{"X-Amz-Log-Type": {"Tail"}}}
+	took, h, err := p.post(ctx, payload)
+	if err != nil {
+		return 0, err
+	}
+	tail, err := base64.StdEncoding.DecodeString(h.Get("X-Amz-Log-Result"))
+	if err != nil {
+		return 0, fmt.Errorf("%s: log tail: %w", function, err)
+	}
+	if initDuration.Match(tail) {
+		return 0, fmt.Errorf("%s: a cold start despite ProvisionedConcurrency:\n%s", function, tail)
+	}
+	return took, nil
+}

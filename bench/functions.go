@@ -14,14 +14,19 @@ import (
 //
 //	echo       the Go echo example, 128 MB (warm rows)
 //	echo-1769  the same at 1769 MB, one full vCPU (warm rows, for comparison)
-//	cold-I     copies of echo, each invoked once: every invoke a new sandbox
+//	cold-I     copies of echo, each invoked once: every invoke a new sandbox;
+//	           first in name order, so the daemon prestarts their spares
+//	nospare-I  the same, beyond the daemon's spares
+//	prov-I     the same with ProvisionedConcurrency 1
 //	sleep      bench/fn, which sleeps sleep_ms (the idle sandboxes)
 type functionsDir struct {
-	dir   string
-	colds int
+	dir                    string
+	colds, nospares, provs int
 }
 
-func (f functionsDir) cold(i int) string { return fmt.Sprintf("cold-%d", i) }
+func (f functionsDir) cold(i int) string    { return fmt.Sprintf("cold-%d", i) }
+func (f functionsDir) nospare(i int) string { return fmt.Sprintf("nospare-%d", i) }
+func (f functionsDir) prov(i int) string    { return fmt.Sprintf("prov-%d", i) }
 
 // build writes every function; echoBootstrap is the built example.
 func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nIdle int) error {
@@ -56,6 +61,18 @@ func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nId
 	}
 	for i := range f.colds {
 		if err := add(f.cold(i), shared, echo(128)); err != nil {
+			return err
+		}
+	}
+	for i := range f.nospares {
+		if err := add(f.nospare(i), shared, echo(128)); err != nil {
+			return err
+		}
+	}
+	for i := range f.provs {
+		cfg := echo(128)
+		cfg["ProvisionedConcurrency"] = 1
+		if err := add(f.prov(i), shared, cfg); err != nil {
 			return err
 		}
 	}

@@ -25,6 +25,7 @@ type config struct {
 	warm       int // sequential warm invokes
 	concurrent int // warm invokes from `clients` clients
 	clients    int
+	nProv      int    // functions with ProvisionedConcurrency 1, each invoked once
 	nIdle      int    // idle sandboxes
 	nWarm      int    // warm invokes across which the daemon's RSS is watched
 	serveFlags string // more flags for lambdad serve, e.g. --freeze-idle
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&cfg.warm, "n-seq", 10000, "sequential warm invokes (lambdad and the echo server each)")
 	flag.IntVar(&cfg.concurrent, "n-conc", 20000, "warm invokes from -clients clients at once")
 	flag.IntVar(&cfg.clients, "clients", 8, "concurrent clients")
+	flag.IntVar(&cfg.nProv, "n-prov", 20, "functions with ProvisionedConcurrency 1, each invoked once")
 	flag.IntVar(&cfg.nIdle, "n-idle", 500, "idle sandboxes")
 	flag.IntVar(&cfg.nWarm, "n-warm", 100000, "warm invokes across which the daemon's RSS is watched")
 	flag.StringVar(&cfg.serveFlags, "serve-flags", "", "more flags for lambdad serve, e.g. --freeze-idle")
@@ -47,15 +49,15 @@ func main() {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		small := map[string]*int{"runs": &cfg.runs, "n-cold": &cfg.cold, "n-seq": &cfg.warm,
-			"n-conc": &cfg.concurrent, "n-idle": &cfg.nIdle, "n-warm": &cfg.nWarm}
-		sizes := map[string]int{"runs": 20, "n-cold": 10, "n-seq": 500, "n-conc": 2000, "n-idle": 20, "n-warm": 2000}
+			"n-conc": &cfg.concurrent, "n-idle": &cfg.nIdle, "n-warm": &cfg.nWarm, "n-prov": &cfg.nProv}
+		sizes := map[string]int{"runs": 20, "n-cold": 10, "n-seq": 500, "n-conc": 2000, "n-idle": 20, "n-warm": 2000, "n-prov": 5}
 		for name, p := range small {
 			if !set[name] {
 				*p = sizes[name]
 			}
 		}
 	}
-	if cfg.runs < 1 || cfg.cold < 1 || cfg.warm < 1 || cfg.concurrent < 1 || cfg.clients < 1 || cfg.nIdle < 1 || cfg.nWarm < 1 {
+	if cfg.runs < 1 || cfg.cold < 1 || cfg.warm < 1 || cfg.concurrent < 1 || cfg.clients < 1 || cfg.nIdle < 1 || cfg.nWarm < 1 || cfg.nProv < 1 {
 		fmt.Fprintln(os.Stderr, "bench: every count must be at least 1")
 		os.Exit(2)
 	}

@@ -14,11 +14,11 @@ type coldRun struct {
 	idleBefore       int // sandboxes already there when it began
 }
 
-func runCold(ctx context.Context, d *daemon, fns functionsDir, from, n int) (coldRun, error) {
+func runCold(ctx context.Context, d *daemon, name func(int) string, from, n int) (coldRun, error) {
 	client := newClient(2)
 	res := coldRun{idleBefore: len(sandboxCgroups())}
 	for i := from; i < from+n; i++ {
-		took, init, err := coldInvoke(ctx, client, d.url, fns.cold(i))
+		took, init, err := coldInvoke(ctx, client, d.url, name(i))
 		if err != nil {
 			return coldRun{}, err
 		}
@@ -210,4 +210,41 @@ func newCgroups(before map[string]bool) []string {
 		}
 	}
 	return ids
+}
+
+// runProvisioned invokes each provisioned function once: each invoke must
+// find its pre-warmed sandbox (no Init Duration).
+func runProvisioned(ctx context.Context, d *daemon, fns functionsDir) (samples, error) {
+	client := newClient(2)
+	var out samples
+	for i := range fns.provs {
+		took, err := warmFirstInvoke(ctx, client, d.url, fns.prov(i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, took)
+	}
+	return out, nil
+}
+
+// waitSettled waits until the number of sandboxes has stopped growing for
+// two seconds (spares and provisioned sandboxes made at the daemon's start),
+// and returns it.
+func waitSettled(ctx context.Context, limit time.Duration) (int, error) {
+	deadline := time.Now().Add(limit)
+	n, since := len(sandboxCgroups()), time.Now()
+	for time.Since(since) < 2*time.Second {
+		if time.Now().After(deadline) {
+			return n, fmt.Errorf("sandboxes still being made after %s (%d now)", limit, n)
+		}
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if m := len(sandboxCgroups()); m != n {
+			n, since = m, time.Now()
+		}
+	}
+	return n, nil
 }

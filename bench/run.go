@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,7 +45,7 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	res := &results{cfg: cfg, started: time.Now()}
 
 	progress("building the functions (bench/fn for the sleeper)")
-	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold}
+	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold, nospares: cfg.cold, provs: cfg.nProv}
 	if err := fns.build(ctx, repo, echoBootstrap, cfg.nIdle); err != nil {
 		return nil, err
 	}
@@ -66,11 +67,14 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, fmt.Errorf("echo server: %w", err)
 	}
 
-	budget := (2*cfg.cold+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
+	budget := (3*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
+	// A spare for each cold-I function (they come first by name), none for
+	// the nospare-I ones.
+	spares := []string{"--spares", strconv.Itoa(fns.colds)}
 	d, err := startDaemon(ctx, daemonConfig{
 		binary: binary, functions: fns.dir, workDir: work,
-		maxSandboxes: 2*cfg.cold + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
-		extra: strings.Fields(cfg.serveFlags),
+		maxSandboxes: 3*cfg.cold + cfg.nProv + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
+		extra: append(spares, strings.Fields(cfg.serveFlags)...),
 	})
 	if err != nil {
 		return nil, err
@@ -93,8 +97,20 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		}
 	}()
 
-	progress("cold invokes with no idle sandbox: %d, each of a function not invoked before", cfg.cold)
-	if res.cold0, err = runCold(ctx, d, fns, 0, cfg.cold); err != nil {
+	if res.settled, err = waitSettled(ctx, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	progress("%d spares and provisioned sandboxes made at start", res.settled)
+	progress("cold invokes with no idle sandbox: %d, each of a function not invoked before, on its spare", cfg.cold)
+	if res.cold0, err = runCold(ctx, d, fns.cold, 0, cfg.cold); err != nil {
+		return nil, err
+	}
+	progress("cold invokes of functions without a spare: %d", cfg.cold)
+	if res.coldNoSpare, err = runCold(ctx, d, fns.nospare, 0, cfg.cold); err != nil {
+		return nil, err
+	}
+	progress("first invokes of %d functions with ProvisionedConcurrency 1", cfg.nProv)
+	if res.provisioned, err = runProvisioned(ctx, d, fns); err != nil {
 		return nil, err
 	}
 
@@ -126,7 +142,7 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	}
 
 	progress("cold invokes with %d sandboxes idle: %d", len(sandboxCgroups()), cfg.cold)
-	if res.coldIdle, err = runCold(ctx, d, fns, cfg.cold, cfg.cold); err != nil {
+	if res.coldIdle, err = runCold(ctx, d, fns.cold, cfg.cold, cfg.cold); err != nil {
 		return nil, err
 	}
 	res.host = hostLine()

@@ -24,7 +24,6 @@ type spares struct {
 
 	mu      sync.Mutex
 	ready   map[string]*prepared // by function name
-	order   []string             // ready's keys, the least recently made first
 	queue   []function.Config    // wanted, not yet made
 	closed  bool
 	wake    chan struct{} // the queue grew, or close
@@ -40,12 +39,14 @@ func newSpares(limit int, prestart func(function.Config) (*prepared, error), log
 	return s
 }
 
-// want asks for a spare of fn unless it has one or one is coming; it
-// reports whether there is room for more.
+// want asks for a spare of fn, if there is room for one more and fn has
+// none and none coming; it reports whether room is left. Spares are never
+// evicted for others: the functions prestarted at start keep theirs, and a
+// used spare's room goes to its replacement.
 func (s *spares) want(fn function.Config) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.limit == 0 {
+	if s.closed || len(s.ready)+len(s.queue) >= s.limit {
 		return false
 	}
 	_, ready := s.ready[fn.Name]
@@ -64,7 +65,7 @@ func (s *spares) want(fn function.Config) bool {
 func (s *spares) take(fn function.Config) *prepared {
 	s.mu.Lock()
 	p := s.ready[fn.Name]
-	s.forgetLocked(fn.Name)
+	delete(s.ready, fn.Name)
 	s.mu.Unlock()
 	if p == nil {
 		return nil
@@ -76,14 +77,7 @@ func (s *spares) take(fn function.Config) *prepared {
 	return p
 }
 
-func (s *spares) forgetLocked(name string) {
-	delete(s.ready, name)
-	s.order = slices.DeleteFunc(s.order, func(n string) bool { return n == name })
-}
-
-// work makes the spares wanted, one at a time, until close. A spare beyond
-// limit replaces the least recently made one: a function just invoked is
-// likelier to be invoked again than one that was not.
+// work makes the spares wanted, one at a time, until close.
 func (s *spares) work() {
 	defer close(s.stopped)
 	for {
@@ -106,27 +100,14 @@ func (s *spares) work() {
 			s.logger.Warn("spare sandbox not made", "function", fn.Name, "err", err)
 			continue
 		}
-		var evicted []*prepared
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
 			s.destroy(p)
 			return
 		}
-		if old := s.ready[fn.Name]; old != nil {
-			evicted = append(evicted, old)
-			s.forgetLocked(fn.Name)
-		}
-		for len(s.order) >= s.limit {
-			evicted = append(evicted, s.ready[s.order[0]])
-			s.forgetLocked(s.order[0])
-		}
-		s.ready[fn.Name] = p
-		s.order = append(s.order, fn.Name)
+		s.ready[fn.Name] = p // want queues none for a function that has one
 		s.mu.Unlock()
-		for _, e := range evicted {
-			s.destroy(e)
-		}
 	}
 }
 
@@ -142,7 +123,7 @@ func (s *spares) close() {
 	<-s.stopped
 	s.mu.Lock()
 	left := s.ready
-	s.ready, s.order, s.queue = map[string]*prepared{}, nil, nil
+	s.ready, s.queue = map[string]*prepared{}, nil
 	s.mu.Unlock()
 	for _, p := range left {
 		s.destroy(p)
