@@ -15,6 +15,12 @@ import (
 // arrive once the exit is seen.
 const exitGrace = 50 * time.Millisecond
 
+// Why an invocation's context ends before its outcome.
+var (
+	errTimedOut = errors.New("function timed out")
+	errExited   = errors.New("runtime exited")
+)
+
 // exitNotFound is the in-sandbox init's status when the bootstrap is missing.
 const exitNotFound = 127
 
@@ -143,79 +149,62 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	start := s.clock.Now()
 	timeout := req.Function.TimeoutDuration()
 
-	type outcome struct {
-		r   runtimeapi.Result
-		err error
-	}
-	done := make(chan outcome, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		r, err := inst.Invoke(ctx, runtimeapi.Invocation{
-			RequestID:       req.RequestID,
-			Payload:         req.Payload,
-			ContentType:     req.ContentType,
-			Deadline:        start.Add(timeout),
-			FunctionARN:     req.FunctionARN,
-			TraceID:         req.TraceID,
-			ClientContext:   req.ClientContext,
-			CognitoIdentity: req.CognitoIdentity,
-		})
-		done <- outcome{r, err}
-	}()
+	// The invocation runs on this goroutine: the timeout and the runtime's
+	// exit (after a grace for an answer that raced it) end it through ctx,
+	// with no goroutine of its own between the Runtime API and the caller.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	timer := time.AfterFunc(timeout, func() { cancel(errTimedOut) })
+	defer timer.Stop()
+	// (Once the invocation is over, the grace's cancel is a no-op.)
+	stopWatch := context.AfterFunc(sl.exitContext(), func() {
+		time.AfterFunc(exitGrace, func() { cancel(errExited) })
+	})
+	defer stopWatch()
+	r, err := inst.Invoke(ctx, runtimeapi.Invocation{
+		RequestID:       req.RequestID,
+		Payload:         req.Payload,
+		ContentType:     req.ContentType,
+		Deadline:        start.Add(timeout),
+		FunctionARN:     req.FunctionARN,
+		TraceID:         req.TraceID,
+		ClientContext:   req.ClientContext,
+		CognitoIdentity: req.CognitoIdentity,
+	})
+	exited := sl.exitContext().Err() != nil
 
-	healthy, status := true, ""
-	finish := func(o outcome) {
-		switch {
-		case o.err != nil:
-			var ie *runtimeapi.InitError
-			if errors.As(o.err, &ie) {
-				res.ErrorType, res.Payload = ie.ErrorType, ie.Body
-			} else {
-				*res = mergeError(*res, errorResult(req, ErrorTypeExit, "Runtime failed: "+o.err.Error()))
-			}
-			healthy, status = false, "error"
-		case o.r.Outcome == runtimeapi.Response:
-			res.Payload = o.r.Body
-		case o.r.Outcome == runtimeapi.ResponseTooLarge:
-			res.ErrorType, res.Payload = ErrorTypeResponseTooLarge, o.r.Body
-			healthy, status = false, "error" // aws-lambda-go exits on the 413
-		default:
-			res.ErrorType, res.Payload = o.r.ErrorType, o.r.Body
-			if res.ErrorType == "" {
-				res.ErrorType = ErrorTypeUnhandled
-			}
-			status = "error"
-		}
-	}
-	select {
-	case o := <-done:
-		finish(o)
-	case <-inst.Done():
-		// Give an answer that raced the exit a moment to arrive, then stop
-		// waiting for one.
-		var o outcome
-		select {
-		case o = <-done:
-		case <-time.After(exitGrace):
-			cancel()
-			o = <-done
-		}
-		healthy = false
-		switch {
-		case o.err == nil: // the runtime answered, then exited
-			finish(o)
-		case errors.Is(o.err, runtimeapi.ErrNotDelivered) && !res.Cold:
-			return false, true
-		default:
-			status = "error"
-			*res = mergeError(*res, s.exitResult(inst, req))
-		}
-	case <-s.clock.After(timeout):
+	healthy, status := !exited, ""
+	switch cause := context.Cause(ctx); {
+	case err != nil && errors.Is(cause, errTimedOut):
 		inst.Kill()
 		healthy, status = false, "timeout"
 		*res = mergeError(*res, errorResult(req, ErrorTypeTimedOut,
 			fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())))
+	case err != nil && exited:
+		if errors.Is(err, runtimeapi.ErrNotDelivered) && !res.Cold {
+			return false, true
+		}
+		status = "error"
+		*res = mergeError(*res, s.exitResult(inst, req))
+	case err != nil:
+		var ie *runtimeapi.InitError
+		if errors.As(err, &ie) {
+			res.ErrorType, res.Payload = ie.ErrorType, ie.Body
+		} else {
+			*res = mergeError(*res, errorResult(req, ErrorTypeExit, "Runtime failed: "+err.Error()))
+		}
+		healthy, status = false, "error"
+	case r.Outcome == runtimeapi.Response:
+		res.Payload = r.Body
+	case r.Outcome == runtimeapi.ResponseTooLarge:
+		res.ErrorType, res.Payload = ErrorTypeResponseTooLarge, r.Body
+		healthy, status = false, "error" // aws-lambda-go exits on the 413
+	default:
+		res.ErrorType, res.Payload = r.ErrorType, r.Body
+		if res.ErrorType == "" {
+			res.ErrorType = ErrorTypeUnhandled
+		}
+		status = "error"
 	}
 	res.Duration = s.clock.Now().Sub(start)
 	s.report(sl, req, res, status)

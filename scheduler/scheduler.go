@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -61,6 +62,19 @@ type slot struct {
 	lastUsed time.Time
 	// provisioned instances are never evicted for idleness or room.
 	provisioned bool
+	// exited ends when inst has exited; made by exitContext, used only by
+	// whoever holds the slot.
+	exited context.Context
+}
+
+// exitContext is a context that ends when the slot's instance exits.
+func (sl *slot) exitContext() context.Context {
+	if sl.exited == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-sl.inst.Done(); cancel() }()
+		sl.exited = ctx
+	}
+	return sl.exited
 }
 
 // New returns a scheduler; call Run to start its idle reaper.
