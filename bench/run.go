@@ -105,6 +105,11 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	if res.cold0, err = runCold(ctx, d, fns.cold, 0, cfg.cold); err != nil {
 		return nil, err
 	}
+	// The used spares' replacements are made in the background: let them
+	// be, so that the next rows measure invokes, not that work.
+	if _, err = waitSettled(ctx, 5*time.Minute); err != nil {
+		return nil, err
+	}
 	progress("cold invokes of functions without a spare: %d", cfg.cold)
 	if res.coldNoSpare, err = runCold(ctx, d, fns.nospare, 0, cfg.cold); err != nil {
 		return nil, err

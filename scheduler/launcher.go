@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/rootfs"
@@ -50,7 +51,17 @@ var pythonBootstrap = []string{"/usr/bin/python3", "-u", sandbox.RuntimeDir + "/
 
 // Launch starts an instance of req.Function: on its spare if it has one
 // (then a new spare is made for its next cold start), else from nothing.
+// No spare is made from now until the instance's init is over.
 func (l *SandboxLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance, error) {
+	l.spares.begin()
+	inst, err := l.launch(req)
+	if err != nil {
+		l.spares.end()
+	}
+	return inst, err
+}
+
+func (l *SandboxLauncher) launch(req LaunchRequest) (Instance, error) {
 	if !req.Provisioned { // a spare's environment says on-demand
 		defer l.spares.want(req.Function)
 		if p := l.spares.take(req.Function); p != nil {
@@ -152,7 +163,7 @@ func (l *SandboxLauncher) prestart(fn function.Config) (*prepared, error) {
 }
 
 // start serves p's Runtime API and runs its runtime; p is destroyed if that
-// fails.
+// fails. The instance ends Launch's begin once its init is over.
 func (l *SandboxLauncher) start(p *prepared) (Instance, error) {
 	srv := runtimeapi.Serve(p.sb.RuntimeListener())
 	if err := p.sb.Start(); err != nil {
@@ -162,20 +173,22 @@ func (l *SandboxLauncher) start(p *prepared) (Instance, error) {
 		}
 		return nil, err
 	}
-	return &instance{sb: p.sb, api: srv, log: p.log}, nil
+	return &instance{sb: p.sb, api: srv, log: p.log, started: sync.OnceFunc(l.spares.end)}, nil
 }
 
 // instance is a real sandbox with its Runtime API server.
 type instance struct {
-	sb  *sandbox.Sandbox
-	api *runtimeapi.Server
-	log *Log
+	sb      *sandbox.Sandbox
+	api     *runtimeapi.Server
+	log     *Log
+	started func() // once: its init is over (or it is gone)
 }
 
 func (i *instance) ID() string { return i.sb.ID() }
 
 // WaitReady waits for the end of init, then caps the CPU.
 func (i *instance) WaitReady(ctx context.Context) error {
+	defer i.started()
 	if err := i.api.WaitReady(ctx); err != nil {
 		return err
 	}
@@ -203,6 +216,7 @@ func (i *instance) ExitStatus() sandbox.ExitStatus {
 }
 
 func (i *instance) Destroy() error {
+	i.started()
 	apiErr := i.api.Close()
 	if err := i.sb.Destroy(); err != nil {
 		return err

@@ -15,8 +15,9 @@ import (
 // runtime still starts and inits on demand, in a sandbox nothing ran in
 // before; a spare is used once. Spares are outside the scheduler's counts
 // (a held init does not run the function) but not free: each is a process
-// and a cgroup. One worker makes them one at a time, so making spares never
-// takes more than one CPU from invocations.
+// and a cgroup. One worker makes them one at a time, and waits while a
+// sandbox is being started on demand: making spares never slows a cold
+// start down.
 type spares struct {
 	limit    int
 	prestart func(function.Config) (*prepared, error)
@@ -25,6 +26,8 @@ type spares struct {
 	mu      sync.Mutex
 	ready   map[string]*prepared // by function name
 	queue   []function.Config    // wanted, not yet made
+	starts  int                  // cold starts under way (begin/end)
+	calm    *sync.Cond           // starts fell to 0, or close
 	closed  bool
 	wake    chan struct{} // the queue grew, or close
 	stopped chan struct{} // the worker returned
@@ -35,6 +38,7 @@ func newSpares(limit int, prestart func(function.Config) (*prepared, error), log
 		limit: limit, prestart: prestart, logger: logger,
 		ready: map[string]*prepared{}, wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
+	s.calm = sync.NewCond(&s.mu)
 	go s.work()
 	return s
 }
@@ -59,6 +63,23 @@ func (s *spares) want(fn function.Config) bool {
 		}
 	}
 	return len(s.ready)+len(s.queue) < s.limit
+}
+
+// begin and end bracket a sandbox started on demand; no spare is made
+// meanwhile.
+func (s *spares) begin() {
+	s.mu.Lock()
+	s.starts++
+	s.mu.Unlock()
+}
+
+func (s *spares) end() {
+	s.mu.Lock()
+	s.starts--
+	if s.starts == 0 {
+		s.calm.Broadcast()
+	}
+	s.mu.Unlock()
 }
 
 // take hands over fn's spare, or nil if it has none fit to start.
@@ -91,6 +112,13 @@ func (s *spares) work() {
 			<-s.wake
 			continue
 		}
+		for s.starts > 0 && !s.closed {
+			s.calm.Wait()
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
 		fn := s.queue[0]
 		s.queue = s.queue[1:]
 		s.mu.Unlock()
@@ -115,6 +143,7 @@ func (s *spares) work() {
 func (s *spares) close() {
 	s.mu.Lock()
 	s.closed = true
+	s.calm.Broadcast()
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
