@@ -130,15 +130,9 @@ var initDuration = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
 // invoke was a cold start; it returns the client's latency and the REPORT
 // line's Init Duration.
 func coldInvoke(ctx context.Context, client *http.Client, base, function string) (time.Duration, time.Duration, error) {
-	p := &poster{client: client, url: base + "/2015-03-31/functions/" + function + "/invocations",
-		header: http.Header{"X-Amz-Log-Type": {"Tail"}}}
-	took, h, err := p.post(ctx, payload)
+	took, tail, err := invokeWithTail(ctx, client, base, function)
 	if err != nil {
 		return 0, 0, err
-	}
-	tail, err := base64.StdEncoding.DecodeString(h.Get("X-Amz-Log-Result"))
-	if err != nil {
-		return 0, 0, fmt.Errorf("%s: log tail: %w", function, err)
 	}
 	m := initDuration.FindSubmatch(tail)
 	if m == nil {
@@ -148,18 +142,27 @@ func coldInvoke(ctx context.Context, client *http.Client, base, function string)
 	return took, time.Duration(v * float64(time.Millisecond)), nil
 }
 
-// warmFirstInvoke is the first invoke of a function that has a pre-warmed
-// (provisioned) sandbox: an error if it was a cold start.
-func warmFirstInvoke(ctx context.Context, client *http.Client, base, function string) (time.Duration, error) {
+// invokeWithTail invokes function once and returns its log tail.
+func invokeWithTail(ctx context.Context, client *http.Client, base, function string) (time.Duration, []byte, error) {
 	p := &poster{client: client, url: base + "/2015-03-31/functions/" + function + "/invocations",
 		header: http.Header{"X-Amz-Log-Type": {"Tail"}}}
 	took, h, err := p.post(ctx, payload)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	tail, err := base64.StdEncoding.DecodeString(h.Get("X-Amz-Log-Result"))
 	if err != nil {
-		return 0, fmt.Errorf("%s: log tail: %w", function, err)
+		return 0, nil, fmt.Errorf("%s: log tail: %w", function, err)
+	}
+	return took, tail, nil
+}
+
+// warmFirstInvoke is the first invoke of a function that has a pre-warmed
+// (provisioned) sandbox: an error if it was a cold start.
+func warmFirstInvoke(ctx context.Context, client *http.Client, base, function string) (time.Duration, error) {
+	took, tail, err := invokeWithTail(ctx, client, base, function)
+	if err != nil {
+		return 0, err
 	}
 	if initDuration.Match(tail) {
 		return 0, fmt.Errorf("%s: a cold start despite ProvisionedConcurrency:\n%s", function, tail)

@@ -66,12 +66,13 @@ func TestCPUQuota(t *testing.T) {
 
 func TestStateTransitions(t *testing.T) {
 	allowed := map[[2]State]bool{
-		{Created, Running}: true, {Created, Destroyed}: true,
+		{Created, Prestarted}: true, {Created, Running}: true, {Created, Destroyed}: true,
+		{Prestarted, Running}: true, {Prestarted, Exited}: true, {Prestarted, Destroyed}: true,
 		{Running, Frozen}: true, {Running, Exited}: true, {Running, Destroyed}: true,
 		{Frozen, Running}: true, {Frozen, Exited}: true, {Frozen, Destroyed}: true,
 		{Exited, Destroyed}: true,
 	}
-	all := []State{Created, Running, Frozen, Exited, Destroyed}
+	all := []State{Created, Prestarted, Running, Frozen, Exited, Destroyed}
 	for _, from := range all {
 		for _, to := range all {
 			if got := canTransition(from, to); got != allowed[[2]State{from, to}] {

@@ -33,7 +33,7 @@ type LauncherConfig struct {
 // destroys its spares.
 type SandboxLauncher struct {
 	cfg    LauncherConfig
-	spares *spares
+	spares *spares[*prepared]
 }
 
 // NewLauncher returns the Launcher that starts real sandboxes.
@@ -64,7 +64,7 @@ func (l *SandboxLauncher) Launch(ctx context.Context, req LaunchRequest) (Instan
 func (l *SandboxLauncher) launch(req LaunchRequest) (Instance, error) {
 	if !req.Provisioned { // a spare's environment says on-demand
 		defer l.spares.want(req.Function)
-		if p := l.spares.take(req.Function); p != nil {
+		if p, ok := l.spares.take(req.Function); ok {
 			inst, err := l.start(p)
 			if err == nil {
 				return inst, nil
@@ -97,6 +97,13 @@ type prepared struct {
 	sb  *sandbox.Sandbox
 	log *Log
 }
+
+var _ spare = (*prepared)(nil)
+
+func (p *prepared) ID() string                { return p.sb.ID() }
+func (p *prepared) Function() function.Config { return p.fn }
+func (p *prepared) Held() bool                { return p.sb.State() == sandbox.Prestarted }
+func (p *prepared) Destroy() error            { return p.sb.Destroy() }
 
 // create sets up a sandbox for req.Function.
 func (l *SandboxLauncher) create(req LaunchRequest) (*prepared, error) {

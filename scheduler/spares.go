@@ -6,8 +6,15 @@ import (
 	"sync"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/sandbox"
 )
+
+// spare is a prestarted sandbox of one function, as spares keeps it.
+type spare interface {
+	ID() string
+	Function() function.Config
+	Held() bool // still prestarted: fit to start
+	Destroy() error
+}
 
 // spares keeps prestarted sandboxes ready (sandbox.Prestart), at most one
 // per function and limit in all, so that a cold start skips the sandbox's
@@ -18,25 +25,25 @@ import (
 // and a cgroup. One worker makes them one at a time, and waits while a
 // sandbox is being started on demand: making spares never slows a cold
 // start down.
-type spares struct {
+type spares[T spare] struct {
 	limit    int
-	prestart func(function.Config) (*prepared, error)
+	prestart func(function.Config) (T, error)
 	logger   *slog.Logger
 
 	mu      sync.Mutex
-	ready   map[string]*prepared // by function name
-	queue   []function.Config    // wanted, not yet made
-	starts  int                  // cold starts under way (begin/end)
-	calm    *sync.Cond           // starts fell to 0, or close
+	ready   map[string]T      // by function name
+	queue   []function.Config // wanted, not yet made
+	starts  int               // cold starts under way (begin/end)
+	calm    *sync.Cond        // starts fell to 0, or close
 	closed  bool
 	wake    chan struct{} // the queue grew, or close
 	stopped chan struct{} // the worker returned
 }
 
-func newSpares(limit int, prestart func(function.Config) (*prepared, error), logger *slog.Logger) *spares {
-	s := &spares{
+func newSpares[T spare](limit int, prestart func(function.Config) (T, error), logger *slog.Logger) *spares[T] {
+	s := &spares[T]{
 		limit: limit, prestart: prestart, logger: logger,
-		ready: map[string]*prepared{}, wake: make(chan struct{}, 1), stopped: make(chan struct{}),
+		ready: map[string]T{}, wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	s.calm = sync.NewCond(&s.mu)
 	go s.work()
@@ -47,7 +54,7 @@ func newSpares(limit int, prestart func(function.Config) (*prepared, error), log
 // none and none coming; it reports whether room is left. Spares are never
 // evicted for others: the functions prestarted at start keep theirs, and a
 // used spare's room goes to its replacement.
-func (s *spares) want(fn function.Config) bool {
+func (s *spares[T]) want(fn function.Config) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || len(s.ready)+len(s.queue) >= s.limit {
@@ -67,13 +74,13 @@ func (s *spares) want(fn function.Config) bool {
 
 // begin and end bracket a sandbox started on demand; no spare is made
 // meanwhile.
-func (s *spares) begin() {
+func (s *spares[T]) begin() {
 	s.mu.Lock()
 	s.starts++
 	s.mu.Unlock()
 }
 
-func (s *spares) end() {
+func (s *spares[T]) end() {
 	s.mu.Lock()
 	s.starts--
 	if s.starts == 0 {
@@ -82,24 +89,25 @@ func (s *spares) end() {
 	s.mu.Unlock()
 }
 
-// take hands over fn's spare, or nil if it has none fit to start.
-func (s *spares) take(fn function.Config) *prepared {
+// take hands over fn's spare, if it has one fit to start.
+func (s *spares[T]) take(fn function.Config) (T, bool) {
 	s.mu.Lock()
-	p := s.ready[fn.Name]
+	p, ok := s.ready[fn.Name]
 	delete(s.ready, fn.Name)
 	s.mu.Unlock()
-	if p == nil {
-		return nil
+	if !ok {
+		return p, false
 	}
-	if p.sb.State() != sandbox.Prestarted || p.fn.CodeDir != fn.CodeDir || p.fn.MemorySize != fn.MemorySize {
+	if was := p.Function(); !p.Held() || was.CodeDir != fn.CodeDir || was.MemorySize != fn.MemorySize {
 		s.destroy(p)
-		return nil
+		var none T
+		return none, false
 	}
-	return p
+	return p, true
 }
 
 // work makes the spares wanted, one at a time, until close.
-func (s *spares) work() {
+func (s *spares[T]) work() {
 	defer close(s.stopped)
 	for {
 		s.mu.Lock()
@@ -140,7 +148,7 @@ func (s *spares) work() {
 }
 
 // close stops making spares and destroys those there are.
-func (s *spares) close() {
+func (s *spares[T]) close() {
 	s.mu.Lock()
 	s.closed = true
 	s.calm.Broadcast()
@@ -152,15 +160,15 @@ func (s *spares) close() {
 	<-s.stopped
 	s.mu.Lock()
 	left := s.ready
-	s.ready, s.queue = map[string]*prepared{}, nil
+	s.ready, s.queue = map[string]T{}, nil
 	s.mu.Unlock()
 	for _, p := range left {
 		s.destroy(p)
 	}
 }
 
-func (s *spares) destroy(p *prepared) {
-	if err := p.sb.Destroy(); err != nil {
-		s.logger.Error("spare sandbox not destroyed", "function", p.fn.Name, "sandbox", p.sb.ID(), "err", err)
+func (s *spares[T]) destroy(p T) {
+	if err := p.Destroy(); err != nil {
+		s.logger.Error("spare sandbox not destroyed", "function", p.Function().Name, "sandbox", p.ID(), "err", err)
 	}
 }

@@ -1,0 +1,188 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+)
+
+// fakeSpare is a spare without a sandbox.
+type fakeSpare struct {
+	id        string
+	fn        function.Config
+	dead      atomic.Bool // its held init died
+	destroyed atomic.Int32
+}
+
+func (f *fakeSpare) ID() string                { return f.id }
+func (f *fakeSpare) Function() function.Config { return f.fn }
+func (f *fakeSpare) Held() bool                { return !f.dead.Load() }
+func (f *fakeSpare) Destroy() error            { f.destroyed.Add(1); return nil }
+
+// spareMaker counts and records what it made; block, if set, holds each
+// make until it is closed.
+type spareMaker struct {
+	mu    sync.Mutex
+	made  []*fakeSpare
+	fail    map[string]bool
+	block   chan struct{}
+	entered chan struct{} // with block: a make has begun
+}
+
+func (m *spareMaker) prestart(fn function.Config) (*fakeSpare, error) {
+	if m.block != nil {
+		m.entered <- struct{}{}
+		<-m.block
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail[fn.Name] {
+		return nil, errors.New("no room")
+	}
+	s := &fakeSpare{id: fmt.Sprintf("s%d", len(m.made)), fn: fn}
+	m.made = append(m.made, s)
+	return s, nil
+}
+
+func (m *spareMaker) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.made)
+}
+
+func (s *spares[T]) readyCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ready)
+}
+
+func fnNamed(name string) function.Config {
+	return function.Config{Name: name, MemorySize: 128, CodeDir: "/code/" + name}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSparesLimitAndReplacement(t *testing.T) {
+	m := &spareMaker{}
+	s := newSpares(2, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	if !s.want(fnNamed("a")) || s.want(fnNamed("b")) {
+		t.Fatal("want: room after a, none after b, with a limit of 2")
+	}
+	if s.want(fnNamed("c")) {
+		t.Error("want(c) beyond the limit reported room")
+	}
+	waitFor(t, "two spares", func() bool { return s.readyCount() == 2 })
+	if _, ok := s.take(fnNamed("c")); ok {
+		t.Error("took a spare of c, which never had one")
+	}
+	a, ok := s.take(fnNamed("a"))
+	if !ok || a.fn.Name != "a" {
+		t.Fatalf("take(a) = %v, %v", a, ok)
+	}
+	if _, ok := s.take(fnNamed("a")); ok {
+		t.Error("a's spare taken twice")
+	}
+	// The used spare's room goes to its replacement, not to c.
+	s.want(fnNamed("a"))
+	s.want(fnNamed("c"))
+	waitFor(t, "a's replacement", func() bool { return s.readyCount() == 2 })
+	time.Sleep(20 * time.Millisecond) // a spare for c would be made by now
+	if n := m.count(); n != 3 {
+		t.Errorf("%d spares made, want 3 (a, b, a again)", n)
+	}
+}
+
+func TestSparesUnfitOnesAreDestroyed(t *testing.T) {
+	m := &spareMaker{}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	s.want(fnNamed("dead"))
+	s.want(fnNamed("moved"))
+	waitFor(t, "two spares", func() bool { return s.readyCount() == 2 })
+	m.made[0].dead.Store(true)
+	if _, ok := s.take(fnNamed("dead")); ok || m.made[0].destroyed.Load() != 1 {
+		t.Error("a spare whose init died was handed out or kept")
+	}
+	moved := fnNamed("moved")
+	moved.CodeDir = "/elsewhere"
+	if _, ok := s.take(moved); ok || m.made[1].destroyed.Load() != 1 {
+		t.Error("a spare of the function's old code was handed out or kept")
+	}
+}
+
+func TestSparesSkipFunctionsThatNeverRun(t *testing.T) {
+	m := &spareMaker{fail: map[string]bool{"broken": true}}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	zero := 0
+	throttled := fnNamed("throttled")
+	throttled.ReservedConcurrency = &zero
+	s.want(throttled)
+	s.want(fnNamed("broken"))
+	s.want(fnNamed("ok"))
+	waitFor(t, "ok's spare", func() bool { return s.readyCount() == 1 })
+	if _, ok := s.take(fnNamed("ok")); !ok {
+		t.Error("no spare for ok")
+	}
+	if n := m.count(); n != 1 {
+		t.Errorf("%d spares made, want only ok's", n)
+	}
+}
+
+func TestSparesWaitWhileASandboxStarts(t *testing.T) {
+	m := &spareMaker{}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	s.begin()
+	s.want(fnNamed("a"))
+	time.Sleep(20 * time.Millisecond) // the worker would have made it by now
+	if n := m.count(); n != 0 {
+		t.Fatalf("%d spares made during a cold start, want none", n)
+	}
+	s.end()
+	waitFor(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
+}
+
+func TestSparesCloseDestroysEverything(t *testing.T) {
+	m := &spareMaker{block: make(chan struct{}), entered: make(chan struct{}, 2)}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	s.want(fnNamed("a"))
+	s.want(fnNamed("b"))
+	<-m.entered
+	closed := make(chan struct{})
+	go func() { s.close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("close returned while a spare was being made")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(m.block) // the spare in the making completes, and is destroyed
+	<-closed
+	for _, sp := range m.made {
+		if sp.destroyed.Load() != 1 {
+			t.Errorf("spare %s of %s destroyed %d times, want once", sp.id, sp.fn.Name, sp.destroyed.Load())
+		}
+	}
+	if n := m.count(); n != 1 {
+		t.Errorf("%d spares made, want 1: none after close", n)
+	}
+	if s.want(fnNamed("c")) {
+		t.Error("want after close reported room")
+	}
+}
