@@ -512,6 +512,10 @@ func TestServeRunsSealed(t *testing.T) {
 	if err != nil || !strings.HasPrefix(exe, "/memfd:") {
 		t.Errorf("lambdad serve runs %q (%v), want a sealed memfd", exe, err)
 	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", d.cmd.Process.Pid))
+	if want := filepath.Base(lambdad); err != nil || strings.TrimSpace(string(comm)) != want {
+		t.Errorf("lambdad serve is named %q (%v), want %q", comm, err, want)
+	}
 	mustInvoke(t, d, "gofn", `{"text":"sealed"}`)
 }
 
