@@ -68,7 +68,13 @@ func (s *Sandbox) killOnce() error {
 			return err
 		}
 	}
-	if err := s.cgroup.Freeze(cgroups.Frozen); err != nil {
+	frozen := true
+	if err := s.cgroup.Freeze(cgroups.Frozen); errors.Is(err, os.ErrNotExist) {
+		// A crash while libcontainer made the cgroup, hierarchy by
+		// hierarchy, left no freezer one: kill without freezing (killAll
+		// goes round until the cgroup is empty).
+		frozen = false
+	} else if err != nil {
 		return fmt.Errorf("freeze: %w", err)
 	}
 	pids, err := s.cgroup.GetAllPids()
@@ -79,8 +85,13 @@ func (s *Sandbox) killOnce() error {
 			}
 		}
 	}
-	if terr := s.cgroup.Freeze(cgroups.Thawed); terr != nil {
-		return fmt.Errorf("thaw: %w", terr)
+	if frozen {
+		if terr := s.cgroup.Freeze(cgroups.Thawed); terr != nil {
+			return fmt.Errorf("thaw: %w", terr)
+		}
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // nothing there to kill
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/manager"
 	"github.com/opencontainers/runc/libcontainer"
 )
@@ -133,7 +134,13 @@ func (m *Manager) Cleanup() error {
 func (m *Manager) cleanupOne(id string) error {
 	c, err := libcontainer.Load(m.stateDir, id)
 	if err != nil {
-		// Not a loadable container: a half-written state directory.
+		// Not a loadable container: a crash during its start, before its
+		// state was saved. Its cgroup, if made, may hold processes.
+		if idPattern.MatchString(id) {
+			if err := m.cleanupCgroup(id); err != nil {
+				return err
+			}
+		}
 		return os.RemoveAll(m.StateDir(id))
 	}
 	config := c.Config()
@@ -170,6 +177,22 @@ func (m *Manager) cleanupOne(id string) error {
 		time.Sleep(time.Millisecond)
 	}
 	return s.Destroy()
+}
+
+// cleanupCgroup kills what is in the cgroup of sandbox id and removes it.
+func (m *Manager) cleanupCgroup(id string) error {
+	cg, err := manager.New(&cgroups.Cgroup{Path: m.CgroupPath(id), Resources: &cgroups.Resources{}})
+	if err != nil {
+		return fmt.Errorf("sandbox cleanup %s: cgroup manager: %w", id, err)
+	}
+	s := &Sandbox{id: id, cgroup: cg, state: Exited}
+	if err := s.killAll(); err != nil {
+		return fmt.Errorf("sandbox cleanup %s: %w", id, err)
+	}
+	if err := cg.Destroy(); err != nil {
+		return fmt.Errorf("sandbox cleanup %s: cgroup: %w", id, err)
+	}
+	return nil
 }
 
 // NewID returns a fresh random sandbox id.

@@ -7,12 +7,15 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
+	"golang.org/x/sys/unix"
 )
 
 // Sandbox is one function instance: a libcontainer container whose init is
@@ -65,19 +68,24 @@ func (s *Sandbox) State() State {
 	return s.state
 }
 
-// Prestart does all of Start but its last step, ahead of demand: the
-// sandbox's namespaces, cgroup, mounts and root are set up, and
-// libcontainer's init waits there, running nothing of the function, until
-// Start lets it exec the in-sandbox init. A cold start on a prestarted
-// sandbox is then mostly the runtime's own start.
+// Prestart starts the sandbox ahead of demand: its namespaces, cgroup,
+// mounts and root are set up and the in-sandbox init runs, but holds the
+// command until Start releases it (init --hold, on a FIFO in the socket
+// directory). A cold start on a prestarted sandbox is then mostly the
+// runtime's own start.
 func (s *Sandbox) Prestart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !canTransition(s.state, Prestarted) {
 		return transitionError("prestart sandbox "+s.id, s.state)
 	}
-	p := s.initProcess()
-	if err := s.container.Start(p); err != nil {
+	// Readable by the sandbox's user: its init opens it.
+	if err := unix.Mkfifo(s.holdPath(), 0o644); err != nil {
+		return fmt.Errorf("prestart sandbox %s: hold fifo: %w", s.id, err)
+	}
+	p := s.initProcess(true)
+	if err := s.container.Run(p); err != nil {
+		os.Remove(s.holdPath())
 		return fmt.Errorf("prestart sandbox %s: %w", s.id, err)
 	}
 	s.process = p
@@ -86,23 +94,42 @@ func (s *Sandbox) Prestart() error {
 	return nil
 }
 
+// holdPath is the host path of a prestarted sandbox's hold FIFO.
+func (s *Sandbox) holdPath() string { return filepath.Join(s.req.SocketDir, holdFIFO) }
+
+// holdFIFO is the name of the hold FIFO in the socket directory.
+const holdFIFO = ".hold"
+
+// releaseTimeout bounds how long Start waits for a prestarted init to open
+// its hold FIFO (it does so as soon as it runs).
+const releaseTimeout = 10 * time.Second
+
 // Start runs the init (and through it the command) in the sandbox, or, if
-// it was prestarted, lets the waiting init run.
+// it was prestarted, releases the command.
 func (s *Sandbox) Start() error {
 	s.mu.Lock()
+	state := s.state
+	if state == Prestarted {
+		s.mu.Unlock() // release watches the init, whose exit takes s.mu
+		if err := s.release(); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
+		s.mu.Lock()
+		if s.state != Prestarted {
+			defer s.mu.Unlock()
+			return transitionError("start sandbox "+s.id, s.state)
+		}
+	}
 	defer s.mu.Unlock()
-	switch s.state {
+	switch state {
 	case Created:
-		p := s.initProcess()
+		p := s.initProcess(false)
 		if err := s.container.Run(p); err != nil {
 			return fmt.Errorf("start sandbox %s: %w", s.id, err)
 		}
 		s.process = p
 		go s.wait()
 	case Prestarted:
-		if err := s.container.Exec(); err != nil {
-			return fmt.Errorf("start sandbox %s: %w", s.id, err)
-		}
 	default:
 		return transitionError("start sandbox "+s.id, s.state)
 	}
@@ -115,12 +142,41 @@ func (s *Sandbox) Start() error {
 	return nil
 }
 
+// release lets a prestarted init start the command: opening the hold FIFO
+// for writing is the signal. Until the init has opened its end, the open
+// fails with ENXIO; it is retried while the init lives.
+func (s *Sandbox) release() error {
+	deadline := time.Now().Add(releaseTimeout)
+	for {
+		f, err := os.OpenFile(s.holdPath(), os.O_WRONLY|unix.O_NONBLOCK, 0)
+		if err == nil {
+			f.Close()
+			os.Remove(s.holdPath())
+			return nil
+		}
+		if !errors.Is(err, unix.ENXIO) {
+			return fmt.Errorf("release: %w", err)
+		}
+		select {
+		case <-s.done:
+			return errors.New("release: the held init exited")
+		case <-time.After(100 * time.Microsecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("release: the held init did not open its hold FIFO within %s", releaseTimeout)
+		}
+	}
+}
+
 // initProcess is the sandbox's first process: the in-sandbox init, which
-// starts the request's command.
-func (s *Sandbox) initProcess() *libcontainer.Process {
+// starts the request's command, or with hold waits for Start to release it.
+func (s *Sandbox) initProcess(hold bool) *libcontainer.Process {
 	args := []string{InitPath}
 	if s.net != nil {
 		args = append(args, "--listen=") // the daemon listens in there itself
+	}
+	if hold {
+		args = append(args, "--hold="+SocketDir+"/"+holdFIFO)
 	}
 	args = append(append(args, "--"), s.req.Args...)
 	return &libcontainer.Process{

@@ -430,6 +430,35 @@ func TestCleanupAfterCrash(t *testing.T) {
 	}
 }
 
+// A crash while a sandbox starts leaves its cgroup and processes but no
+// saved state: Cleanup finds them through its state directory all the same.
+func TestCleanupAfterCrashDuringStart(t *testing.T) {
+	e := newEnv(t)
+	req := e.request("sleep 1000")
+	s, err := e.mgr.Create(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Prestart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(e.mgr.StateDir(s.ID()), "state.json")); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := NewManager(Config{StateDir: e.mgr.stateDir, CgroupParent: testCgroupParent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	waitExit(t, s)
+	os.RemoveAll(req.SocketDir) // serve removes every socket directory after Cleanup
+	for _, l := range leaksOf(e, s, req) {
+		t.Errorf("left after cleanup: %s", l)
+	}
+}
+
 func TestCPUQuotaApplied(t *testing.T) {
 	e := newEnv(t)
 	req := e.request("sleep 1000")

@@ -28,8 +28,8 @@ func (f *fakeSpare) Destroy() error            { f.destroyed.Add(1); return nil 
 // spareMaker counts and records what it made; block, if set, holds each
 // make until it is closed.
 type spareMaker struct {
-	mu    sync.Mutex
-	made  []*fakeSpare
+	mu      sync.Mutex
+	made    []*fakeSpare
 	fail    map[string]bool
 	block   chan struct{}
 	entered chan struct{} // with block: a make has begun

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,7 +12,7 @@ import (
 // runDirOnTmpfs makes sure dir is on a tmpfs, mounting one there if it is on
 // anything else, and returns what undoes that (nothing, if dir was a tmpfs
 // already), unless a sandbox's state is still in it. A mount left by a
-// crashed run is a tmpfs, so it is reused.
+// crashed run is reused, and unmounted at the end.
 //
 // Every sandbox makes and removes its state and socket directories, a FIFO
 // and state files under the run directory. /run is a tmpfs on systemd hosts,
@@ -26,11 +27,13 @@ func runDirOnTmpfs(dir string) (unmount func() error, err error) {
 	if err := unix.Statfs(dir, &st); err != nil {
 		return nil, fmt.Errorf("run dir: %w", err)
 	}
-	if st.Type == unix.TMPFS_MAGIC {
+	switch {
+	case st.Type != unix.TMPFS_MAGIC:
+		if err := unix.Mount(runDirSource, dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
+			return nil, fmt.Errorf("run dir: mount a tmpfs on %s: %w", dir, err)
+		}
+	case !ownMount(dir): // e.g. /run/lambdad under systemd
 		return func() error { return nil }, nil
-	}
-	if err := unix.Mount("lambdad", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
-		return nil, fmt.Errorf("run dir: mount a tmpfs on %s: %w", dir, err)
 	}
 	return func() error {
 		// What is left stays visible: a sandbox's state is never dropped
@@ -45,4 +48,28 @@ func runDirOnTmpfs(dir string) (unmount func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// runDirSource names lambdad's tmpfs in the mount table.
+const runDirSource = "lambdad"
+
+// ownMount tells whether dir is the mount point of a tmpfs lambdad made.
+func ownMount(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// id parent major:minor root mountpoint options... - fstype source superoptions
+		pre, post, ok := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if ok && len(f) >= 5 && len(g) >= 2 && f[4] == abs && g[0] == "tmpfs" && g[1] == runDirSource {
+			return true
+		}
+	}
+	return false
 }

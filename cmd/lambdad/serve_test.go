@@ -33,6 +33,7 @@ type daemon struct {
 	t        *testing.T
 	cmd      *exec.Cmd
 	endpoint string
+	dir      string // holds its state and run directories
 	runDir   string
 	parent   string // its cgroup parent
 	output   *sandboxtest.Buffer
@@ -101,6 +102,13 @@ func testFunctions(t *testing.T) string {
 // cleanup that stops it with SIGTERM and proves nothing of it is left.
 func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
+	return startDaemonIn(t, t.TempDir(), args...)
+}
+
+// startDaemonIn is startDaemon with its state and run directories in dir:
+// another daemon's, to restart on what it left.
+func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
+	t.Helper()
 	sandboxtest.RequireRoot(t)
 	functions := testFunctions(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,8 +117,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dir := t.TempDir()
-	d := &daemon{t: t, endpoint: "http://" + addr, runDir: filepath.Join(dir, "run"), output: &sandboxtest.Buffer{},
+	d := &daemon{t: t, endpoint: "http://" + addr, dir: dir, runDir: filepath.Join(dir, "run"), output: &sandboxtest.Buffer{},
 		parent: fmt.Sprintf("%s-%s", testCgroupParent, strings.ReplaceAll(t.Name(), "/", "-"))}
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", d.runDir, "--cgroup-parent", d.parent,
@@ -517,6 +524,46 @@ func TestServeRunsSealed(t *testing.T) {
 		t.Errorf("lambdad serve is named %q (%v), want %q", comm, err, want)
 	}
 	mustInvoke(t, d, "gofn", `{"text":"sealed"}`)
+}
+
+// A daemon killed with SIGKILL leaves its sandboxes, spares included, and
+// its tmpfs run directory; the next one on the same directories destroys
+// them, and unmounts the tmpfs when it stops.
+func TestServeAfterACrash(t *testing.T) {
+	first := startDaemon(t, "--spares", "1")
+	mustInvoke(t, first, "gofn", `{"text":"before the crash"}`)
+	deadline := time.Now().Add(30 * time.Second)
+	for first.sandboxCount() < 2 { // the idle instance and a spare
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sandboxes, want an idle one and a spare", first.sandboxCount())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	first.cmd.Process.Kill()
+	first.cmd.Wait()
+	if !isMountPoint(first.runDir) {
+		t.Fatal("the run directory is not a mount point after the crash")
+	}
+
+	second := startDaemonIn(t, first.dir, "--spares", "0")
+	if n := second.sandboxCount(); n != 0 {
+		t.Errorf("%d sandboxes of the crashed daemon left after the restart:\n%s", n, second.output)
+	}
+	mustInvoke(t, second, "gofn", `{"text":"after the crash"}`)
+	second.stop()
+	if isMountPoint(first.runDir) {
+		t.Error("the run directory is still mounted after a clean stop")
+	}
+}
+
+func isMountPoint(dir string) bool {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 5 && f[4] == dir {
+			return true
+		}
+	}
+	return false
 }
 
 func TestServeSpares(t *testing.T) {

@@ -2,7 +2,7 @@
 //
 // The daemon starts each sandbox with this binary, bound at /var/runtime/init:
 //
-//	/var/runtime/init [--listen 127.0.0.1:9001] [--socket /run/lambda/runtime.sock] -- CMD [ARGS...]
+//	/var/runtime/init [--listen 127.0.0.1:9001] [--socket /run/lambda/runtime.sock] [--hold FIFO] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:
@@ -14,6 +14,8 @@
 //     every connection byte for byte to a fresh connection to --socket. It
 //     listens before it starts CMD, so the function can connect at once. An
 //     empty --listen turns the relay off.
+//   - With --hold, it waits until the daemon opens FIFO for writing before it
+//     starts CMD: the daemon prestarts sandboxes ahead of demand this way.
 //   - It starts CMD with its own environment, standard streams and working
 //     directory, looking CMD up in PATH unless it contains a slash.
 //   - It reaps every process re-parented to it, as the kernel expects of

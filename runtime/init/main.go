@@ -23,7 +23,7 @@ const (
 const (
 	defaultListen = "127.0.0.1:9001"
 	defaultSocket = "/run/lambda/runtime.sock"
-	usageLine     = "usage: init [--listen addr] [--socket path] -- CMD [ARGS...]"
+	usageLine     = "usage: init [--listen addr] [--socket path] [--hold fifo] -- CMD [ARGS...]"
 )
 
 func main() {
@@ -35,6 +35,7 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	listen := fs.String("listen", defaultListen, "TCP address the Runtime API relay listens on (empty: no relay)")
 	socket := fs.String("socket", defaultSocket, "unix socket of the Runtime API the relay connects to")
+	hold := fs.String("hold", "", "FIFO to wait on before starting the command: it starts once the FIFO is opened for writing")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
@@ -67,6 +68,12 @@ func run(args []string) int {
 	// Signals are caught before the command exists, so none sent in between
 	// is lost: it waits in the channel and is forwarded once there is a child.
 	sup := newSupervisor()
+	if *hold != "" {
+		if err := waitRelease(*hold); err != nil {
+			fmt.Fprintf(os.Stderr, "init: hold: %v\n", err)
+			return exitInitFailed
+		}
+	}
 	pid, err := start(argv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "init: cannot start %s: %v\n", argv[0], err)

@@ -23,6 +23,17 @@ func start(argv []string) (int, error) {
 	})
 }
 
+// waitRelease blocks until the FIFO at path is opened for writing: a
+// prestarted sandbox's init is up, and starts the command the moment the
+// daemon lets it.
+func waitRelease(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // resolve returns name itself if it contains a slash, else the first
 // executable of that name in PATH, as a shell would.
 func resolve(name string) (string, error) {
