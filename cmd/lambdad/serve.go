@@ -152,7 +152,7 @@ func serveAction(c *cli.Context) error {
 }
 
 // defaultSpares bounds the prestarted sandboxes: each holds a process and a
-// cgroup, ~2.5 MB of host memory on the development VM.
+// cgroup, ~1.3 MB of memory on the development VM.
 const defaultSpares = 32
 
 // loadFunctions loads every function; broken ones are logged and kept with

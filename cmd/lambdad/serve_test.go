@@ -178,6 +178,12 @@ func (d *daemon) stop() {
 	}
 	d.noSandboxCgroups()
 	sandboxtest.RemoveCgroup(d.parent)
+	if d.cmd.ProcessState != nil && d.cmd.ProcessState.Success() && isMountPoint(d.runDir) {
+		t.Errorf("the run directory %s is still mounted after lambdad serve stopped", d.runDir)
+	}
+	if isMountPoint(d.runDir) { // left by a failure or a crash: do not leave it to the machine
+		syscall.Unmount(d.runDir, syscall.MNT_DETACH)
+	}
 	if strings.Contains(d.output.String(), "stubborn") {
 		for _, p := range stubbornProcesses() {
 			t.Errorf("process survived: %s", p)
