@@ -33,6 +33,7 @@ type spares[T spare] struct {
 	mu      sync.Mutex
 	ready   map[string]T      // by function name
 	queue   []function.Config // wanted, not yet made
+	making  string            // the function whose spare is being made, if any
 	starts  int               // cold starts under way (begin/end)
 	calm    *sync.Cond        // starts fell to 0, or close
 	closed  bool
@@ -57,11 +58,11 @@ func newSpares[T spare](limit int, prestart func(function.Config) (T, error), lo
 func (s *spares[T]) want(fn function.Config) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || len(s.ready)+len(s.queue) >= s.limit {
+	if s.closed || s.countLocked() >= s.limit {
 		return false
 	}
 	_, ready := s.ready[fn.Name]
-	queued := slices.ContainsFunc(s.queue, func(q function.Config) bool { return q.Name == fn.Name })
+	queued := s.making == fn.Name || slices.ContainsFunc(s.queue, func(q function.Config) bool { return q.Name == fn.Name })
 	if !ready && !queued && (fn.ReservedConcurrency == nil || *fn.ReservedConcurrency > 0) {
 		s.queue = append(s.queue, fn)
 		select {
@@ -69,7 +70,16 @@ func (s *spares[T]) want(fn function.Config) bool {
 		default:
 		}
 	}
-	return len(s.ready)+len(s.queue) < s.limit
+	return s.countLocked() < s.limit
+}
+
+// countLocked is how many spares there are, will be, and are being made.
+func (s *spares[T]) countLocked() int {
+	n := len(s.ready) + len(s.queue)
+	if s.making != "" {
+		n++
+	}
+	return n
 }
 
 // begin and end bracket a sandbox started on demand; no spare is made
@@ -129,20 +139,23 @@ func (s *spares[T]) work() {
 		}
 		fn := s.queue[0]
 		s.queue = s.queue[1:]
+		s.making = fn.Name
 		s.mu.Unlock()
 
 		p, err := s.prestart(fn)
+		s.mu.Lock()
+		s.making = ""
 		if err != nil {
+			s.mu.Unlock()
 			s.logger.Warn("spare sandbox not made", "function", fn.Name, "err", err)
 			continue
 		}
-		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
 			s.destroy(p)
 			return
 		}
-		s.ready[fn.Name] = p // want queues none for a function that has one
+		s.ready[fn.Name] = p // want queues none for a function that has or gets one
 		s.mu.Unlock()
 	}
 }

@@ -186,3 +186,26 @@ func TestSparesCloseDestroysEverything(t *testing.T) {
 		t.Error("want after close reported room")
 	}
 }
+
+// A function wanted again while its spare is being made gets one spare,
+// and the one in the making counts against the limit.
+func TestSparesOneInTheMaking(t *testing.T) {
+	m := &spareMaker{block: make(chan struct{}), entered: make(chan struct{}, 4)}
+	s := newSpares(2, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	s.want(fnNamed("a"))
+	<-m.entered // a's spare is being made: neither ready nor queued
+	s.want(fnNamed("a"))
+	if s.want(fnNamed("b")) {
+		t.Error("room reported with a in the making and b queued, at a limit of 2")
+	}
+	if s.want(fnNamed("c")) {
+		t.Error("c queued beyond the limit")
+	}
+	close(m.block)
+	waitFor(t, "a's and b's spares", func() bool { return s.readyCount() == 2 })
+	time.Sleep(20 * time.Millisecond) // a second spare of a would be made by now
+	if n := m.count(); n != 2 {
+		t.Errorf("%d spares made, want 2 (a once, b)", n)
+	}
+}
