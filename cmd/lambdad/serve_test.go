@@ -537,20 +537,24 @@ func TestServeRunsSealed(t *testing.T) {
 // them, and unmounts the tmpfs when it stops.
 func TestServeAfterACrash(t *testing.T) {
 	first := startDaemon(t, "--spares", "1")
+	// Where the temporary directory is a tmpfs already (the cgroup v2 lane's
+	// guest), lambdad mounts none.
+	mounted := isMountPoint(first.runDir)
 	mustInvoke(t, first, "gofn", `{"text":"before the crash"}`)
 	deadline := time.Now().Add(30 * time.Second)
-	for first.sandboxCount() < 2 { // the idle instance and a spare
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sandboxes, want an idle one and a spare", first.sandboxCount())
-		}
+	for first.sandboxCount() < 2 && time.Now().Before(deadline) { // the idle instance and a spare
 		time.Sleep(10 * time.Millisecond)
+	}
+	if n := first.sandboxCount(); n < 2 {
+		t.Errorf("%d sandboxes before the crash, want an idle one and a spare", n)
 	}
 	first.cmd.Process.Kill()
 	first.cmd.Wait()
-	if !isMountPoint(first.runDir) {
-		t.Fatal("the run directory is not a mount point after the crash")
+	if mounted && !isMountPoint(first.runDir) {
+		t.Error("the run directory is not a mount point after the crash")
 	}
 
+	// The restart cleans up whatever the checks above said.
 	second := startDaemonIn(t, first.dir, "--spares", "0")
 	if n := second.sandboxCount(); n != 0 {
 		t.Errorf("%d sandboxes of the crashed daemon left after the restart:\n%s", n, second.output)
