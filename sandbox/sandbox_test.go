@@ -416,17 +416,23 @@ func TestCleanupAfterCrash(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The daemon "crashes": a new manager on the same state directory.
+	cleanupAfterCrash(t, e)
+	waitExit(t, s)
+	for _, l := range leaksOf(e, s, req) {
+		t.Errorf("left after cleanup: %s", l)
+	}
+}
+
+// cleanupAfterCrash is what a daemon does after a crash: a new manager on
+// the same state directory cleans up.
+func cleanupAfterCrash(t *testing.T, e *env) {
+	t.Helper()
 	mgr, err := NewManager(Config{StateDir: e.mgr.stateDir, CgroupParent: testCgroupParent})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := mgr.Cleanup(); err != nil {
 		t.Fatal(err)
-	}
-	waitExit(t, s)
-	for _, l := range leaksOf(e, s, req) {
-		t.Errorf("left after cleanup: %s", l)
 	}
 }
 
@@ -445,13 +451,7 @@ func TestCleanupAfterCrashDuringStart(t *testing.T) {
 	if err := os.Remove(filepath.Join(e.mgr.StateDir(s.ID()), "state.json")); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := NewManager(Config{StateDir: e.mgr.stateDir, CgroupParent: testCgroupParent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mgr.Cleanup(); err != nil {
-		t.Fatal(err)
-	}
+	cleanupAfterCrash(t, e)
 	waitExit(t, s)
 	os.RemoveAll(req.SocketDir) // serve removes every socket directory after Cleanup
 	for _, l := range leaksOf(e, s, req) {
