@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -93,17 +94,25 @@ func (l *SandboxLauncher) Close() { l.spares.close() }
 
 // prepared is a sandbox set up for one function, not yet running it.
 type prepared struct {
-	fn  function.Config
-	sb  *sandbox.Sandbox
-	log *Log
+	fn   function.Config
+	sb   *sandbox.Sandbox
+	log  *Log
+	code os.FileInfo // fn.CodeDir when the sandbox bound it
 }
 
 var _ spare = (*prepared)(nil)
 
 func (p *prepared) ID() string                { return p.sb.ID() }
 func (p *prepared) Function() function.Config { return p.fn }
-func (p *prepared) Held() bool                { return p.sb.State() == sandbox.Prestarted }
 func (p *prepared) Destroy() error            { return p.sb.Destroy() }
+
+// Held tells whether p is still prestarted and its code directory is still
+// the one the function's directory holds: a directory replaced since (a
+// redeploy by rm and copy, or by rename) would leave p running the old code.
+func (p *prepared) Held() bool {
+	now, err := os.Stat(p.fn.CodeDir)
+	return p.sb.State() == sandbox.Prestarted && err == nil && p.code != nil && os.SameFile(now, p.code)
+}
 
 // create sets up a sandbox for req.Function.
 func (l *SandboxLauncher) create(req LaunchRequest) (*prepared, error) {
@@ -148,11 +157,15 @@ func (l *SandboxLauncher) create(req LaunchRequest) (*prepared, error) {
 	for _, b := range tree.Binds {
 		creq.Binds = append(creq.Binds, sandbox.Bind{Source: b.Source, Destination: b.Destination})
 	}
+	code, err := os.Stat(fn.CodeDir)
+	if err != nil {
+		return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
+	}
 	sb, err := l.cfg.Sandboxes.Create(creq)
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{fn: fn, sb: sb, log: log}, nil
+	return &prepared{fn: fn, sb: sb, log: log, code: code}, nil
 }
 
 // prestart makes a spare for fn: a sandbox set up and entered, its init

@@ -208,6 +208,23 @@ func (d *daemon) sandboxCount() int {
 	return len(ids)
 }
 
+// heldSpare tells whether one of d's sandboxes runs lambdad's in-sandbox
+// init (named init) and nothing else: a prestarted sandbox, set up.
+func (d *daemon) heldSpare() bool {
+	for _, dir := range sandboxCgroups(d.parent) {
+		data, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		pids := strings.Fields(string(data))
+		if len(pids) != 1 {
+			continue
+		}
+		comm, _ := os.ReadFile("/proc/" + pids[0] + "/comm")
+		if strings.TrimSpace(string(comm)) == "init" {
+			return true
+		}
+	}
+	return false
+}
+
 func stubbornProcesses() []string {
 	var found []string
 	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -608,6 +625,41 @@ func TestServeSpares(t *testing.T) {
 		t.Errorf("second invoke was cold, want the idle instance:\n%s", log)
 	}
 	// d.stop proves SIGTERM left nothing of the spares either.
+}
+
+// A spare binds the function's directory when it is made: a directory
+// replaced since (a redeploy) makes it unfit, and the cold start sets up a
+// sandbox on the new one.
+func TestServeSpareOfReplacedCode(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "functions")
+	gofn, err := os.ReadFile(filepath.Join(testFunctions(t), "gofn", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := filepath.Join(dir, "fn")
+	os.MkdirAll(fn, 0o755)
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.WriteFile(filepath.Join(fn, "bootstrap"), gofn, 0o755)
+	os.WriteFile(filepath.Join(fn, "function.json"), []byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3}`), 0o644)
+	d := startDaemon(t, "--functions", dir, "--spares", "1")
+	deadline := time.Now().Add(30 * time.Second)
+	for !d.heldSpare() { // its code bound, its init waiting
+		if time.Now().After(deadline) {
+			t.Fatalf("no held spare after 30 s:\n%s", d.output)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The redeploy: the new code has no bootstrap.
+	if err := os.Rename(fn, fn+".old"); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(fn, 0o755)
+	os.WriteFile(filepath.Join(fn, "function.json"), []byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3}`), 0o644)
+	out := mustInvoke(t, d, "fn", `{"text":"new code?"}`)
+	if got := errorType(t, out); got != "Runtime.InvalidEntrypoint" {
+		t.Errorf("error type %q, payload %s: want Runtime.InvalidEntrypoint, the new code's (the spare ran the old)", got, out.Payload)
+	}
 }
 
 func TestServeFreezeIdle(t *testing.T) {
