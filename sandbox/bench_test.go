@@ -13,6 +13,7 @@ import (
 
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+	"golang.org/x/sys/unix"
 )
 
 // BenchmarkLifecycle measures create→start→exit→destroy of /bin/true (a
@@ -30,7 +31,14 @@ func BenchmarkLifecycle(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// State on a tmpfs, as lambdad serve keeps its run directory (and as
+	// runc's /run is on most hosts): on ext4 the inode churn alone made
+	// lambdad's lifecycle ~10 ms slower here.
 	dir := b.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
 	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
 	if err != nil {
 		b.Fatal(err)
