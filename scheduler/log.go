@@ -29,10 +29,13 @@ func NewSink(w io.Writer) *Sink {
 	return &Sink{w: w}
 }
 
-func (s *Sink) line(prefix string, line []byte) {
+func (s *Sink) line(prefix string, lines ...[]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.buf = append(append(append(s.buf[:0], prefix...), line...), '\n')
+	s.buf = s.buf[:0]
+	for _, line := range lines {
+		s.buf = append(append(append(s.buf, prefix...), line...), '\n')
+	}
 	s.w.Write(s.buf)
 	if cap(s.buf) > 64<<10 { // a long line once is no reason to keep its buffer
 		s.buf = nil
@@ -92,6 +95,17 @@ func (l *Log) Printf(format string, args ...any) {
 	l.emit(fmt.Appendf(nil, format, args...))
 }
 
+// Lines emits lines of lambdad's own at once (END and REPORT): one write.
+func (l *Log) Lines(lines ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	bs := make([][]byte, len(lines))
+	for i, line := range lines {
+		bs[i] = []byte(line)
+	}
+	l.emit(bs...)
+}
+
 // Begin starts the log of a new invocation.
 func (l *Log) Begin(requestID string) {
 	l.mu.Lock()
@@ -111,14 +125,16 @@ func (l *Log) Tail() []byte {
 	return bytes.Clone(l.tail)
 }
 
-func (l *Log) emit(line []byte) {
+func (l *Log) emit(lines ...[]byte) {
 	prefix := "[" + l.function + "] "
 	if l.requestID != "" {
 		prefix += l.requestID[:min(8, len(l.requestID))] + " "
 	}
-	l.sink.line(prefix, line)
-	l.tail = append(l.tail, line...)
-	l.tail = append(l.tail, '\n')
+	l.sink.line(prefix, lines...)
+	for _, line := range lines {
+		l.tail = append(l.tail, line...)
+		l.tail = append(l.tail, '\n')
+	}
 	if over := len(l.tail) - TailBytes; over > 0 {
 		l.tail = append(l.tail[:0], l.tail[over:]...)
 	}

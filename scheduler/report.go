@@ -12,8 +12,7 @@ func (s *Scheduler) report(sl *slot, req Request, res *Result, status string) {
 	if peak, err := sl.inst.PeakMemory(); err == nil {
 		res.MaxMemoryMB = int(math.Ceil(float64(peak) / (1 << 20)))
 	}
-	log.Printf("END RequestId: %s", req.RequestID)
-	log.Printf("%s", reportLine(req, res, status))
+	log.Lines("END RequestId: "+req.RequestID, reportLine(req, res, status))
 	res.Log = log.Tail()
 }
 
