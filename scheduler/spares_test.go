@@ -66,17 +66,6 @@ func fnNamed(name string) function.Config {
 	return function.Config{Name: name, MemorySize: 128, CodeDir: "/code/" + name}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestSparesLimitAndReplacement(t *testing.T) {
 	m := &spareMaker{}
 	s := newSpares(2, m.prestart, slog.New(slog.DiscardHandler))
@@ -87,7 +76,7 @@ func TestSparesLimitAndReplacement(t *testing.T) {
 	if s.want(fnNamed("c")) {
 		t.Error("want(c) beyond the limit reported room")
 	}
-	waitFor(t, "two spares", func() bool { return s.readyCount() == 2 })
+	eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
 	if _, ok := s.take(fnNamed("c")); ok {
 		t.Error("took a spare of c, which never had one")
 	}
@@ -101,7 +90,7 @@ func TestSparesLimitAndReplacement(t *testing.T) {
 	// The used spare's room goes to its replacement, not to c.
 	s.want(fnNamed("a"))
 	s.want(fnNamed("c"))
-	waitFor(t, "a's replacement", func() bool { return s.readyCount() == 2 })
+	eventually(t, "a's replacement", func() bool { return s.readyCount() == 2 })
 	time.Sleep(20 * time.Millisecond) // a spare for c would be made by now
 	if n := m.count(); n != 3 {
 		t.Errorf("%d spares made, want 3 (a, b, a again)", n)
@@ -114,7 +103,7 @@ func TestSparesUnfitOnesAreDestroyed(t *testing.T) {
 	defer s.close()
 	s.want(fnNamed("dead"))
 	s.want(fnNamed("moved"))
-	waitFor(t, "two spares", func() bool { return s.readyCount() == 2 })
+	eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
 	m.made[0].dead.Store(true)
 	if _, ok := s.take(fnNamed("dead")); ok || m.made[0].destroyed.Load() != 1 {
 		t.Error("a spare whose init died was handed out or kept")
@@ -136,7 +125,7 @@ func TestSparesSkipFunctionsThatNeverRun(t *testing.T) {
 	s.want(throttled)
 	s.want(fnNamed("broken"))
 	s.want(fnNamed("ok"))
-	waitFor(t, "ok's spare", func() bool { return s.readyCount() == 1 })
+	eventually(t, "ok's spare", func() bool { return s.readyCount() == 1 })
 	if _, ok := s.take(fnNamed("ok")); !ok {
 		t.Error("no spare for ok")
 	}
@@ -156,7 +145,7 @@ func TestSparesWaitWhileASandboxStarts(t *testing.T) {
 		t.Fatalf("%d spares made during a cold start, want none", n)
 	}
 	s.end()
-	waitFor(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
+	eventually(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
 }
 
 func TestSparesCloseDestroysEverything(t *testing.T) {
@@ -203,7 +192,7 @@ func TestSparesOneInTheMaking(t *testing.T) {
 		t.Error("c queued beyond the limit")
 	}
 	close(m.block)
-	waitFor(t, "a's and b's spares", func() bool { return s.readyCount() == 2 })
+	eventually(t, "a's and b's spares", func() bool { return s.readyCount() == 2 })
 	time.Sleep(20 * time.Millisecond) // a second spare of a would be made by now
 	if n := m.count(); n != 2 {
 		t.Errorf("%d spares made, want 2 (a once, b)", n)
