@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"unsafe"
+	"strings"
 
 	"github.com/opencontainers/runc/libcontainer/exeseal"
 	"golang.org/x/sys/unix"
@@ -31,11 +31,7 @@ func RunSealed(tmpDir string) error {
 	if exeseal.IsSelfExeCloned() {
 		// Executed as /proc/self/fd/N, the process is named "N": give ps,
 		// top and pgrep the binary's name back.
-		name, err := unix.BytePtrFromString(filepath.Base(os.Args[0]))
-		if err != nil {
-			return err
-		}
-		return unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(name)), 0, 0, 0)
+		return nameThreads(filepath.Base(os.Args[0]))
 	}
 	self, err := os.Open("/proc/self/exe")
 	if err != nil {
@@ -56,4 +52,23 @@ func RunSealed(tmpDir string) error {
 		return fmt.Errorf("seal lambdad binary: exec sealed copy: %w", err)
 	}
 	return nil // not reached
+}
+
+// nameThreads names every thread of the process name (comm). PR_SET_NAME
+// names only the calling thread, and the Go runtime's threads started before
+// it would keep the old name in ps -L, top and perf; a thread started later
+// takes the name of the one that started it.
+func nameThreads(name string) error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	name = strings.TrimSpace(name)
+	for _, t := range tasks {
+		err := os.WriteFile("/proc/self/task/"+t.Name()+"/comm", []byte(name), 0)
+		if err != nil && !os.IsNotExist(err) { // a thread may exit meanwhile
+			return err
+		}
+	}
+	return nil
 }
