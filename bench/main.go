@@ -32,6 +32,9 @@ type config struct {
 }
 
 func main() {
+	if os.Getenv(echoEnv) != "" {
+		runEchoProcess()
+	}
 	cfg := config{}
 	quick := flag.Bool("quick", false, "small counts, for a smoke run (~1 min); explicit flags still win")
 	flag.StringVar(&cfg.repo, "repo", ".", "the lambdad repository (with bin/lambdad built)")

@@ -55,16 +55,13 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 
-	progress("Go echo server: %d sequential, %d from %d clients", cfg.warm, cfg.concurrent, cfg.clients)
-	echo, err := startEchoServer()
-	if err != nil {
+	progress("Go echo server, its own process: %d sequential, %d from %d clients", cfg.warm, cfg.concurrent, cfg.clients)
+	if res.echo, err = runEcho(ctx, cfg, startEchoProcess); err != nil {
 		return nil, err
 	}
-	echoPost := &poster{client: newClient(cfg.clients), url: echo.url}
-	res.echo, err = runWarm(ctx, echoPost, cfg.clients, cfg.warm, cfg.concurrent)
-	echo.close()
-	if err != nil {
-		return nil, fmt.Errorf("echo server: %w", err)
+	progress("Go echo server in this process: %d sequential, %d from %d clients", cfg.warm, cfg.concurrent, cfg.clients)
+	if res.echoInProcess, err = runEcho(ctx, cfg, func(context.Context) (*echoServer, error) { return startEchoInProcess() }); err != nil {
+		return nil, err
 	}
 
 	budget := (3*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
@@ -170,4 +167,20 @@ func hostLine() string {
 		mode = "cgroup v2"
 	}
 	return fmt.Sprintf("%d CPUs, %.0f GiB, Linux %s, %s", cpus, float64(total)/(1<<30), strings.TrimSpace(string(kernel)), mode)
+}
+
+// runEcho measures the echo server that start starts, as the warm rows
+// measure lambdad.
+func runEcho(ctx context.Context, cfg config, start func(context.Context) (*echoServer, error)) (warmRun, error) {
+	echo, err := start(ctx)
+	if err != nil {
+		return warmRun{}, err
+	}
+	defer echo.close()
+	p := &poster{client: newClient(cfg.clients), url: echo.url}
+	res, err := runWarm(ctx, p, cfg.clients, cfg.warm, cfg.concurrent)
+	if err != nil {
+		return warmRun{}, fmt.Errorf("echo server: %w", err)
+	}
+	return res, nil
 }

@@ -13,8 +13,9 @@ type results struct {
 	started         time.Time
 	host            string
 	lifecycle       lifecycle
-	echo            warmRun
-	settled         int // spares and provisioned sandboxes made at start
+	echo            warmRun // the echo server in its own process: the baseline
+	echoInProcess   warmRun // the same in the driver's process
+	settled         int     // spares and provisioned sandboxes made at start
 	cold0, coldIdle coldRun
 	coldNoSpare     coldRun
 	provisioned     samples
@@ -61,7 +62,7 @@ func (r *results) print(w io.Writer) {
 		seqGoal := r.echo.sequential.p50() + 300*time.Microsecond
 		ok := wr.sequential.p50() <= seqGoal && wr.sequential.p99() <= 2*time.Millisecond
 		row(fmt.Sprintf("warm invoke%s, sequential (%d)", label, c.warm), wr.sequential.pair(),
-			"Go echo server: "+r.echo.sequential.pair(),
+			"Go echo server (own process): "+r.echo.sequential.pair(),
 			fmt.Sprintf("p50 ≤ echo + 0.3 = %s; p99 ≤ 2 ms", ms(seqGoal)), verdict(ok))
 		ratio := wr.concurrent.perSecond / r.echo.concurrent.perSecond
 		row(fmt.Sprintf("warm invoke%s, %d clients (%d)", label, c.clients, c.concurrent),
@@ -101,6 +102,8 @@ func (r *results) print(w io.Writer) {
 		fmt.Fprintf(w, "Warm rows of "+x.fn+": sandboxes CFS-throttled in %d periods, %s in all.\n",
 			x.wr.throttled.periods, x.wr.throttled.time.Round(time.Millisecond))
 	}
+	fmt.Fprintf(w, "Go echo server in the driver's own process (client and server on one Go scheduler, no other process woken; the baseline of tables before 2026-11-30): sequential %s, %d clients %s, %.0f req/s.\n",
+		r.echoInProcess.sequential.pair(), c.clients, r.echoInProcess.concurrent.latencies.pair(), r.echoInProcess.concurrent.perSecond)
 	fmt.Fprintf(w, "Idle sandboxes: MemAvailable %s → %s; their cgroups %s in all; started in %d round(s), %d throttled extra invokes.\n",
 		mb(r.idle.availBefore), mb(r.idle.availAfter), mb(r.idle.cgroupSum), r.idle.roundsNeeded, r.idle.throttled)
 	fmt.Fprintf(w, "Host CPU in use while nothing is invoked: %.1f%% before the idle sandboxes, %.1f%% with them; host mounts %d → %d.\n",
