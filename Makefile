@@ -15,8 +15,13 @@ examples: examples/functions/echo/bootstrap
 examples/functions/echo/bootstrap: FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $@ ./examples/go/echo
 
+# urfave_cli_no_docs leaves out urfave/cli's man-page generator (and its
+# markdown package), whose initialisation every sandbox start would pay:
+# libcontainer re-executes lambdad as each sandbox's container init.
+LAMBDAD_TAGS := urfave_cli_no_docs
+
 bin/lambdad: FORCE
-	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/lambdad
+	$(GO) build -trimpath -tags $(LAMBDAD_TAGS) -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/lambdad
 
 # The in-sandbox init is static: the provided base has no libc.
 bin/runtime/init: FORCE

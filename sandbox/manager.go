@@ -136,7 +136,7 @@ func (m *Manager) cleanupOne(id string) error {
 	if err != nil {
 		// Not a loadable container: a crash during its start, before its
 		// state was saved. Its cgroup, if made, may hold processes.
-		if idPattern.MatchString(id) {
+		if validID(id) {
 			if err := m.cleanupCgroup(id); err != nil {
 				return err
 			}

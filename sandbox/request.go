@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 )
 
 // Paths inside every sandbox.
@@ -83,14 +82,29 @@ type CreateRequest struct {
 	DeferCPULimit bool
 }
 
-var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+// validID reports whether id is 1-64 of [a-zA-Z0-9_-]. Not a regexp: this
+// package's initialisation runs before every sandbox's container init (the
+// re-exec hook), and compiling `{1,64}` costs ~0.2 ms and 800 allocations.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // validate checks the request and fills defaults.
 func (r *CreateRequest) validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidRequest, fmt.Sprintf(format, args...))
 	}
-	if !idPattern.MatchString(r.ID) {
+	if !validID(r.ID) {
 		return bad("id %q: want 1-64 of [a-zA-Z0-9_-]", r.ID)
 	}
 	if r.MemoryMB < MinMemoryMB || r.MemoryMB > MaxMemoryMB {

@@ -51,6 +51,18 @@ func TestCreateRejectsBadRequests(t *testing.T) {
 	}
 }
 
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"ok": true, "a-B_9": true, strings.Repeat("x", 64): true, "0123456789abcdef": true,
+		"": false, strings.Repeat("x", 65): false, "../x": false, "a.b": false, "a b": false,
+		"a/b": false, "é": false, "a\x00": false,
+	} {
+		if got := validID(id); got != want {
+			t.Errorf("validID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
 func TestCPUQuota(t *testing.T) {
 	for _, tc := range []struct {
 		mb   int

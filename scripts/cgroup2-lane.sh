@@ -81,7 +81,7 @@ done
 if grep -qx 'cmd-lambdad' "$SHARE/tests.list"; then
   P=$SHARE/prebuilt
   mkdir -p "$P/runtime/python"
-  (cd "$ROOT" && CGO_ENABLED=1 "$GO" build -trimpath -tags 'netgo osusergo' \
+  (cd "$ROOT" && CGO_ENABLED=1 "$GO" build -trimpath -tags 'netgo osusergo urfave_cli_no_docs' \
     -ldflags '-extldflags "-static"' -o "$P/lambdad" ./cmd/lambdad)
   (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/gofn" ./cmd/lambdad/testdata/gofn)
   cp "$SHARE/init" "$P/runtime/init"
