@@ -20,6 +20,10 @@ var (
 	helloPy  string // the hello example's handler.py
 	busybox  string // a code dir of busybox applets
 	tempRoot string
+
+	// The cgroup2 hierarchy's options before any daemon of these tests
+	// remounted it.
+	cgroup2AtStart cgroup2Options
 )
 
 // PrebuiltEnv names a directory holding lambdad, runtime/, gofn and
@@ -31,6 +35,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	cgroup2AtStart = readCgroup2Options()
 	var err error
 	if tempRoot, err = os.MkdirTemp("", "lambdad-cli-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -41,6 +41,7 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
 			&cli.IntFlag{Name: "spares", Value: defaultSpares, Usage: "prestarted sandboxes kept ready for cold starts, at most one per function; 0 for none"},
 			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
+			&cli.BoolFlag{Name: "favordynmods", Value: true, Usage: "remount the host's cgroup2 hierarchy with favordynmods (Linux 6.0+; it stays after lambdad exits): a sandbox start then waits for no RCU grace period, ~10-20 ms here; --favordynmods=false leaves the host's mounts alone"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM"},
 		}, dirFlags()...),
 		Action: serveAction,
@@ -69,6 +70,13 @@ func serveAction(c *cli.Context) error {
 			logger.Error("leaving the run directory mounted", "err", err)
 		}
 	}()
+	if c.Bool("favordynmods") {
+		if mnt, err := sandbox.FavorDynmods(); err != nil {
+			logger.Warn("cgroup2 not remounted with favordynmods: each sandbox start may wait for an RCU grace period", "err", err)
+		} else if mnt != "" {
+			logger.Info("remounted cgroup2 with favordynmods: sandbox starts wait for no RCU grace period", "mount", mnt)
+		}
+	}
 	store, err := rootfsStore(c)
 	if err != nil {
 		return err

@@ -595,6 +595,50 @@ func TestServeAfterACrash(t *testing.T) {
 	}
 }
 
+// serve remounts the host's cgroup2 hierarchy with favordynmods and keeps
+// its other options: dropping nsdelegate, say, would break systemd's
+// delegation. (Where an earlier run set it already, this checks only that
+// the options are still there.)
+func TestServeFavorsDynmods(t *testing.T) {
+	if cgroup2AtStart.point == "" {
+		t.Skip("SKIPPED: no cgroup2 hierarchy is mounted here (cgroup v1 only)")
+	}
+	d := startDaemon(t)
+	mustInvoke(t, d, "gofn", `{}`)
+	if strings.Contains(d.output.String(), "not remounted with favordynmods") && strings.Contains(d.output.String(), "invalid argument") {
+		t.Skipf("SKIPPED: this kernel has no favordynmods (Linux < 6.0):\n%s", d.output)
+	}
+	now := readCgroup2Options()
+	t.Logf("cgroup2 at %s: %s %s, was %s %s", now.point, now.mount, now.super, cgroup2AtStart.mount, cgroup2AtStart.super)
+	if !slices.Contains(strings.Split(now.super, ","), "favordynmods") {
+		t.Errorf("cgroup2 at %s has options %s after lambdad serve, want favordynmods among them; daemon output:\n%s", now.point, now.super, d.output)
+	}
+	drop := func(opts string) string {
+		return strings.Join(slices.DeleteFunc(strings.Split(opts, ","), func(o string) bool { return o == "favordynmods" }), ",")
+	}
+	if now.point != cgroup2AtStart.point || now.mount != cgroup2AtStart.mount || drop(now.super) != drop(cgroup2AtStart.super) {
+		t.Errorf("lambdad serve changed the cgroup2 mount from %s %s %s to %s %s %s", cgroup2AtStart.point, cgroup2AtStart.mount, cgroup2AtStart.super, now.point, now.mount, now.super)
+	}
+}
+
+// cgroup2Options is the host's cgroup2 mount, as serve finds it:
+// /sys/fs/cgroup or, on a hybrid host, /sys/fs/cgroup/unified.
+type cgroup2Options struct {
+	point, mount, super string
+}
+
+func readCgroup2Options() cgroup2Options {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		pre, post, _ := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if len(f) >= 6 && len(g) >= 3 && g[0] == "cgroup2" && f[3] == "/" && (f[4] == "/sys/fs/cgroup" || f[4] == "/sys/fs/cgroup/unified") {
+			return cgroup2Options{point: f[4], mount: f[5], super: g[2]}
+		}
+	}
+	return cgroup2Options{}
+}
+
 func isMountPoint(dir string) bool {
 	data, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(data), "\n") {
