@@ -61,13 +61,15 @@ func testFunctions(t *testing.T) string {
 			functionsErr = err
 			return
 		}
+		// hog's long timeout is for the emulated CPU of the cgroup v2 lane,
+		// whose 7% took over 30 s to fill 128 MB a byte at a time.
 		files := map[string]string{
 			"gofn/bootstrap":            string(gofn),
 			"gofn/function.json":        `{"Runtime":"provided.al2023","Handler":"bootstrap","MemorySize":1024,"Timeout":2}`,
 			"big/bootstrap":             string(gofn),
 			"big/function.json":         `{"Runtime":"provided.al2023","Handler":"bootstrap","MemorySize":1024,"Timeout":60}`,
 			"hog/bootstrap":             string(gofn),
-			"hog/function.json":         `{"Runtime":"provided.al2023","Handler":"bootstrap","MemorySize":128,"Timeout":30}`,
+			"hog/function.json":         `{"Runtime":"provided.al2023","Handler":"bootstrap","MemorySize":128,"Timeout":300}`,
 			"reserved/bootstrap":        string(gofn),
 			"reserved/function.json":    `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3,"ReservedConcurrentExecutions":1}`,
 			"hello/handler.py":          string(hello),
@@ -242,7 +244,9 @@ func (d *daemon) invoke(name string, payload string, opts ...func(*lambda.Invoke
 	for _, o := range opts {
 		o(in)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// Long enough for the hog's 300 s timeout: the cgroup v2 lane's CPU is
+	// emulated.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	return d.client.Invoke(ctx, in)
 }
@@ -367,7 +371,10 @@ func TestServeTimeoutKillsEverything(t *testing.T) {
 
 func TestServeOutOfMemory(t *testing.T) {
 	d := startDaemon(t)
-	out := mustInvoke(t, d, "hog", `{"mode":"oom"}`)
+	start := time.Now()
+	out := mustInvoke(t, d, "hog", `{"mode":"oom"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	t.Logf("out of memory after %s; log tail:\n%s", time.Since(start).Round(time.Millisecond), log)
 	if errorType(t, out) != "Runtime.OutOfMemory" {
 		t.Errorf("payload %s", out.Payload)
 	}

@@ -40,11 +40,13 @@ func handle(ctx context.Context, e event) (reply, error) {
 	case "sleep":
 		time.Sleep(time.Duration(e.MS) * time.Millisecond)
 	case "oom":
+		// One write per page makes it resident: the sandbox's memory limit
+		// is reached with little CPU, which a 128 MB sandbox has 7% of.
 		var hog [][]byte
 		for i := 0; ; i++ {
 			b := make([]byte, 1<<20)
-			for j := range b {
-				b[j] = byte(i)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = byte(i | 1)
 			}
 			hog = append(hog, b)
 			_ = hog
