@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/lambdad/lambdad/function"
 )
@@ -23,8 +24,9 @@ type spare interface {
 // before; a spare is used once. Spares are outside the scheduler's counts
 // (a held init does not run the function) but not free: each is a process
 // and a cgroup. One worker makes them one at a time, and waits while a
-// sandbox is being started on demand: making spares never slows a cold
-// start down.
+// sandbox is being started on demand and for quiet after the last such
+// start: making a spare takes a CPU for tens of milliseconds, which a burst
+// of cold starts should not have to share.
 type spares[T spare] struct {
 	limit    int
 	prestart func(function.Config) (T, error)
@@ -35,16 +37,22 @@ type spares[T spare] struct {
 	queue   []function.Config // wanted, not yet made
 	making  string            // the function whose spare is being made, if any
 	starts  int               // cold starts under way (begin/end)
+	lastEnd time.Time         // when the last of them ended
+	quiet   time.Duration     // how long after it no spare is made
 	calm    *sync.Cond        // starts fell to 0, or close
 	closed  bool
+	closing chan struct{} // closed by close
 	wake    chan struct{} // the queue grew, or close
 	stopped chan struct{} // the worker returned
 }
 
+// sparesQuiet is how long after a cold start spares wait to be made.
+const sparesQuiet = 250 * time.Millisecond
+
 func newSpares[T spare](limit int, prestart func(function.Config) (T, error), logger *slog.Logger) *spares[T] {
 	s := &spares[T]{
-		limit: limit, prestart: prestart, logger: logger,
-		ready: map[string]T{}, wake: make(chan struct{}, 1), stopped: make(chan struct{}),
+		limit: limit, prestart: prestart, logger: logger, quiet: sparesQuiet,
+		ready: map[string]T{}, closing: make(chan struct{}), wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	s.calm = sync.NewCond(&s.mu)
 	go s.work()
@@ -93,6 +101,7 @@ func (s *spares[T]) begin() {
 func (s *spares[T]) end() {
 	s.mu.Lock()
 	s.starts--
+	s.lastEnd = time.Now()
 	if s.starts == 0 {
 		s.calm.Broadcast()
 	}
@@ -130,9 +139,7 @@ func (s *spares[T]) work() {
 			<-s.wake
 			continue
 		}
-		for s.starts > 0 && !s.closed {
-			s.calm.Wait()
-		}
+		s.waitQuiet()
 		if s.closed {
 			s.mu.Unlock()
 			return
@@ -160,9 +167,33 @@ func (s *spares[T]) work() {
 	}
 }
 
+// waitQuiet waits, s.mu held, until no cold start is under way and none
+// ended in the last s.quiet, or until close.
+func (s *spares[T]) waitQuiet() {
+	for !s.closed {
+		if s.starts > 0 {
+			s.calm.Wait()
+			continue
+		}
+		wait := s.quiet - time.Since(s.lastEnd)
+		if wait <= 0 {
+			return
+		}
+		s.mu.Unlock()
+		select {
+		case <-time.After(wait):
+		case <-s.closing:
+		}
+		s.mu.Lock()
+	}
+}
+
 // close stops making spares and destroys those there are.
 func (s *spares[T]) close() {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.closing)
+	}
 	s.closed = true
 	s.calm.Broadcast()
 	s.mu.Unlock()

@@ -148,6 +148,52 @@ func TestSparesWaitWhileASandboxStarts(t *testing.T) {
 	eventually(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
 }
 
+// A burst of cold starts keeps spares from being made: the worker waits for
+// quiet after the last start has ended.
+func TestSparesWaitForQuietAfterAStart(t *testing.T) {
+	m := &spareMaker{}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	defer s.close()
+	s.mu.Lock()
+	s.quiet = time.Second
+	s.mu.Unlock()
+	s.begin()
+	s.want(fnNamed("a"))
+	ended := time.Now() // no later than end's own clock reading
+	s.end()
+	time.Sleep(50 * time.Millisecond) // the worker would have made it by now
+	if n := m.count(); n != 0 && time.Since(ended) < time.Second {
+		t.Fatalf("%d spares made within %s of a cold start, want none before 1s of quiet", n, time.Since(ended))
+	}
+	eventually(t, "the spare after the quiet", func() bool { return s.readyCount() == 1 })
+	if waited := time.Since(ended); waited < time.Second {
+		t.Errorf("spare made %s after the cold start, want at least 1s", waited)
+	}
+}
+
+// close does not wait out the quiet.
+func TestSparesCloseDuringQuiet(t *testing.T) {
+	m := &spareMaker{}
+	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	s.mu.Lock()
+	s.quiet = time.Hour
+	s.mu.Unlock()
+	s.begin()
+	s.want(fnNamed("a"))
+	s.end()
+	done := make(chan struct{})
+	go func() { s.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close waited for the quiet after a cold start")
+	}
+	if n := m.count(); n != 0 {
+		t.Errorf("%d spares made, want none", n)
+	}
+	s.close() // twice is fine
+}
+
 func TestSparesCloseDestroysEverything(t *testing.T) {
 	m := &spareMaker{block: make(chan struct{}), entered: make(chan struct{}, 2)}
 	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
