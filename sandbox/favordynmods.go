@@ -3,10 +3,10 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,13 +25,9 @@ import (
 // lock is shared by all hierarchies, so remounting the cgroup2 one does for
 // the v1 controllers of a hybrid host too. The option outlives lambdad.
 func FavorDynmods() (string, error) {
-	info, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return "", fmt.Errorf("favordynmods: %w", err)
-	}
-	m, ok := findCgroup2Mount(string(info))
-	if !ok || slices.Contains(m.superOpts, "favordynmods") {
-		return "", nil
+	m, ok, err := hostCgroup2Mount()
+	if err != nil || !ok || slices.Contains(m.superOpts, "favordynmods") {
+		return "", err
 	}
 	flags, data, err := m.remount("favordynmods")
 	if err != nil {
@@ -41,12 +37,10 @@ func FavorDynmods() (string, error) {
 		return "", fmt.Errorf("favordynmods: remount %s -o %s: %w", m.point, data, err)
 	}
 	// Check that the remount kept everything else.
-	info, err = os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return m.point, fmt.Errorf("favordynmods: %w", err)
-	}
-	now, ok := findCgroup2Mount(string(info))
+	now, ok, err := hostCgroup2Mount()
 	switch {
+	case err != nil:
+		return m.point, err
 	case !ok:
 		return m.point, fmt.Errorf("favordynmods: %s is gone after the remount", m.point)
 	case !slices.Equal(now.mountOpts, m.mountOpts) || !slices.Equal(without(now.superOpts, "favordynmods"), m.superOpts):
@@ -58,6 +52,17 @@ func FavorDynmods() (string, error) {
 	return m.point, nil
 }
 
+// hostCgroup2Mount finds the host's cgroup2 hierarchy in this process's
+// mount table.
+func hostCgroup2Mount() (cgroup2Mount, bool, error) {
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup2"))
+	if err != nil {
+		return cgroup2Mount{}, false, fmt.Errorf("favordynmods: %w", err)
+	}
+	m, ok := findCgroup2Mount(mounts)
+	return m, ok, nil
+}
+
 // cgroup2Mount is a cgroup2 mount as /proc/self/mountinfo shows it.
 type cgroup2Mount struct {
 	point     string
@@ -65,22 +70,19 @@ type cgroup2Mount struct {
 	superOpts []string // of the hierarchy: rw, nsdelegate, …
 }
 
-// findCgroup2Mount finds the host's cgroup2 hierarchy in a mountinfo table:
+// findCgroup2Mount picks the host's cgroup2 hierarchy among mounts:
 // /sys/fs/cgroup (cgroup v2) or /sys/fs/cgroup/unified (hybrid) if mounted,
 // else the first mount of its root.
-func findCgroup2Mount(mountinfo string) (cgroup2Mount, bool) {
+func findCgroup2Mount(mounts []*mountinfo.Info) (cgroup2Mount, bool) {
 	var found []cgroup2Mount
-	for _, line := range strings.Split(mountinfo, "\n") {
-		// id parent major:minor root mountpoint options [optional…] - fstype source superoptions
-		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 6 || len(g) < 3 || g[0] != "cgroup2" || f[3] != "/" {
+	for _, mi := range mounts {
+		if mi.FSType != "cgroup2" || mi.Root != "/" {
 			continue
 		}
 		found = append(found, cgroup2Mount{
-			point:     f[4], // a mount point with a space (\040 here) fails the remount: fine
-			mountOpts: strings.Split(f[5], ","),
-			superOpts: strings.Split(g[2], ","),
+			point:     mi.Mountpoint,
+			mountOpts: strings.Split(mi.Options, ","),
+			superOpts: strings.Split(mi.VFSOptions, ","),
 		})
 	}
 	for _, want := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {

@@ -2,10 +2,22 @@ package sandbox
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
+
+// parseMountinfo parses a mountinfo table as /proc/self/mountinfo is.
+func parseMountinfo(t *testing.T, table string) []*mountinfo.Info {
+	t.Helper()
+	mounts, err := mountinfo.GetMountsFromReader(strings.NewReader(table), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mounts
+}
 
 const (
 	hybridMountinfo = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -35,7 +47,7 @@ func TestFindCgroup2Mount(t *testing.T) {
 		{"empty", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, ok := findCgroup2Mount(tc.mountinfo)
+			m, ok := findCgroup2Mount(parseMountinfo(t, tc.mountinfo))
 			if ok != (tc.point != "") || m.point != tc.point {
 				t.Errorf("found %q (%v), want %q", m.point, ok, tc.point)
 			}
@@ -45,7 +57,7 @@ func TestFindCgroup2Mount(t *testing.T) {
 
 // A remount gives every current option again, or it would drop it.
 func TestRemountKeepsOptions(t *testing.T) {
-	m, _ := findCgroup2Mount(v2Mountinfo)
+	m, _ := findCgroup2Mount(parseMountinfo(t, v2Mountinfo))
 	flags, data, err := m.remount("favordynmods")
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,17 +59,8 @@ func ownMount(dir string) bool {
 	if err != nil {
 		return false
 	}
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		// id parent major:minor root mountpoint options... - fstype source superoptions
-		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if ok && len(f) >= 5 && len(g) >= 2 && f[4] == abs && g[0] == "tmpfs" && g[1] == runDirSource {
-			return true
-		}
-	}
-	return false
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		return m.Mountpoint != abs || m.FSType != "tmpfs" || m.Source != runDirSource, false
+	})
+	return err == nil && len(mounts) > 0
 }
