@@ -34,7 +34,7 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // startEchoInProcess serves the echo in the driver's process.
-func startEchoInProcess() (*echoServer, error) {
+func startEchoInProcess(context.Context) (*echoServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 	progress("Go echo server in this process: %d sequential, %d from %d clients", cfg.warm, cfg.concurrent, cfg.clients)
-	if res.echoInProcess, err = runEcho(ctx, cfg, func(context.Context) (*echoServer, error) { return startEchoInProcess() }); err != nil {
+	if res.echoInProcess, err = runEcho(ctx, cfg, startEchoInProcess); err != nil {
 		return nil, err
 	}
 
