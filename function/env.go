@@ -7,11 +7,12 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // Fixed parts of a function's environment, as in Lambda.
 const (
-	RuntimeAPI    = "127.0.0.1:9001"
 	DefaultRegion = "us-east-1"
 	Path          = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 	LibraryPath   = "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
@@ -77,19 +78,19 @@ func Environment(r EnvRequest) []string {
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + r.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      logStreamName(now),
-		"AWS_LAMBDA_RUNTIME_API":          RuntimeAPI,
+		"AWS_LAMBDA_RUNTIME_API":          lambda.RuntimeAPIAddr,
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
 		"AWS_REGION":                      region,
 		"AWS_DEFAULT_REGION":              region,
 		"_HANDLER":                        r.Handler,
-		"LAMBDA_TASK_ROOT":                "/var/task",
-		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
+		"LAMBDA_TASK_ROOT":                lambda.TaskDir,
+		"LAMBDA_RUNTIME_DIR":              lambda.RuntimeDir,
 		"TZ":                              ":UTC",
 		"LANG":                            "en_US.UTF-8",
 		"PATH":                            Path,
 		"LD_LIBRARY_PATH":                 LibraryPath,
 	}
-	if runtimeFamily(r.Runtime) != Provided && r.Runtime != "" {
+	if f := FamilyOf(r.Runtime); f != nil && f.Managed {
 		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + r.Runtime
 	}
 	if c := r.Credentials; c != nil {

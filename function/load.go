@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // maxConfigFile bounds function.json; a real one is a few hundred bytes.
@@ -150,9 +152,9 @@ func parseConfig(name string, data []byte, hasFile bool, detect func() (string, 
 	}
 	c := Config{
 		Name:                   name,
-		MemorySize:             deref(f.MemorySize, DefaultMemoryMB),
-		Timeout:                deref(f.Timeout, DefaultTimeout),
-		EphemeralStorageMB:     DefaultEphemeralMB,
+		MemorySize:             deref(f.MemorySize, lambda.DefaultMemoryMB),
+		Timeout:                deref(f.Timeout, lambda.DefaultTimeoutSeconds),
+		EphemeralStorageMB:     lambda.DefaultEphemeralMB,
 		ReservedConcurrency:    f.ReservedConcurrentExecutions,
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
 	}
@@ -178,13 +180,11 @@ func parseConfig(name string, data []byte, hasFile bool, detect func() (string, 
 		}
 		c.Runtime = rt
 	}
-	switch {
+	switch family := c.Family(); {
 	case f.Handler != nil:
 		c.Handler = *f.Handler
-	case c.Family() == Python:
-		c.Handler = DefaultPythonHandler
-	default:
-		c.Handler = DefaultBootstrap
+	case family != nil:
+		c.Handler = family.DefaultHandler
 	}
 	return c, c.problems()
 }
@@ -254,13 +254,13 @@ func kind(t reflect.Type) string {
 }
 
 // detectRuntime infers the runtime of a directory without a Runtime
-// setting; hasFile says whether it has a function.json.
+// setting, from the first family that recognises its code; hasFile says
+// whether it has a function.json.
 func detectRuntime(dir string, hasFile bool) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
-		return DefaultProvided, nil
-	}
-	if fi, err := os.Stat(filepath.Join(dir, "handler.py")); err == nil && fi.Mode().IsRegular() {
-		return DefaultPython, nil
+	for _, f := range Families {
+		if f.detect(dir) {
+			return f.DefaultRuntime, nil
+		}
 	}
 	if hasFile {
 		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap or handler.py to infer it from"}

@@ -5,12 +5,14 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // reservedVars are the variable names a function's Environment.Variables
 // may not set: Lambda's documented reserved list ("Defined runtime
 // environment variables"), plus AWS_LAMBDA_MAX_CONCURRENCY, which lambdad
-// never lets reach a runtime (LAMBDA.md §3).
+// never lets reach a runtime (docs/contract.md).
 //
 // Not sure: TZ is in the documented list, yet the real CreateFunction is
 // widely reported to accept it; lambdad refuses it because Environment
@@ -57,20 +59,20 @@ func (c Config) problems() []*FieldError {
 		bad("FunctionName", "%q: want 1–%d letters, digits, hyphens or underscores", c.Name, MaxNameLength)
 	}
 	family := c.Family()
-	if family == "" {
-		bad("Runtime", "%q is not supported (want provided, provided.al2, provided.al2023 or python3.N, e.g. %s)", c.Runtime, DefaultPython)
+	if family == nil {
+		bad("Runtime", "%q is not supported (want %s, e.g. %s)", c.Runtime, supportedRuntimes(), Python.DefaultRuntime)
 	}
 	if msg := handlerProblem(c.Handler, family); msg != "" {
 		bad("Handler", "%q: %s", c.Handler, msg)
 	}
-	if c.MemorySize < MinMemoryMB || c.MemorySize > MaxMemoryMB {
-		bad("MemorySize", "%d MB is out of range %d–%d", c.MemorySize, MinMemoryMB, MaxMemoryMB)
+	if c.MemorySize < lambda.MinMemoryMB || c.MemorySize > lambda.MaxMemoryMB {
+		bad("MemorySize", "%d MB is out of range %d–%d", c.MemorySize, lambda.MinMemoryMB, lambda.MaxMemoryMB)
 	}
-	if c.Timeout < MinTimeoutSeconds || c.Timeout > MaxTimeoutSeconds {
-		bad("Timeout", "%d seconds is out of range %d–%d", c.Timeout, MinTimeoutSeconds, MaxTimeoutSeconds)
+	if c.Timeout < lambda.MinTimeoutSeconds || c.Timeout > lambda.MaxTimeoutSeconds {
+		bad("Timeout", "%d seconds is out of range %d–%d", c.Timeout, lambda.MinTimeoutSeconds, lambda.MaxTimeoutSeconds)
 	}
-	if c.EphemeralStorageMB < MinEphemeralMB || c.EphemeralStorageMB > MaxEphemeralMB {
-		bad("EphemeralStorage.Size", "%d MB is out of range %d–%d", c.EphemeralStorageMB, MinEphemeralMB, MaxEphemeralMB)
+	if c.EphemeralStorageMB < lambda.MinEphemeralMB || c.EphemeralStorageMB > lambda.MaxEphemeralMB {
+		bad("EphemeralStorage.Size", "%d MB is out of range %d–%d", c.EphemeralStorageMB, lambda.MinEphemeralMB, lambda.MaxEphemeralMB)
 	}
 	size := 0
 	for _, k := range sortedKeys(c.Env) {
@@ -85,8 +87,8 @@ func (c Config) problems() []*FieldError {
 			bad("Environment.Variables", "value of %q contains a NUL byte", k)
 		}
 	}
-	if size > MaxEnvironmentBytes {
-		bad("Environment.Variables", "%d bytes of keys and values, over the %d-byte limit", size, MaxEnvironmentBytes)
+	if size > lambda.MaxEnvironmentBytes {
+		bad("Environment.Variables", "%d bytes of keys and values, over the %d-byte limit", size, lambda.MaxEnvironmentBytes)
 	}
 	if r := c.ReservedConcurrency; r != nil && *r < 0 {
 		bad("ReservedConcurrentExecutions", "%d is negative", *r)
@@ -129,9 +131,9 @@ func validVarName(s string) bool {
 
 // handlerProblem says what is wrong with handler, or "" if nothing. Any
 // runtime: non-empty, at most 128 characters, no spaces or control
-// characters. Python: module.function, where the module path may name
-// subpackages with / or . (pkg/mod.fn, pkg.mod.fn) and no part is empty.
-func handlerProblem(handler string, family Family) string {
+// characters; then what the family asks of it (nil: a runtime lambdad does
+// not run, reported on its own).
+func handlerProblem(handler string, family *Family) string {
 	switch {
 	case handler == "":
 		return "required"
@@ -140,23 +142,10 @@ func handlerProblem(handler string, family Family) string {
 	case strings.IndexFunc(handler, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return "contains a space or control character"
 	}
-	if family != Python {
+	if family == nil || family.handlerProblem == nil {
 		return ""
 	}
-	dot := strings.LastIndexByte(handler, '.')
-	if dot < 0 {
-		return "want module.function, e.g. " + DefaultPythonHandler
-	}
-	module, fn := handler[:dot], handler[dot+1:]
-	if fn == "" {
-		return "empty function name after the last '.'"
-	}
-	for part := range strings.SplitSeq(strings.ReplaceAll(module, "/", "."), ".") {
-		if part == "" {
-			return "empty part in the module path (want module.function, pkg/mod.function or pkg.mod.function)"
-		}
-	}
-	return ""
+	return family.handlerProblem(handler)
 }
 
 func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }

@@ -175,13 +175,13 @@ func TestConfigHelpers(t *testing.T) {
 	if got := c.TimeoutDuration(); got != 15*time.Minute {
 		t.Errorf("TimeoutDuration = %v", got)
 	}
-	for rt, want := range map[string]Family{
+	for rt, want := range map[string]*Family{
 		"provided": Provided, "provided.al2": Provided, "provided.al2023": Provided,
-		"python3.8": Python, "python3.12": Python, "nodejs22.x": "", "": "",
+		"python3.8": Python, "python3.12": Python, "nodejs22.x": nil, "": nil,
 	} {
 		c.Runtime = rt
 		if got := c.Family(); got != want {
-			t.Errorf("Family(%q) = %q, want %q", rt, got, want)
+			t.Errorf("Family(%q) = %v, want %v", rt, got, want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // directory checks a user-prepared tree and creates the mountpoints it lacks.
@@ -43,7 +45,7 @@ func directory(name string) (Tree, error) {
 		return fail(err)
 	}
 	defer root.Close()
-	for _, m := range Mountpoints {
+	for _, m := range lambda.Mountpoints {
 		if err := root.MkdirAll(strings.TrimPrefix(m, "/"), 0o755); err != nil {
 			return Tree{}, fmt.Errorf("rootfs %q: %w %s: %w", name, ErrMountpoint, m, explain(err))
 		}

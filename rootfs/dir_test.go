@@ -46,7 +46,7 @@ func TestDirectoryMountpointErrors(t *testing.T) {
 			}
 		}},
 		{"symlink out of the tree", func(t *testing.T, dir string) {
-			if err := os.Symlink(outside, filepath.Join(dir, "run")); err != nil {
+			if err := os.Symlink(outside, filepath.Join(dir, "var")); err != nil {
 				t.Fatal(err)
 			}
 		}},

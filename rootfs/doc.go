@@ -1,16 +1,16 @@
 // Package rootfs prepares the base root filesystems that sandboxes run on.
 //
 // A sandbox mounts its base tree read-only as "/" and mounts proc, a tmpfs
-// /dev, a tmpfs /tmp, the code at /var/task, the runtime at /var/runtime,
-// layers at /opt and its socket directory at /run/lambda on top. One tree is
-// shared by every concurrent sandbox, so starting a sandbox must never write
-// into it: every tree already contains each of [Mountpoints].
+// /dev, a tmpfs /tmp, the code at /var/task, the runtime at /var/runtime and
+// layers at /opt on top. One tree is shared by every concurrent sandbox, so
+// starting a sandbox must never write into it: every tree already contains
+// each of lambda.Mountpoints.
 //
 // [Store.Base] knows three kinds of base:
 //
 //   - [Provided]: a minimal tree for static bootstraps (the provided.al2023
 //     family). It holds the mountpoints, /etc/passwd and /etc/group naming root
-//     and the sandbox user ([UserName], [UID]:[GID]), /etc/hosts,
+//     and the sandbox user (lambda.UserName, lambda.UID:GID), /etc/hosts,
 //     /etc/nsswitch.conf, /etc/os-release and the host's CA bundle at
 //     /etc/ssl/certs/ca-certificates.crt with the Amazon Linux name
 //     /etc/pki/tls/certs/ca-bundle.crt linked to it. A host without a CA

@@ -7,17 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
-// Mountpoints that every prepared tree contains (directories).
-var Mountpoints = []string{"/proc", "/dev", "/tmp", "/var/task", "/var/runtime", "/opt", "/run/lambda"}
-
+// The built-in bases.
 const (
 	Provided = "provided" // minimal tree for static binaries (provided.al2023 family)
 	Host     = "host"     // host system dirs bound read-only, so host python3/node run inside
-	UID      = 993        // the sandbox user, sbx_user1051
-	GID      = 990
-	UserName = "sbx_user1051"
 )
 
 // Where a tree keeps its CA bundle, and the Amazon Linux name for it.
@@ -29,10 +26,10 @@ const (
 
 var (
 	passwd = "root:x:0:0:root:/root:/sbin/nologin\n" +
-		UserName + ":x:" + strconv.Itoa(UID) + ":" + strconv.Itoa(GID) + "::/tmp:/sbin/nologin\n" +
+		lambda.UserName + ":x:" + strconv.Itoa(lambda.UID) + ":" + strconv.Itoa(lambda.GID) + "::/tmp:/sbin/nologin\n" +
 		"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
 	group = "root:x:0:\n" +
-		UserName + ":x:" + strconv.Itoa(GID) + ":\n" +
+		lambda.UserName + ":x:" + strconv.Itoa(lambda.GID) + ":\n" +
 		"nogroup:x:65534:\n"
 	hosts = "127.0.0.1\tlocalhost\n" +
 		"::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -53,9 +50,9 @@ func identity(p *plan) {
 
 // mountpoints plans every mountpoint: /tmp 1777, the rest 0755.
 func mountpoints(p *plan) {
-	for _, m := range Mountpoints {
+	for _, m := range lambda.Mountpoints {
 		mode := fs.FileMode(0o755)
-		if m == "/tmp" {
+		if m == lambda.TmpDir {
 			mode = 0o777 | fs.ModeSticky
 		}
 		p.dir(m, mode)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // newStore returns a Store in a fresh directory, made from the host rooted at
@@ -34,7 +36,7 @@ func base(t *testing.T, s *Store, name string) Tree {
 // assertMountpoints checks that every mountpoint is a directory in tree.
 func assertMountpoints(t *testing.T, tree string) {
 	t.Helper()
-	for _, m := range Mountpoints {
+	for _, m := range lambda.Mountpoints {
 		fi, err := os.Lstat(filepath.Join(tree, m))
 		if err != nil || !fi.IsDir() {
 			t.Errorf("mountpoint %s: not a directory (%v)", m, err)

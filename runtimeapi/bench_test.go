@@ -10,13 +10,13 @@ import (
 )
 
 // BenchmarkInvoke measures Invoke round trips: the invocation goes to a Go
-// runtime client's GET /next over the unix socket (keep-alive), which posts
+// runtime client's GET /next over loopback TCP (keep-alive), which posts
 // the payload back as the response.
 func BenchmarkInvoke(b *testing.B) {
 	for _, size := range []int{64, 64 << 10, 1 << 20} {
 		b.Run(fmt.Sprintf("payload=%d", size), func(b *testing.B) {
 			s := listen(b)
-			rt := newTestRuntime(b, s.path)
+			rt := newTestRuntime(b, addr(s))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go rt.echo(ctx)

@@ -21,7 +21,7 @@ func TestCurl(t *testing.T) {
 	s := listen(t)
 	run := func(args ...string) string {
 		t.Helper()
-		args = append([]string{"-sS", "--unix-socket", s.path, "-D", "-"}, args...)
+		args = append([]string{"-sS", "-D", "-"}, args...)
 		out, err := exec.Command(curl, args...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("curl %v: %v\n%s", args, err, out)
@@ -37,13 +37,13 @@ func TestCurl(t *testing.T) {
 	}
 
 	inv := startInvoke(s, context.Background(), testInvocation("curl-1"))
-	out := run("http://localhost" + nextPath)
+	out := run("http://" + addr(s) + nextPath)
 	for _, want := range []string{"HTTP/1.1 200 OK", "Lambda-Runtime-Aws-Request-Id: curl-1", "Lambda-Runtime-Deadline-Ms: ", `{"name":"World"}`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("GET /next: no %q in\n%s", want, out)
 		}
 	}
-	out = run("--data-binary", file(2<<20), "http://localhost"+responsePath("curl-1"))
+	out = run("--data-binary", file(2<<20), "http://"+addr(s)+responsePath("curl-1"))
 	if !strings.Contains(out, "HTTP/1.1 202 Accepted") || !strings.HasSuffix(out, accepted) {
 		t.Errorf("POST 2 MiB response:\n%s", out)
 	}
@@ -52,8 +52,8 @@ func TestCurl(t *testing.T) {
 	}
 
 	inv = startInvoke(s, context.Background(), testInvocation("curl-2"))
-	run("-o", os.DevNull, "http://localhost"+nextPath)
-	out = run("--data-binary", file(7<<20), "http://localhost"+responsePath("curl-2"))
+	run("-o", os.DevNull, "http://"+addr(s)+nextPath)
+	out = run("--data-binary", file(7<<20), "http://"+addr(s)+responsePath("curl-2"))
 	if !strings.Contains(out, "413 Request Entity Too Large") || !strings.HasSuffix(out, tooLarge) {
 		t.Errorf("POST 7 MiB response:\n%s", out)
 	}

@@ -1,26 +1,29 @@
 // Package runtimeapi serves the AWS Lambda Runtime API (version 2018-06-01)
-// of one sandbox, on that sandbox's own unix socket.
+// of one sandbox.
 //
-// Inside the sandbox an init relays 127.0.0.1:9001 to the socket byte for
-// byte, so the function's runtime client (aws-lambda-go's lambda.Start, the
-// Python and Node runtime interface clients, a shell bootstrap with curl)
-// speaks plain HTTP/1.1 keep-alive to this server, unmodified:
+// The daemon opens a listener at 127.0.0.1:9001 inside the sandbox's own
+// network namespace (package sandbox) and serves it with [Serve], so the
+// function's runtime client (aws-lambda-go's lambda.Start, the Python and
+// Node runtime interface clients, a shell bootstrap with curl) reaches it at
+// AWS_LAMBDA_RUNTIME_API and speaks plain HTTP/1.1 keep-alive to it,
+// unmodified:
 //
 //	GET  /2018-06-01/runtime/invocation/next            the next event, with Lambda-Runtime-* headers
 //	POST /2018-06-01/runtime/invocation/{id}/response   the event's result
 //	POST /2018-06-01/runtime/invocation/{id}/error      the event's function error
 //	POST /2018-06-01/runtime/init/error                 the runtime failed to initialise
 //
-// The daemon's scheduler drives the other side: [Server.WaitReady] waits for
+// The daemon's launcher drives the other side: [Server.WaitReady] waits for
 // init to end (the runtime's first GET /next), [Server.Invoke] hands the
 // runtime one [Invocation] at a time and waits for its [Result].
 //
 // A server's lifecycle is a small state machine ([State]): initializing →
 // ready → invoking → ready …, or initializing → init-failed; closed ends
 // every path. Transitions not listed in state.go are refused, and surface to
-// the runtime as 403 InvalidStateTransition or 400 InvalidRequestID.
+// the runtime as 403 InvalidStateTransition or 400 InvalidRequestID. The
+// wire contract (headers, statuses, bodies) is docs/contract.md's.
 //
-// Because every sandbox has its own socket, an event can only reach the
-// sandbox it was given to: there is no shared queue and no sandbox id in a
-// URL.
+// Because every sandbox has its own listener in its own network namespace,
+// an event can only reach the sandbox it was given to: there is no shared
+// queue and no sandbox id in a URL.
 package runtimeapi

@@ -3,6 +3,8 @@ package runtimeapi
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // handleError serves POST /runtime/invocation/{id}/error: the body, any
@@ -29,5 +31,5 @@ func errorType(r *http.Request, body []byte) string {
 	if json.Unmarshal(body, &doc) == nil && doc.ErrorType != "" {
 		return doc.ErrorType
 	}
-	return errorTypeUnhandled
+	return lambda.ErrorTypeUnhandled
 }

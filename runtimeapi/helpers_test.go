@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 const (
@@ -60,7 +62,7 @@ func startNextCtx(t *testing.T, s *Server, ctx context.Context) <-chan *httptest
 	done := make(chan *httptest.ResponseRecorder, 1)
 	r := httptest.NewRequestWithContext(ctx, http.MethodGet, nextPath, nil)
 	go func() { done <- serve(s, r) }()
-	waitFor(t, "GET /next parked or answered", func() bool {
+	testkit.Eventually(t, "GET /next parked or answered", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.waiter != nil || len(done) > 0 || (s.call != nil && s.call.delivered)
@@ -91,18 +93,6 @@ func receive[T any](t *testing.T, ch <-chan T) T {
 	case <-time.After(10 * time.Second):
 		t.Fatal("timed out")
 		panic("unreachable")
-	}
-}
-
-// waitFor polls cond until it holds, with a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Microsecond)
 	}
 }
 

@@ -25,7 +25,7 @@ func (s *Server) handleInitError(w http.ResponseWriter, r *http.Request, _ strin
 	if tooLarge {
 		ie.Body, _ = json.Marshal(errorBody{
 			ErrorType:    ie.ErrorType,
-			ErrorMessage: "Init error document exceeded maximum allowed payload size (6291556 bytes).",
+			ErrorMessage: "Init error document exceeded maximum allowed payload size (" + maxPayloadString + " bytes).",
 		})
 	}
 	if err := s.initFailed(ie); err != nil {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 const initDoc = `{"errorMessage":"Unable to import module 'app'","errorType":"Runtime.ImportModuleError","stackTrace":[]}`
@@ -46,7 +48,7 @@ func TestInitErrorWaitReady(t *testing.T) {
 func TestInitErrorFailsWaitingInvoke(t *testing.T) {
 	s := newTestServer(t)
 	inv := startInvoke(s, context.Background(), testInvocation("id-1"))
-	waitFor(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
+	testkit.Eventually(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
 	checkResponse(t, postInitError(s, initDoc, ""), http.StatusAccepted, accepted)
 	var ie *InitError
 	if r := receive(t, inv); !errors.As(r.err, &ie) || ie.ErrorType != "Runtime.ImportModuleError" || string(ie.Body) != initDoc {

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -73,45 +71,12 @@ func runLambdaGoFunction() {
 	})
 }
 
-// relayTCP forwards a loopback TCP port to socket, byte for byte, as the
-// init in a sandbox does, and returns its address for AWS_LAMBDA_RUNTIME_API.
-func relayTCP(t *testing.T, socket string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", socket)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				go func() {
-					io.Copy(u, c)
-					u.(*net.UnixConn).CloseWrite()
-				}()
-				io.Copy(c, u)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // startLambdaGo starts the test binary as an aws-lambda-go function against
 // s. The returned channel yields the process's exit.
 func startLambdaGo(t *testing.T, s *Server) (<-chan error, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = []string{lambdaGoHelperEnv + "=1", "AWS_LAMBDA_RUNTIME_API=" + relayTCP(t, s.path)}
+	cmd.Env = []string{lambdaGoHelperEnv + "=1", "AWS_LAMBDA_RUNTIME_API=" + addr(s)}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 func TestNextHeaders(t *testing.T) {
@@ -142,7 +144,7 @@ func TestNextReplaced(t *testing.T) {
 		w := serve(s, newGet())
 		second <- w.Code == http.StatusOK
 	}()
-	waitFor(t, "second GET /next parked", func() bool {
+	testkit.Eventually(t, "second GET /next parked", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.waiter != nil && s.waiter != firstCh
@@ -166,13 +168,13 @@ func TestNextGoneRequeues(t *testing.T) {
 	gone := startNextCtx(t, s, ctx)
 	cancel()
 	receive(t, gone)
-	waitFor(t, "waiter withdrawn", func() bool {
+	testkit.Eventually(t, "waiter withdrawn", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.waiter == nil
 	})
 	inv := startInvoke(s, context.Background(), testInvocation("id-q"))
-	waitFor(t, "invocation queued", func() bool {
+	testkit.Eventually(t, "invocation queued", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.call != nil
@@ -191,7 +193,7 @@ func TestNextGoneRequeues(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv = startInvoke(s, context.Background(), testInvocation("id-race"))
-	waitFor(t, "delivered", func() bool { return len(ch) == 1 })
+	testkit.Eventually(t, "delivered", func() bool { return len(ch) == 1 })
 	s.unpark(ch)
 	if st := s.State(); st != StateReady {
 		t.Fatalf("state %s after unpark, want ready", st)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 const (
@@ -36,7 +38,7 @@ func TestResponseInvalidRequestID(t *testing.T) {
 	// Before any invocation, and for an invocation not yet delivered.
 	checkResponse(t, post(s, responsePath("nope"), nil), http.StatusBadRequest, invalidRequestID)
 	inv := startInvoke(s, context.Background(), testInvocation("id-queued"))
-	waitFor(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
+	testkit.Eventually(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
 	checkResponse(t, post(s, responsePath("id-queued"), nil), http.StatusBadRequest, invalidRequestID)
 
 	receive(t, startNext(t, s))
@@ -75,7 +77,7 @@ func TestResponseConcurrentPosts(t *testing.T) {
 	go func() {
 		first <- serve(s, httptest.NewRequest(http.MethodPost, responsePath("id-1"), pr))
 	}()
-	waitFor(t, "first post claimed", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call.posting })
+	testkit.Eventually(t, "first post claimed", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call.posting })
 	checkErrorDoc(t, post(s, errorPath("id-1"), nil), http.StatusForbidden, "InvalidStateTransition")
 	pw.Write([]byte("slow"))
 	pw.Close()

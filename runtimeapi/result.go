@@ -1,6 +1,10 @@
 package runtimeapi
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/lambdad/lambdad/lambda"
+)
 
 // Outcome is how an invocation ended.
 type Outcome int
@@ -11,7 +15,7 @@ const (
 	// FunctionError: the runtime posted /error (or a /response whose
 	// trailers declare an error); Body is the error document.
 	FunctionError
-	// ResponseTooLarge: the runtime posted a body over 6291556 bytes; Body is
+	// ResponseTooLarge: the runtime posted a body over maxPayload bytes; Body is
 	// the Function.ResponseSizeTooLarge error document.
 	ResponseTooLarge
 )
@@ -40,15 +44,11 @@ type Result struct {
 	ErrorType string
 }
 
-// maxPayload is the largest response or error body a runtime may post:
-// 6 MiB + 100 bytes, as in Lambda.
-const maxPayload = 6<<20 + 100
+// maxPayload is the largest response or error body a runtime may post.
+const maxPayload = lambda.MaxResponse
 
-// Client-visible error names (LAMBDA.md).
-const (
-	errorTypeUnhandled        = "Unhandled"
-	errorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
-)
+// maxPayloadString is maxPayload in the messages that quote it.
+var maxPayloadString = strconv.Itoa(maxPayload)
 
 // tooLargeResult is the outcome of a posted body of size bytes (as many as
 // are known) over maxPayload.
@@ -56,6 +56,8 @@ func tooLargeResult(size int64) Result {
 	b := make([]byte, 0, 160)
 	b = append(b, `{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size (`...)
 	b = strconv.AppendInt(b, size, 10)
-	b = append(b, ` bytes) exceeded maximum allowed payload size (6291556 bytes)."}`...)
-	return Result{Outcome: ResponseTooLarge, Body: b, ErrorType: errorTypeResponseTooLarge}
+	b = append(b, ` bytes) exceeded maximum allowed payload size (`...)
+	b = append(b, maxPayloadString...)
+	b = append(b, ` bytes)."}`...)
+	return Result{Outcome: ResponseTooLarge, Body: b, ErrorType: lambda.ErrorTypeResponseTooLarge}
 }

@@ -6,36 +6,40 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 )
 
-// listen starts a server on a socket in a temporary directory.
+// listen starts a server on a loopback port, as the daemon serves one in a
+// sandbox's network namespace.
 func listen(tb testing.TB) *Server {
 	tb.Helper()
-	s, err := Listen(filepath.Join(tb.TempDir(), "runtime.sock"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
+	s := Serve(ln)
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
-// testRuntime is a runtime client over the server's unix socket, as the
-// relay in the sandbox presents it: plain HTTP/1.1 keep-alive.
+// addr is where s listens, as AWS_LAMBDA_RUNTIME_API names it (host:port).
+func addr(s *Server) string { return s.ln.Addr().String() }
+
+// testRuntime is a runtime client of the server, as a runtime in the
+// sandbox speaks to it: plain HTTP/1.1 keep-alive.
 type testRuntime struct {
 	client *http.Client
 	dials  atomic.Int64
 }
 
-func newTestRuntime(tb testing.TB, socket string) *testRuntime {
+func newTestRuntime(tb testing.TB, addr string) *testRuntime {
 	rt := &testRuntime{}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			rt.dials.Add(1)
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
+			return d.DialContext(ctx, "tcp", addr)
 		},
 		MaxIdleConnsPerHost: 1,
 	}

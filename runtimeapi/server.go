@@ -3,17 +3,14 @@ package runtimeapi
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 )
 
 // Server is the Runtime API server of one sandbox.
 type Server struct {
-	path string // the unix socket's, if Listen made it
 	ln   net.Listener
 	http *http.Server
 
@@ -30,30 +27,9 @@ type Server struct {
 	initErr  *InitError // set in StateInitFailed
 }
 
-// Listen creates the unix socket at socketPath, mode 0666 (the runtime runs
-// as another uid), and serves the Runtime API on it in the background until
-// Close. It fails if anything, a stale socket too, exists at socketPath.
-func Listen(socketPath string) (_ *Server, retErr error) {
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: socketPath, Net: "unix"})
-	if err != nil {
-		return nil, fmt.Errorf("listen on runtime api socket: %w", err)
-	}
-	defer func() {
-		if retErr != nil {
-			ln.Close() // unlinks the socket
-		}
-	}()
-	if err := os.Chmod(socketPath, 0o666); err != nil {
-		return nil, fmt.Errorf("chmod runtime api socket: %w", err)
-	}
-	s := Serve(ln)
-	s.path = socketPath
-	return s, nil
-}
-
 // Serve serves the Runtime API on ln in the background until Close, which
-// closes ln: for a listener lambdad opened inside the sandbox's own network
-// namespace, where the runtime reaches it without a relay.
+// closes ln: a listener the daemon opened inside the sandbox's own network
+// namespace, so that only that sandbox reaches it.
 func Serve(ln net.Listener) *Server {
 	s := newServer()
 	s.ln = ln
@@ -67,8 +43,8 @@ func Serve(ln net.Listener) *Server {
 	return s
 }
 
-// newServer returns a server in StateInitializing that serves no socket:
-// Listen's, and handler tests'.
+// newServer returns a server in StateInitializing that serves nothing yet:
+// Serve's, and handler tests'.
 func newServer() *Server {
 	return &Server{
 		closed:   make(chan struct{}),
@@ -83,9 +59,9 @@ func (s *Server) State() State {
 	return s.state
 }
 
-// Close stops serving, closes every connection (a GET /next waiting returns),
-// fails an Invoke in progress with ErrClosed and removes the socket file. It
-// is idempotent: later calls return the first call's result.
+// Close stops serving, closes every connection (a GET /next waiting returns)
+// and the listener, and fails an Invoke in progress with ErrClosed. It is
+// idempotent: later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -103,14 +79,9 @@ func (s *Server) Close() error {
 		}
 		err := s.http.Close()
 		// Serve may not have taken the listener yet: close it here too, so
-		// that the socket is unlinked before Close returns.
+		// that nothing accepts once Close returns.
 		if lerr := s.ln.Close(); err == nil && !errors.Is(lerr, net.ErrClosed) {
 			err = lerr
-		}
-		if s.path != "" {
-			if rerr := os.Remove(s.path); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
-				err = rerr
-			}
 		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("close runtime api server %s: %w", s.ln.Addr(), err)

@@ -4,20 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 func TestServerRoundTrips(t *testing.T) {
 	s := listen(t)
-	fi, err := os.Stat(s.path)
-	if err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o666 {
-		t.Fatalf("socket %v: %v", fi.Mode(), err)
-	}
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go rt.echo(ctx)
@@ -42,7 +39,7 @@ func TestServerRoundTrips(t *testing.T) {
 func TestServerInvokeBeforeNext(t *testing.T) {
 	s := listen(t)
 	inv := startInvoke(s, context.Background(), testInvocation("early"))
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	resp, payload, err := rt.next(context.Background())
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Lambda-Runtime-Aws-Request-Id") != "early" {
 		t.Fatalf("next: %v %v", resp, err)
@@ -66,11 +63,11 @@ func TestServerInvokeBeforeNext(t *testing.T) {
 func TestServerBusy(t *testing.T) {
 	s := listen(t)
 	first := startInvoke(s, context.Background(), testInvocation("one"))
-	waitFor(t, "first invocation queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
+	testkit.Eventually(t, "first invocation queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
 	if _, err := s.Invoke(context.Background(), testInvocation("two")); !errors.Is(err, ErrBusy) {
 		t.Fatalf("concurrent Invoke = %v, want ErrBusy", err)
 	}
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	resp, _, err := rt.next(context.Background())
 	if err != nil || resp.Header.Get("Lambda-Runtime-Aws-Request-Id") != "one" {
 		t.Fatalf("next: %v", err)
@@ -86,7 +83,7 @@ func TestServerBusy(t *testing.T) {
 
 func TestServerCancelAbandons(t *testing.T) {
 	s := listen(t)
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	inv := startInvoke(s, ctx, testInvocation("slow"))
@@ -111,7 +108,7 @@ func TestServerCancelAbandons(t *testing.T) {
 func TestServerInitError(t *testing.T) {
 	s := listen(t)
 	inv := startInvoke(s, context.Background(), testInvocation("first"))
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	hdr := http.Header{"Lambda-Runtime-Function-Error-Type": {"Runtime.ImportModuleError"}}
 	code, body, err := rt.post(initPath, []byte(initDoc), hdr)
 	if err != nil || code != http.StatusAccepted || string(body) != accepted {
@@ -131,7 +128,7 @@ func TestServerInitError(t *testing.T) {
 
 func TestServerCloseUnblocksNext(t *testing.T) {
 	s := listen(t)
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	nextErr := make(chan error, 1)
 	go func() {
 		_, _, err := rt.next(context.Background())
@@ -149,7 +146,7 @@ func TestServerCloseUnblocksNext(t *testing.T) {
 		}
 		nextErr <- err
 	}()
-	waitFor(t, "GET /next parked", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter != nil })
+	testkit.Eventually(t, "GET /next parked", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter != nil })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +156,9 @@ func TestServerCloseUnblocksNext(t *testing.T) {
 	if r := receive(t, invoke); !errors.Is(r.err, ErrClosed) {
 		t.Errorf("Invoke in flight at Close = %v, want ErrClosed", r.err)
 	}
-	if _, err := os.Stat(s.path); !os.IsNotExist(err) {
-		t.Errorf("socket not removed: %v", err)
+	if c, err := net.Dial("tcp", addr(s)); err == nil {
+		c.Close()
+		t.Error("the listener still accepts after Close")
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
@@ -184,30 +182,19 @@ func TestServerCloseBeforeInit(t *testing.T) {
 	}
 }
 
-func TestListenError(t *testing.T) {
-	_, err := Listen(t.TempDir() + "/no/such/dir/runtime.sock")
-	if err == nil || !strings.Contains(err.Error(), "runtime api socket") {
-		t.Errorf("Listen = %v", err)
-	}
-	s := listen(t)
-	if _, err := Listen(s.path); err == nil {
-		t.Error("Listen on a socket in use succeeded")
-	}
-}
-
 // An invocation whose ctx ends before any GET /next took it is dropped: the
 // runtime never sees it.
 func TestServerCancelQueued(t *testing.T) {
 	s := listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	inv := startInvoke(s, ctx, testInvocation("never"))
-	waitFor(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
+	testkit.Eventually(t, "queued", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.call != nil })
 	cancel()
 	if r := receive(t, inv); !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("Invoke = %v", r.err)
 	}
 	inv = startInvoke(s, context.Background(), testInvocation("second"))
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	resp, _, err := rt.next(context.Background())
 	if err != nil || resp.Header.Get("Lambda-Runtime-Aws-Request-Id") != "second" {
 		t.Fatalf("next: %v %v", resp.Header, err)
@@ -220,17 +207,17 @@ func TestServerCancelQueued(t *testing.T) {
 // server no longer counts it as waiting.
 func TestServerNextHangUp(t *testing.T) {
 	s := listen(t)
-	rt := newTestRuntime(t, s.path)
+	rt := newTestRuntime(t, addr(s))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := rt.next(ctx)
 		done <- err
 	}()
-	waitFor(t, "GET /next parked", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter != nil })
+	testkit.Eventually(t, "GET /next parked", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter != nil })
 	cancel()
 	receive(t, done)
-	waitFor(t, "GET /next withdrawn", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter == nil })
+	testkit.Eventually(t, "GET /next withdrawn", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.waiter == nil })
 }
 
 func TestInvokeNotDelivered(t *testing.T) {

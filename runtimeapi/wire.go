@@ -23,7 +23,7 @@ const (
 var (
 	bodyAccepted         = []byte(`{"status":"OK"}`)
 	bodyInvalidRequestID = []byte(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
-	bodyTooLarge         = []byte(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
+	bodyTooLarge         = []byte(`{"errorMessage":"Exceeded maximum allowed payload size (` + maxPayloadString + ` bytes).","errorType":"RequestEntityTooLarge"}`)
 
 	valueJSON           = []string{"application/json"}
 	valueAcceptedLength = []string{strconv.Itoa(len(bodyAccepted))}

@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
-	"golang.org/x/sys/unix"
 )
 
 // BenchmarkLifecycle measures create→start→exit→destroy of /bin/true (a
@@ -51,9 +53,8 @@ func BenchmarkLifecycle(b *testing.B) {
 			start := time.Now()
 			id := NewID()
 			s, err := mgr.Create(CreateRequest{
-				ID: id, Rootfs: base.Path, CodeDir: codeDir, RuntimeDir: runtimeDir,
-				SocketDir: filepath.Join(dir, "sockets", id), MemoryMB: 128,
-				Args: []string{"/var/task/true"}, UID: rootfs.UID, GID: rootfs.GID,
+				ID: id, Root: base, CodeDir: codeDir, RuntimeDir: runtimeDir,
+				MemoryMB: 128, Args: []string{"/var/task/true"},
 			})
 			if err != nil {
 				b.Fatal(err)
@@ -128,7 +129,7 @@ func runcBundle(b *testing.B, base string) string {
 	proc := spec["process"].(map[string]any)
 	proc["terminal"] = false
 	proc["args"] = []string{"/var/task/true"}
-	proc["user"] = map[string]any{"uid": rootfs.UID, "gid": rootfs.GID}
+	proc["user"] = map[string]any{"uid": lambda.UID, "gid": lambda.GID}
 	spec["mounts"] = append(spec["mounts"].([]any), map[string]any{
 		"destination": "/var/task", "type": "bind", "source": codeDir, "options": []string{"rbind", "ro"},
 	})

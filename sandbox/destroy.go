@@ -10,8 +10,9 @@ import (
 )
 
 // Destroy kills what still runs and removes everything of the sandbox: its
-// cgroup in every hierarchy, its libcontainer state directory and its socket
-// directory. It is idempotent; after an error it may be called again.
+// processes, its cgroup in every hierarchy, its libcontainer state directory
+// and its network namespace. It is idempotent; after an error it may be
+// called again.
 func (s *Sandbox) Destroy() error {
 	s.mu.Lock()
 	state := s.state
@@ -38,11 +39,9 @@ func (s *Sandbox) Destroy() error {
 	if s.net != nil {
 		s.net.close()
 	}
-	if s.req.SocketDir != "" {
-		if err := os.RemoveAll(s.req.SocketDir); err != nil {
-			return fmt.Errorf("destroy sandbox %s: socket dir: %w", s.id, err)
-		}
-	}
+	s.mu.Lock()
+	s.closeHoldLocked()
+	s.mu.Unlock()
 	if err := s.leftovers(); err != nil {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
 	}
@@ -60,12 +59,9 @@ func (s *Sandbox) leftovers() error {
 			left = append(left, "cgroup "+p)
 		}
 	}
-	for _, p := range []string{s.stateDir, s.req.SocketDir} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			left = append(left, p)
+	if s.stateDir != "" {
+		if _, err := os.Stat(s.stateDir); err == nil {
+			left = append(left, s.stateDir)
 		}
 	}
 	if len(left) > 0 {

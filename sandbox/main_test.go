@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdad/lambdad/host"
+	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
@@ -32,7 +34,7 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	if benchmarking() { // as lambdad serve does: BenchmarkLifecycle measures what it pays
-		if err := RunSealed(os.TempDir()); err != nil {
+		if err := host.RunSealed(); err != nil {
 			fmt.Fprintln(os.Stderr, "benchmarking unsealed:", err)
 		}
 	}
@@ -105,25 +107,13 @@ func (e *env) request(script string) CreateRequest {
 	id := NewID()
 	return CreateRequest{
 		ID:         id,
-		Rootfs:     e.base.Path,
-		Binds:      binds(e.base),
+		Root:       e.base,
 		CodeDir:    codeDir,
 		RuntimeDir: runtimeDir,
-		SocketDir:  filepath.Join(e.t.TempDir(), "sock"),
 		MemoryMB:   128,
 		Env:        []string{"PATH=/var/task:/usr/bin:/bin"},
 		Args:       []string{"sh", "-c", script},
-		UID:        rootfs.UID,
-		GID:        rootfs.GID,
 	}
-}
-
-func binds(t rootfs.Tree) []Bind {
-	var out []Bind
-	for _, b := range t.Binds {
-		out = append(out, Bind{Source: b.Source, Destination: b.Destination})
-	}
-	return out
 }
 
 // start creates and starts a sandbox, and registers a cleanup that destroys
@@ -150,7 +140,7 @@ func (e *env) create(req CreateRequest) *Sandbox {
 		if err := s.Destroy(); err != nil {
 			e.t.Errorf("destroy: %v", err)
 		}
-		sandboxtest.NoLeaks(e.t, e.mgr.CgroupPath(s.ID()), s.ID(), e.mgr.StateDir(s.ID()), req.SocketDir)
+		sandboxtest.NoLeaks(e.t, e.mgr.CgroupPath(s.ID()), s.ID(), e.mgr.StateDir(s.ID()))
 	})
 	return s
 }
@@ -158,7 +148,7 @@ func (e *env) create(req CreateRequest) *Sandbox {
 // output runs script to completion and returns its exit status and output.
 func (e *env) output(req CreateRequest) (ExitStatus, string) {
 	e.t.Helper()
-	var out sandboxtest.Buffer
+	var out testkit.Buffer
 	req.Stdout, req.Stderr = &out, &out
 	s := e.start(req)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -172,17 +162,5 @@ func (e *env) output(req CreateRequest) (ExitStatus, string) {
 
 // leaksOf lists what of a destroyed sandbox remains.
 func leaksOf(e *env, s *Sandbox, req CreateRequest) []string {
-	return sandboxtest.Leaks(e.mgr.CgroupPath(s.ID()), s.ID(), e.mgr.StateDir(s.ID()), req.SocketDir)
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return sandboxtest.Leaks(e.mgr.CgroupPath(s.ID()), s.ID(), e.mgr.StateDir(s.ID()))
 }

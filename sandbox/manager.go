@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/opencontainers/cgroups"
@@ -18,10 +17,6 @@ import (
 
 // DefaultCgroupParent is the cgroup under which sandboxes are created.
 const DefaultCgroupParent = "/lambdad"
-
-// socketDirLabel records a sandbox's socket directory in its libcontainer
-// state, so Cleanup can remove it after a crash.
-const socketDirLabel = "lambdad.socketdir="
 
 // Config configures a Manager.
 type Config struct {
@@ -62,7 +57,8 @@ func (m *Manager) CgroupPath(id string) string { return path.Join(m.cgroupParent
 // StateDir is where libcontainer keeps the state of the sandbox id.
 func (m *Manager) StateDir(id string) string { return filepath.Join(m.stateDir, id) }
 
-// Create sets up a sandbox from req; nothing runs until Start.
+// Create sets up a sandbox from req; nothing runs until Start (or
+// Prestart).
 func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	if req.ID == "" {
 		req.ID = NewID()
@@ -70,15 +66,8 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	if err := req.validate(); err != nil {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 	}
-	if err := os.MkdirAll(req.SocketDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create sandbox %s: socket dir: %w", req.ID, err)
-	}
-	defer func() {
-		if retErr != nil {
-			os.RemoveAll(req.SocketDir)
-		}
-	}()
 	var rn *runtimeNet
+	netnsPath := ""
 	if req.RuntimeAPIAddr != "" {
 		var err error
 		if rn, err = newRuntimeNet(req.RuntimeAPIAddr); err != nil {
@@ -89,13 +78,13 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 				rn.close()
 			}
 		}()
-	}
-	netnsPath := ""
-	if rn != nil {
 		netnsPath = rn.path()
 	}
-	config := containerConfig(&req, m.CgroupPath(req.ID), netnsPath)
-	config.Labels = append(config.Labels, socketDirLabel+req.SocketDir)
+	spec := specFor(&req, m.CgroupPath(req.ID), netnsPath, false)
+	config, err := containerConfig(req.ID, spec)
+	if err != nil {
+		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+	}
 	cg, err := manager.New(config.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox %s: cgroup manager: %w", req.ID, err)
@@ -107,6 +96,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	return &Sandbox{
 		id:        req.ID,
 		req:       req,
+		spec:      spec,
 		stateDir:  m.StateDir(req.ID),
 		container: c,
 		cgroup:    cg,
@@ -116,7 +106,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 }
 
 // Cleanup destroys every sandbox a previous run left in the state directory
-// (a crash, a SIGKILL): processes, cgroups, state and socket directories.
+// (a crash, a SIGKILL): processes, cgroups and state directories.
 func (m *Manager) Cleanup() error {
 	entries, err := os.ReadDir(m.stateDir)
 	if err != nil {
@@ -153,11 +143,6 @@ func (m *Manager) cleanupOne(id string) error {
 		return fmt.Errorf("sandbox cleanup %s: cgroup manager: %w", id, err)
 	}
 	s := &Sandbox{id: id, stateDir: m.StateDir(id), container: c, cgroup: cg, state: Exited, done: make(chan struct{})}
-	for _, l := range config.Labels {
-		if dir, ok := strings.CutPrefix(l, socketDirLabel); ok {
-			s.req.SocketDir = dir
-		}
-	}
 	close(s.done)
 	if err := s.killAll(); err != nil {
 		return fmt.Errorf("sandbox cleanup %s: %w", id, err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lambdad/lambdad/rootfs"
 )
 
 func TestCreateRejectsBadRequests(t *testing.T) {
@@ -14,8 +16,8 @@ func TestCreateRejectsBadRequests(t *testing.T) {
 	os.MkdirAll(rt, 0o755)
 	os.WriteFile(filepath.Join(rt, "init"), []byte("#!/bin/true\n"), 0o755)
 	good := CreateRequest{
-		ID: "ok", Rootfs: dir, CodeDir: dir, RuntimeDir: rt,
-		SocketDir: filepath.Join(dir, "sock"), MemoryMB: 128, Args: []string{"true"}, UID: 993, GID: 990,
+		ID: "ok", Root: rootfs.Tree{Path: dir}, CodeDir: dir, RuntimeDir: rt,
+		MemoryMB: 128, Args: []string{"true"},
 	}
 	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "state")})
 	if err != nil {
@@ -26,19 +28,19 @@ func TestCreateRejectsBadRequests(t *testing.T) {
 		modify func(*CreateRequest)
 		want   string
 	}{
-		{"missing rootfs", func(r *CreateRequest) { r.Rootfs = filepath.Join(dir, "nope") }, "rootfs: stat"},
-		{"relative rootfs", func(r *CreateRequest) { r.Rootfs = "rootfs" }, "not an absolute path"},
-		{"host root", func(r *CreateRequest) { r.Rootfs = "/" }, "refusing the host's root"},
-		{"rootfs is a file", func(r *CreateRequest) { r.Rootfs = filepath.Join(rt, "init") }, "is not a directory"},
+		{"missing rootfs", func(r *CreateRequest) { r.Root.Path = filepath.Join(dir, "nope") }, "rootfs: stat"},
+		{"relative rootfs", func(r *CreateRequest) { r.Root.Path = "rootfs" }, "not an absolute path"},
+		{"host root", func(r *CreateRequest) { r.Root.Path = "/" }, "refusing the host's root"},
+		{"rootfs is a file", func(r *CreateRequest) { r.Root.Path = filepath.Join(rt, "init") }, "is not a directory"},
 		{"memory too small", func(r *CreateRequest) { r.MemoryMB = 64 }, "memory 64 MB: want 128-10240"},
 		{"memory too large", func(r *CreateRequest) { r.MemoryMB = 20000 }, "memory 20000 MB"},
 		{"tmp too large", func(r *CreateRequest) { r.EphemeralMB = 20000 }, "ephemeral storage 20000 MB"},
 		{"no command", func(r *CreateRequest) { r.Args = nil }, "no command"},
-		{"root user", func(r *CreateRequest) { r.UID = 0 }, "must not run as root"},
+		{"root user", func(r *CreateRequest) { r.UID, r.GID = 0, 990 }, "must not run as root"},
 		{"bad id", func(r *CreateRequest) { r.ID = "../x" }, `id "../x"`},
 		{"no init", func(r *CreateRequest) { r.RuntimeDir = dir }, "has no init"},
 		{"missing code", func(r *CreateRequest) { r.CodeDir = "" }, "code dir: not set"},
-		{"relative bind", func(r *CreateRequest) { r.Binds = []Bind{{Source: dir, Destination: "usr"}} }, "not absolute"},
+		{"relative bind", func(r *CreateRequest) { r.Root.Binds = []rootfs.Bind{{Source: dir, Destination: "usr"}} }, "not absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := good

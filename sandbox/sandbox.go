@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
-	"golang.org/x/sys/unix"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // Sandbox is one function instance: a libcontainer container whose init is
@@ -23,21 +20,22 @@ import (
 type Sandbox struct {
 	id        string
 	req       CreateRequest
+	spec      *specs.Spec // what the container was made from
 	stateDir  string
 	container *libcontainer.Container
 	cgroup    cgroups.Manager
 	net       *runtimeNet // nil unless CreateRequest.RuntimeAPIAddr
 
-	mu    sync.Mutex
-	state State
-
+	mu      sync.Mutex
+	state   State // mu
 	process *libcontainer.Process
+	hold    *os.File      // mu; a prestarted init's release: the write end of its hold pipe
 	done    chan struct{} // closed when the init has exited and been reaped
-	exit    ExitStatus
-	waitErr error
+	exit    ExitStatus    // mu; valid once done is closed
+	waitErr error         // mu; likewise
 
 	peakMu   sync.Mutex
-	peakFile *os.File // memory.peak or memory.max_usage_in_bytes, opened by PeakMemory
+	peakFile *os.File // peakMu; memory.peak or memory.max_usage_in_bytes, opened by PeakMemory
 
 	// killWithFreezer forces the cgroup v1 way of killing (tests).
 	killWithFreezer bool
@@ -70,66 +68,55 @@ func (s *Sandbox) State() State {
 
 // Prestart starts the sandbox ahead of demand: its namespaces, cgroup,
 // mounts and root are set up and the in-sandbox init runs, but holds the
-// command until Start releases it (init --hold, on a FIFO in the socket
-// directory). A cold start on a prestarted sandbox is then mostly the
-// runtime's own start.
+// command until Start releases it (init --hold, reading a pipe the daemon
+// keeps the write end of). A cold start on a prestarted sandbox is then
+// mostly the runtime's own start.
 func (s *Sandbox) Prestart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !canTransition(s.state, Prestarted) {
 		return transitionError("prestart sandbox "+s.id, s.state)
 	}
-	// Readable by the sandbox's user: its init opens it.
-	if err := unix.Mkfifo(s.holdPath(), 0o644); err != nil {
-		return fmt.Errorf("prestart sandbox %s: hold fifo: %w", s.id, err)
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("prestart sandbox %s: hold pipe: %w", s.id, err)
 	}
-	p := s.initProcess(true)
-	if err := s.container.Run(p); err != nil {
-		os.Remove(s.holdPath())
+	p, err := s.initProcess(true)
+	if err == nil {
+		p.ExtraFiles = []*os.File{r} // the first extra file: the init's fd 3, where --hold waits
+		err = s.container.Run(p)
+	}
+	r.Close() // the init has its own copy
+	if err != nil {
+		w.Close()
 		return fmt.Errorf("prestart sandbox %s: %w", s.id, err)
 	}
-	s.process = p
+	s.process, s.hold = p, w
 	s.state = Prestarted
 	go s.wait()
 	return nil
 }
 
-// holdPath is the host path of a prestarted sandbox's hold FIFO.
-func (s *Sandbox) holdPath() string { return filepath.Join(s.req.SocketDir, holdFIFO) }
-
-// holdFIFO is the name of the hold FIFO in the socket directory.
-const holdFIFO = ".hold"
-
-// releaseTimeout bounds how long Start waits for a prestarted init to open
-// its hold FIFO (it does so as soon as it runs).
-const releaseTimeout = 10 * time.Second
-
 // Start runs the init (and through it the command) in the sandbox, or, if
 // it was prestarted, releases the command.
 func (s *Sandbox) Start() error {
 	s.mu.Lock()
-	state := s.state
-	if state == Prestarted {
-		s.mu.Unlock() // release watches the init, whose exit takes s.mu
-		if err := s.release(); err != nil {
-			return fmt.Errorf("start sandbox %s: %w", s.id, err)
-		}
-		s.mu.Lock()
-		if s.state != Prestarted {
-			defer s.mu.Unlock()
-			return transitionError("start sandbox "+s.id, s.state)
-		}
-	}
 	defer s.mu.Unlock()
-	switch state {
+	switch s.state {
 	case Created:
-		p := s.initProcess(false)
-		if err := s.container.Run(p); err != nil {
+		p, err := s.initProcess(false)
+		if err == nil {
+			err = s.container.Run(p)
+		}
+		if err != nil {
 			return fmt.Errorf("start sandbox %s: %w", s.id, err)
 		}
 		s.process = p
 		go s.wait()
 	case Prestarted:
+		if err := s.releaseLocked(); err != nil {
+			return fmt.Errorf("start sandbox %s: %w", s.id, err)
+		}
 	default:
 		return transitionError("start sandbox "+s.id, s.state)
 	}
@@ -142,53 +129,38 @@ func (s *Sandbox) Start() error {
 	return nil
 }
 
-// release lets a prestarted init start the command: opening the hold FIFO
-// for writing is the signal. Until the init has opened its end, the open
-// fails with ENXIO; it is retried while the init lives.
-func (s *Sandbox) release() error {
-	deadline := time.Now().Add(releaseTimeout)
-	for {
-		f, err := os.OpenFile(s.holdPath(), os.O_WRONLY|unix.O_NONBLOCK, 0)
-		if err == nil {
-			f.Close()
-			os.Remove(s.holdPath())
-			return nil
-		}
-		if !errors.Is(err, unix.ENXIO) {
-			return fmt.Errorf("release: %w", err)
-		}
-		select {
-		case <-s.done:
-			return errors.New("release: the held init exited")
-		case <-time.After(100 * time.Microsecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("release: the held init did not open its hold FIFO within %s", releaseTimeout)
-		}
+// releaseLocked lets a prestarted init start the command: one byte on its
+// hold pipe. The pipe buffers it, so this never waits for the init; if the
+// init is gone, the write fails (EPIPE).
+func (s *Sandbox) releaseLocked() error {
+	_, err := s.hold.Write([]byte{1})
+	s.closeHoldLocked()
+	if err != nil {
+		return fmt.Errorf("release: the held init is gone: %w", err)
+	}
+	return nil
+}
+
+// closeHoldLocked closes the hold pipe, if open: a held init then exits
+// without starting its command.
+func (s *Sandbox) closeHoldLocked() {
+	if s.hold != nil {
+		s.hold.Close()
+		s.hold = nil
 	}
 }
 
 // initProcess is the sandbox's first process: the in-sandbox init, which
 // starts the request's command, or with hold waits for Start to release it.
-func (s *Sandbox) initProcess(hold bool) *libcontainer.Process {
-	args := []string{InitPath}
-	if s.net != nil {
-		args = append(args, "--listen=") // the daemon listens in there itself
+func (s *Sandbox) initProcess(hold bool) (*libcontainer.Process, error) {
+	p, err := process(s.spec, s.req.Stdout, s.req.Stderr)
+	if err != nil {
+		return nil, err
 	}
 	if hold {
-		args = append(args, "--hold="+SocketDir+"/"+holdFIFO)
+		p.Args = initArgs(s.req.Args, true)
 	}
-	args = append(append(args, "--"), s.req.Args...)
-	return &libcontainer.Process{
-		Args:   args,
-		Env:    s.req.Env,
-		UID:    s.req.UID,
-		GID:    s.req.GID,
-		Cwd:    TaskDir,
-		Stdout: orDiscard(s.req.Stdout),
-		Stderr: orDiscard(s.req.Stderr),
-		Init:   true,
-	}
+	return p, nil
 }
 
 // LimitCPU applies the CPU quota proportional to memory (see
@@ -201,18 +173,10 @@ func (s *Sandbox) LimitCPU() error {
 }
 
 func (s *Sandbox) limitCPU() error {
-	quota := strconv.FormatInt(cpuQuota(s.req.MemoryMB), 10)
 	if cgroups.IsCgroup2UnifiedMode() {
-		return cgroups.WriteFile(s.cgroup.Path(""), "cpu.max", quota+" "+strconv.Itoa(cpuPeriodMicroseconds))
+		return cgroups.WriteFile(s.cgroup.Path(""), "cpu.max", cpuMax(s.req.MemoryMB))
 	}
-	return cgroups.WriteFile(s.cgroup.Path("cpu"), "cpu.cfs_quota_us", quota)
-}
-
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
+	return cgroups.WriteFile(s.cgroup.Path("cpu"), "cpu.cfs_quota_us", strconv.FormatInt(cpuQuota(s.req.MemoryMB), 10))
 }
 
 // wait reaps the init and records how it ended.
@@ -237,6 +201,7 @@ func (s *Sandbox) wait() {
 	if canTransition(s.state, Exited) {
 		s.state = Exited
 	}
+	s.closeHoldLocked()
 	s.mu.Unlock()
 	close(s.done)
 }
@@ -263,12 +228,4 @@ func (s *Sandbox) Wait(ctx context.Context) (ExitStatus, error) {
 	case <-ctx.Done():
 		return ExitStatus{}, ctx.Err()
 	}
-}
-
-// Signal sends sig to the sandbox's init, which forwards it to the command.
-func (s *Sandbox) Signal(sig os.Signal) error {
-	if err := s.container.Signal(sig); err != nil {
-		return fmt.Errorf("signal sandbox %s: %w", s.id, err)
-	}
-	return nil
 }

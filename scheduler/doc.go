@@ -1,25 +1,25 @@
-// Package scheduler maps invocations of functions to sandboxes.
+// Package scheduler maps invocations of functions to instances: the policy.
 //
-// Each function has a pool of instances (a sandbox with its Runtime API
-// server); an instance handles one invocation at a time. An invocation takes
-// an idle warm instance of its function, or cold-starts a new one, or is
-// throttled: at the function's reserved concurrency, or when the host's
-// limits (--max-sandboxes, --memory-budget) are reached and evicting idle
-// instances of other functions (least recently used first) does not make
-// room.
+// Each function has a pool of instances; an instance handles one
+// invocation at a time. An invocation takes an idle warm instance of its
+// function, or cold-starts a new one, or is throttled: at the function's
+// reserved concurrency, or when the host's limits (--max-sandboxes,
+// --memory-budget) are reached and evicting idle instances of other
+// functions (least recently used first) does not make room.
 //
-// The function's timeout is a hard deadline: at it the instance is killed
-// through its cgroup and destroyed, and the caller gets Sandbox.Timedout. A
-// runtime that exits mid-invoke gives Runtime.ExitError (Runtime.OutOfMemory
-// when the OOM killer fired); an init that fails or overruns its 10 s gives
-// the init error. A broken instance is always destroyed, so the next
-// invocation is a cold start. Instances idle longer than the idle timeout are
-// destroyed by a reaper. Shutdown lets in-flight invocations finish, up to a
-// bound, then destroys everything.
+// The function's timeout is a hard deadline, on the scheduler's Clock: at
+// it the instance is killed and destroyed, and the caller gets
+// Sandbox.Timedout. A runtime that exits mid-invoke gives Runtime.ExitError
+// (Runtime.OutOfMemory when the OOM killer fired); an init that fails or
+// overruns its 10 s gives the init error. A broken instance is always
+// destroyed, so the next invocation is a cold start. Instances idle longer
+// than the idle timeout are destroyed by a reaper. Shutdown lets in-flight
+// invocations finish, up to a bound, then destroys everything. Queue runs
+// Event invocations in the background with Lambda's retries.
 //
-// The scheduler's logic depends on the Instance and Launcher interfaces only,
-// so it is tested without root against fakes and an injected clock; the real
-// Launcher (launcher.go) builds instances from rootfs, sandbox and runtimeapi,
-// and keeps spares (spares.go): a prestarted sandbox per function, so that a
-// cold start pays for the runtime's start and init, not the sandbox's setup.
+// The scheduler speaks its own words: an Instance takes an Event and
+// answers an Outcome, ends with an Exit, fails init with an InitError; a
+// Launcher starts instances. Package launcher implements them with real
+// sandboxes and the Runtime API; this package imports neither, so its logic
+// is tested without root against fakes and an injected clock.
 package scheduler

@@ -11,13 +11,3 @@ var (
 	// ErrTooLargeForBudget: the function's memory alone exceeds the budget.
 	ErrTooLargeForBudget = errors.New("function memory exceeds the memory budget")
 )
-
-// Function error types, as Lambda names them on the wire.
-const (
-	ErrorTypeExit             = "Runtime.ExitError"
-	ErrorTypeOutOfMemory      = "Runtime.OutOfMemory"
-	ErrorTypeTimedOut         = "Sandbox.Timedout"
-	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
-	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
-	ErrorTypeUnhandled        = "Unhandled"
-)

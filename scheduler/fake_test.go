@@ -5,61 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
-
-	"github.com/lambdad/lambdad/runtimeapi"
-	"github.com/lambdad/lambdad/sandbox"
 )
-
-// fakeClock moves only when told to.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []fakeTimer
-}
-
-type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_800_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.timers = append(c.timers, fakeTimer{c.now.Add(d), ch})
-	return ch
-}
-
-// Advance moves time on and fires the timers due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	keep := c.timers[:0]
-	for _, t := range c.timers {
-		if !t.at.After(c.now) {
-			t.ch <- c.now
-			continue
-		}
-		keep = append(keep, t)
-	}
-	c.timers = keep
-}
-
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
 
 // fakeInstance plays a runtime as the test scripts it.
 type fakeInstance struct {
@@ -68,12 +14,12 @@ type fakeInstance struct {
 	// neverReady makes WaitReady wait for ctx (an init that hangs or exits).
 	neverReady bool
 	// invoke answers an invocation; nil answers {"ok":true}.
-	invoke func(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error)
+	invoke func(ctx context.Context, ev Event) (Outcome, error)
 	log    *Log
 
 	mu        sync.Mutex
-	exit      sandbox.ExitStatus
-	stats     sandbox.Stats
+	exit      Exit
+	peak      uint64
 	done      chan struct{}
 	exited    bool
 	frozen    bool
@@ -97,24 +43,24 @@ func (f *fakeInstance) WaitReady(ctx context.Context) error {
 	return f.readyErr
 }
 
-func (f *fakeInstance) Invoke(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
+func (f *fakeInstance) Invoke(ctx context.Context, ev Event) (Outcome, error) {
 	f.invokes.Add(1)
 	f.mu.Lock()
 	frozen := f.frozen
 	f.mu.Unlock()
 	if frozen {
-		return runtimeapi.Result{}, errors.New("invoked while frozen")
+		return Outcome{}, errors.New("invoked while frozen")
 	}
 	if f.invoke != nil {
-		return f.invoke(ctx, inv)
+		return f.invoke(ctx, ev)
 	}
-	return runtimeapi.Result{Outcome: runtimeapi.Response, Body: []byte(`{"ok":true}`)}, nil
+	return Outcome{Kind: Responded, Body: []byte(`{"ok":true}`)}, nil
 }
 
 func (f *fakeInstance) Done() <-chan struct{} { return f.done }
 
 // exitWith ends the fake's "process".
-func (f *fakeInstance) exitWith(st sandbox.ExitStatus) {
+func (f *fakeInstance) exitWith(st Exit) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.exited {
@@ -123,22 +69,16 @@ func (f *fakeInstance) exitWith(st sandbox.ExitStatus) {
 	}
 }
 
-func (f *fakeInstance) ExitStatus() sandbox.ExitStatus {
+func (f *fakeInstance) Exit() Exit {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.exit
 }
 
-func (f *fakeInstance) Stats() (sandbox.Stats, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stats, nil
-}
-
 func (f *fakeInstance) PeakMemory() (uint64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.stats.PeakMemoryBytes, nil
+	return f.peak, nil
 }
 
 func (f *fakeInstance) Freeze() error {
@@ -164,13 +104,13 @@ func (f *fakeInstance) Thaw() error {
 
 func (f *fakeInstance) Kill() error {
 	f.killed.Add(1)
-	f.exitWith(sandbox.ExitStatus{Signal: 9})
+	f.exitWith(Exit{Signal: 9})
 	return nil
 }
 
 func (f *fakeInstance) Destroy() error {
 	f.destroyed.Add(1)
-	f.exitWith(sandbox.ExitStatus{Signal: 9})
+	f.exitWith(Exit{Signal: 9})
 	return nil
 }
 
@@ -206,4 +146,21 @@ func (l *fakeLauncher) instances() []*fakeInstance {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]*fakeInstance(nil), l.launched...)
+}
+
+var _ Instance = (*fakeInstance)(nil)
+
+// stats are the scheduler's counts, for tests.
+type stats struct {
+	Sandboxes, Idle, MemoryMB int
+}
+
+func (s *Scheduler) stats() stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := stats{Sandboxes: s.total, MemoryMB: s.memoryMB}
+	for _, p := range s.pools {
+		st.Idle += len(p.idle)
+	}
+	return st
 }

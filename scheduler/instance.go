@@ -2,26 +2,33 @@ package scheduler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/runtimeapi"
-	"github.com/lambdad/lambdad/sandbox"
 )
 
-// Instance is one started function instance: a sandbox and its Runtime API.
+// Instance is one started function instance, as the scheduler drives it.
+// The launcher (package launcher) implements it with a sandbox and its
+// Runtime API server; the scheduler knows neither, only these words of its
+// own.
 type Instance interface {
 	ID() string
 	// WaitReady returns once the runtime asked for its first event (init
-	// done), or *runtimeapi.InitError, or ctx's error.
+	// done), or an *InitError, or ctx's error.
 	WaitReady(ctx context.Context) error
-	// Invoke hands one event to the runtime and waits for its outcome.
-	Invoke(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error)
-	// Done is closed when the sandbox's init has exited.
+	// Invoke hands one event to the runtime and waits for its outcome, or
+	// for ctx to end. An error wrapping ErrNotDelivered means the runtime
+	// never took the event.
+	Invoke(ctx context.Context, ev Event) (Outcome, error)
+	// Done is closed when the instance's init has exited.
 	Done() <-chan struct{}
-	// ExitStatus is how the init ended; valid after Done.
-	ExitStatus() sandbox.ExitStatus
-	Stats() (sandbox.Stats, error)
-	// PeakMemory is Stats' PeakMemoryBytes, cheaper: it is read every invoke.
+	// Exit is how the init ended; valid after Done.
+	Exit() Exit
+	// PeakMemory is the most memory the instance has used, in bytes: it is
+	// read after every invoke (REPORT's Max Memory Used).
 	PeakMemory() (uint64, error)
 	// Freeze stops every process of an idle instance (cgroup freezer); Thaw
 	// lets it run again.
@@ -36,6 +43,8 @@ type Instance interface {
 
 // Launcher starts instances.
 type Launcher interface {
+	// Launch starts an instance of req.Function; ctx bounds the wait for
+	// it, not the instance's life.
 	Launch(ctx context.Context, req LaunchRequest) (Instance, error)
 }
 
@@ -44,3 +53,67 @@ type LaunchRequest struct {
 	Function    function.Config
 	Provisioned bool // pre-warmed (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency)
 }
+
+// Event is one invocation as an instance's runtime receives it.
+type Event struct {
+	RequestID       string
+	Payload         []byte
+	ContentType     string
+	Deadline        time.Time // when the function times out
+	FunctionARN     string
+	TraceID         string
+	ClientContext   string // JSON
+	CognitoIdentity string // JSON
+}
+
+// OutcomeKind is how the runtime ended an invocation.
+type OutcomeKind int
+
+const (
+	Responded        OutcomeKind = iota // it posted a response
+	FunctionFailed                      // it posted a function error
+	ResponseTooLarge                    // it posted a response over Lambda's limit
+)
+
+// Outcome is what the runtime posted for one invocation.
+type Outcome struct {
+	Kind OutcomeKind
+	// Body is the response or error document as posted; for
+	// ResponseTooLarge, the Function.ResponseSizeTooLarge error document.
+	Body []byte
+	// ErrorType names the function error (FunctionFailed: the runtime's
+	// own, or "Unhandled"; ResponseTooLarge: Function.ResponseSizeTooLarge).
+	ErrorType string
+}
+
+// InitError is the runtime's own report that its init failed (its
+// /init/error post): the instance is then of no use.
+type InitError struct {
+	ErrorType string
+	Body      []byte // the posted error document, unchanged
+}
+
+func (e *InitError) Error() string { return "init error: " + e.ErrorType }
+
+// ErrNotDelivered: an Invoke ended before the runtime took the event, so
+// the runtime never saw it (and it may run elsewhere).
+var ErrNotDelivered = errors.New("the runtime never took the event")
+
+// Exit is how an instance's init ended.
+type Exit struct {
+	Code      int            // exit code, if it exited
+	Signal    syscall.Signal // the signal that killed it, or 0
+	OOMKilled bool           // the OOM killer fired in the instance
+}
+
+// String reads like Go's os.ProcessState, which is what Lambda's error
+// messages quote: "exit status 3", "signal: killed".
+func (e Exit) String() string {
+	if e.Signal != 0 {
+		return "signal: " + e.Signal.String()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+// clean tells whether the init exited 0 on its own.
+func (e Exit) clean() bool { return e.Code == 0 && e.Signal == 0 }

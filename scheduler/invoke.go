@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/runtimeapi"
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // exitGrace is how long a response that raced the runtime's exit may take to
-// arrive once the exit is seen.
+// arrive once the exit is seen. It is real time, not the scheduler's clock:
+// it waits for bytes already on their way through a socket, not for a
+// deadline of Lambda's.
 const exitGrace = 50 * time.Millisecond
 
 // Why an invocation's context ends before its outcome.
@@ -154,14 +156,14 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	// with no goroutine of its own between the Runtime API and the caller.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	timer := time.AfterFunc(timeout, func() { cancel(errTimedOut) })
-	defer timer.Stop()
+	stopTimer := s.clock.AfterFunc(timeout, func() { cancel(errTimedOut) })
+	defer stopTimer()
 	// (Once the invocation is over, the grace's cancel is a no-op.)
 	stopWatch := context.AfterFunc(sl.exitContext(), func() {
 		time.AfterFunc(exitGrace, func() { cancel(errExited) })
 	})
 	defer stopWatch()
-	r, err := inst.Invoke(ctx, runtimeapi.Invocation{
+	r, err := inst.Invoke(ctx, Event{
 		RequestID:       req.RequestID,
 		Payload:         req.Payload,
 		ContentType:     req.ContentType,
@@ -178,31 +180,31 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	case err != nil && errors.Is(cause, errTimedOut):
 		inst.Kill()
 		healthy, status = false, "timeout"
-		*res = mergeError(*res, errorResult(req, ErrorTypeTimedOut,
+		*res = mergeError(*res, errorResult(req, lambda.ErrorTypeTimedOut,
 			fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())))
 	case err != nil && exited:
-		if errors.Is(err, runtimeapi.ErrNotDelivered) && !res.Cold {
+		if errors.Is(err, ErrNotDelivered) && !res.Cold {
 			return false, true
 		}
 		status = "error"
 		*res = mergeError(*res, s.exitResult(inst, req))
 	case err != nil:
-		var ie *runtimeapi.InitError
+		var ie *InitError
 		if errors.As(err, &ie) {
 			res.ErrorType, res.Payload = ie.ErrorType, ie.Body
 		} else {
-			*res = mergeError(*res, errorResult(req, ErrorTypeExit, "Runtime failed: "+err.Error()))
+			*res = mergeError(*res, errorResult(req, lambda.ErrorTypeExit, "Runtime failed: "+err.Error()))
 		}
 		healthy, status = false, "error"
-	case r.Outcome == runtimeapi.Response:
+	case r.Kind == Responded:
 		res.Payload = r.Body
-	case r.Outcome == runtimeapi.ResponseTooLarge:
-		res.ErrorType, res.Payload = ErrorTypeResponseTooLarge, r.Body
+	case r.Kind == ResponseTooLarge:
+		res.ErrorType, res.Payload = lambda.ErrorTypeResponseTooLarge, r.Body
 		healthy, status = false, "error" // aws-lambda-go exits on the 413
 	default:
 		res.ErrorType, res.Payload = r.ErrorType, r.Body
 		if res.ErrorType == "" {
-			res.ErrorType = ErrorTypeUnhandled
+			res.ErrorType = lambda.ErrorTypeUnhandled
 		}
 		status = "error"
 	}
@@ -213,18 +215,18 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 
 // exitResult explains a runtime that exited mid-invoke.
 func (s *Scheduler) exitResult(inst Instance, req Request) Result {
-	st := inst.ExitStatus()
-	if stats, err := inst.Stats(); err == nil && stats.OOMKilled() {
-		return errorResult(req, ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed")
+	exit := inst.Exit()
+	if exit.OOMKilled {
+		return errorResult(req, lambda.ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed")
 	}
-	return errorResult(req, ErrorTypeExit, exitMessage(st.String(), st.Code == 0 && st.Signal == 0))
+	return errorResult(req, lambda.ErrorTypeExit, exitMessage(exit))
 }
 
-func exitMessage(status string, clean bool) string {
-	if clean {
+func exitMessage(exit Exit) string {
+	if exit.clean() {
 		return "Runtime exited without providing a reason"
 	}
-	return "Runtime exited with error: " + status
+	return "Runtime exited with error: " + exit.String()
 }
 
 // errorResult is a Lambda error document for a failure lambdad observed.

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/runtimeapi"
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // provisionEvery is how often Run tops up provisioned instances when nothing
@@ -118,21 +119,21 @@ func (s *Scheduler) awaitInit(inst Instance) (*initFailure, error) {
 	go func() { ready <- inst.WaitReady(ctx) }()
 	select {
 	case err := <-ready:
-		var ie *runtimeapi.InitError
+		var ie *InitError
 		if errors.As(err, &ie) {
 			return &initFailure{errorType: ie.ErrorType, body: ie.Body}, nil
 		}
 		return nil, err
 	case <-inst.Done():
-		st := inst.ExitStatus()
-		if st.Signal == 0 && st.Code == exitNotFound {
-			return &initFailure{errorType: ErrorTypeInvalidEntry,
-				message: "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"}, nil
+		exit := inst.Exit()
+		if exit.Signal == 0 && exit.Code == exitNotFound {
+			return &initFailure{errorType: lambda.ErrorTypeInvalidEntry,
+				message: "Couldn't find valid bootstrap(s): [" + strings.Join(lambda.BootstrapPaths, " ") + "]"}, nil
 		}
-		return &initFailure{errorType: ErrorTypeExit, message: exitMessage(st.String(), st.Code == 0 && st.Signal == 0)}, nil
+		return &initFailure{errorType: lambda.ErrorTypeExit, message: exitMessage(exit)}, nil
 	case <-s.clock.After(s.cfg.InitTimeout):
 		inst.Kill()
-		return &initFailure{errorType: ErrorTypeTimedOut,
+		return &initFailure{errorType: lambda.ErrorTypeTimedOut,
 			message: fmt.Sprintf("Init timed out after %.2f seconds", s.cfg.InitTimeout.Seconds())}, nil
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 func TestProvisionedInstances(t *testing.T) {
@@ -30,7 +30,7 @@ func TestProvisionedInstances(t *testing.T) {
 		t.Errorf("another function at the limit: %v, want ErrThrottled (provisioned instances are not evicted)", err)
 	}
 	// One dies: the next round replaces it.
-	l.instances()[0].exitWith(sandbox.ExitStatus{Code: 1})
+	l.instances()[0].exitWith(Exit{Code: 1})
 	if n := s.ReapIdle(); n != 1 {
 		t.Errorf("the reaper removed %d dead instances, want 1", n)
 	}
@@ -44,14 +44,14 @@ func TestProvisionedInitFailure(t *testing.T) {
 	f := fn("pre")
 	f.ProvisionedConcurrency = 1
 	s, l, _ := newTest(t, Config{Provisioned: []function.Config{f}})
-	l.prepare = func(fi *fakeInstance) { fi.neverReady = true; fi.exitWith(sandbox.ExitStatus{Code: 2}) }
+	l.prepare = func(fi *fakeInstance) { fi.neverReady = true; fi.exitWith(Exit{Code: 2}) }
 	s.provision(context.Background())
 	inst := l.instances()
 	if len(inst) != 1 {
 		t.Fatalf("%d launches", len(inst))
 	}
-	eventually(t, "the failed instance destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
-	if st := s.Stats(); st.Sandboxes != 0 {
+	testkit.Eventually(t, "the failed instance destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
+	if st := s.stats(); st.Sandboxes != 0 {
 		t.Errorf("stats %+v after a failed provisioned init, want nothing counted", st)
 	}
 }

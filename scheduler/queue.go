@@ -57,7 +57,7 @@ type queued struct {
 // NewQueue returns a queue; Run starts its workers.
 func NewQueue(cfg QueueConfig) *Queue {
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = RealClock{}
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 16

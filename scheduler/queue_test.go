@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 // scriptedInvoker answers the n-th call with script[n] (then repeats the last).
@@ -53,7 +55,7 @@ func TestQueueRetries(t *testing.T) {
 			if err := q.Enqueue(Request{Function: fn("a"), RequestID: "r"}); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "the queue to drain", func() bool { return q.Pending() == 0 })
+			testkit.Eventually(t, "the queue to drain", func() bool { return q.Pending() == 0 })
 			if got := inv.count(); got != tc.calls {
 				t.Errorf("%d invocations, want %d", got, tc.calls)
 			}

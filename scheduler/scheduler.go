@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
 )
-
-// DefaultInitTimeout is Lambda's limit on a runtime's init.
-const DefaultInitTimeout = 10 * time.Second
 
 // Config configures a Scheduler.
 type Config struct {
@@ -20,7 +18,7 @@ type Config struct {
 	MaxSandboxes   int           // 0: no limit
 	MemoryBudgetMB int           // sum of the instances' MemorySize; 0: no limit
 	IdleTimeout    time.Duration // idle instances older than this are destroyed; 0: never
-	InitTimeout    time.Duration // 0: DefaultInitTimeout
+	InitTimeout    time.Duration // 0: lambda.InitTimeout
 	// FreezeIdle freezes instances while they are idle (cgroup freezer), as
 	// Lambda does between invokes, and thaws them for the next one.
 	FreezeIdle bool
@@ -80,10 +78,10 @@ func (sl *slot) exitContext() context.Context {
 // New returns a scheduler; call Run to start its idle reaper.
 func New(cfg Config) *Scheduler {
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = RealClock{}
 	}
 	if cfg.InitTimeout == 0 {
-		cfg.InitTimeout = DefaultInitTimeout
+		cfg.InitTimeout = lambda.InitTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -220,20 +218,4 @@ func (s *Scheduler) destroy(sl *slot) {
 			s.logger.Error("destroy sandbox", "function", sl.function, "sandbox", sl.inst.ID(), "err", err)
 		}
 	}()
-}
-
-// Stats are counts for tests and the CLI.
-type Stats struct {
-	Sandboxes, Idle, MemoryMB int
-}
-
-// Stats counts the instances now.
-func (s *Scheduler) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := Stats{Sandboxes: s.total, MemoryMB: s.memoryMB}
-	for _, p := range s.pools {
-		st.Idle += len(p.idle)
-	}
-	return st
 }

@@ -10,21 +10,26 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
-	"github.com/lambdad/lambdad/runtimeapi"
-	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/internal/testkit"
+	"github.com/lambdad/lambdad/lambda"
 )
 
 func fn(name string) function.Config {
 	return function.Config{Name: name, Runtime: "provided.al2023", Handler: "bootstrap", MemorySize: 128, Timeout: 3}
 }
 
-func newTest(t *testing.T, cfg Config) (*Scheduler, *fakeLauncher, *fakeClock) {
+func newTest(t *testing.T, cfg Config) (*Scheduler, *fakeLauncher, *testkit.FakeClock) {
 	t.Helper()
 	l := &fakeLauncher{}
-	c := newFakeClock()
+	c := testkit.NewFakeClock()
 	cfg.Launcher, cfg.Clock = l, c
 	s := New(cfg)
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	t.Cleanup(func() {
+		// Bounded: a test that failed with invocations in flight kills them.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
 	return s, l, c
 }
 
@@ -55,28 +60,17 @@ func goInvoke(t *testing.T, s *Scheduler, f function.Config) <-chan Result {
 func blockingInvokes(l *fakeLauncher) (release func()) {
 	ch := make(chan struct{})
 	l.prepare = func(f *fakeInstance) {
-		f.invoke = func(ctx context.Context, inv runtimeapi.Invocation) (runtimeapi.Result, error) {
+		f.invoke = func(ctx context.Context, inv Event) (Outcome, error) {
 			select {
 			case <-ch:
-				return runtimeapi.Result{Outcome: runtimeapi.Response, Body: []byte(`"done"`)}, nil
+				return Outcome{Kind: Responded, Body: []byte(`"done"`)}, nil
 			case <-ctx.Done():
-				return runtimeapi.Result{}, ctx.Err()
+				return Outcome{}, ctx.Err()
 			}
 		}
 	}
 	var once sync.Once
 	return func() { once.Do(func() { close(ch) }) }
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 func TestWarmReuse(t *testing.T) {
@@ -98,10 +92,10 @@ func TestConcurrentInvokesGetTheirOwnInstances(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); <-goInvoke(t, s, fn("hello")) }()
 	}
-	eventually(t, "three instances", func() bool { return len(l.instances()) == 3 })
+	testkit.Eventually(t, "three instances", func() bool { return len(l.instances()) == 3 })
 	release()
 	wg.Wait()
-	if st := s.Stats(); st.Idle != 3 {
+	if st := s.stats(); st.Idle != 3 {
 		t.Errorf("stats %+v, want 3 idle", st)
 	}
 }
@@ -114,7 +108,7 @@ func TestReservedConcurrencyThrottles(t *testing.T) {
 	one := 1
 	f.ReservedConcurrency = &one
 	goInvoke(t, s, f)
-	eventually(t, "the first instance", func() bool { return len(l.instances()) == 1 })
+	testkit.Eventually(t, "the first instance", func() bool { return len(l.instances()) == 1 })
 	_, err := s.Invoke(context.Background(), Request{Function: f, RequestID: "second"})
 	if !errors.Is(err, ErrThrottled) {
 		t.Errorf("second invoke: %v, want ErrThrottled", err)
@@ -134,11 +128,11 @@ func TestLimitsEvictLeastRecentlyUsedIdle(t *testing.T) {
 	c.Advance(time.Second)
 	invoke(t, s, fn("c")) // evicts a, the least recently used
 	inst := l.instances()
-	eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
+	testkit.Eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
 	if inst[1].destroyed.Load() != 0 {
 		t.Error("b was evicted, a was the least recently used")
 	}
-	if st := s.Stats(); st.Sandboxes != 2 {
+	if st := s.stats(); st.Sandboxes != 2 {
 		t.Errorf("stats %+v, want 2 sandboxes", st)
 	}
 }
@@ -149,7 +143,7 @@ func TestLimitsThrottleWhenNothingIsIdle(t *testing.T) {
 	defer release()
 	goInvoke(t, s, fn("a"))
 	goInvoke(t, s, fn("b"))
-	eventually(t, "two busy instances", func() bool { return len(l.instances()) == 2 })
+	testkit.Eventually(t, "two busy instances", func() bool { return len(l.instances()) == 2 })
 	if _, err := s.Invoke(context.Background(), Request{Function: fn("c")}); !errors.Is(err, ErrThrottled) {
 		t.Errorf("over the memory budget: %v, want ErrThrottled", err)
 	}
@@ -160,19 +154,35 @@ func TestLimitsThrottleWhenNothingIsIdle(t *testing.T) {
 	}
 }
 
+// The function's timeout is the scheduler's clock's: the invoke ends when
+// that clock passes the deadline, not a moment before, and real time does
+// not end it (a 900 s timeout would outlast the test).
 func TestTimeoutKillsAndDestroys(t *testing.T) {
 	s, l, c := newTest(t, Config{})
 	blockingInvokes(l)
-	results := goInvoke(t, s, fn("slow"))
-	eventually(t, "the deadline timer", func() bool { return len(l.instances()) == 1 && c.pending() > 0 })
-	c.Advance(3 * time.Second)
-	res := <-results
-	if res.ErrorType != ErrorTypeTimedOut ||
-		!strings.Contains(string(res.Payload), `"errorMessage":"RequestId: req-slow Error: Task timed out after 3.00 seconds"`) {
+	slow := fn("slow")
+	slow.Timeout = 900
+	results := goInvoke(t, s, slow)
+	testkit.Eventually(t, "the deadline timer", func() bool { return len(l.instances()) == 1 && c.Pending() > 0 })
+	c.Advance(slow.TimeoutDuration() - time.Millisecond)
+	select {
+	case res := <-results:
+		t.Fatalf("the invoke ended before its deadline: %s %s", res.ErrorType, res.Payload)
+	case <-time.After(50 * time.Millisecond):
+	}
+	c.Advance(time.Millisecond)
+	var res Result
+	select {
+	case res = <-results:
+	case <-time.After(testkit.EventuallyTimeout):
+		t.Fatal("the invoke did not end when the scheduler's clock reached its deadline")
+	}
+	if res.ErrorType != lambda.ErrorTypeTimedOut ||
+		!strings.Contains(string(res.Payload), `"errorMessage":"RequestId: req-slow Error: Task timed out after 900.00 seconds"`) {
 		t.Errorf("result %s %s", res.ErrorType, res.Payload)
 	}
 	inst := l.instances()[0]
-	eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+	testkit.Eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
 	if inst.killed.Load() == 0 {
 		t.Error("the timed-out instance was not killed")
 	}
@@ -182,7 +192,7 @@ func TestTimeoutKillsAndDestroys(t *testing.T) {
 	l.mu.Lock()
 	l.prepare = nil // the next instance answers at once
 	l.mu.Unlock()
-	if next := invoke(t, s, fn("slow")); !next.Cold {
+	if next := invoke(t, s, slow); !next.Cold {
 		t.Error("the invoke after a timeout was warm")
 	}
 }
@@ -190,28 +200,25 @@ func TestTimeoutKillsAndDestroys(t *testing.T) {
 func TestRuntimeExitAndOOM(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		exit     sandbox.ExitStatus
+		exit     Exit
 		oom      bool
 		wantType string
 		wantMsg  string
 	}{
-		{"exit 3", sandbox.ExitStatus{Code: 3}, false, ErrorTypeExit, "Runtime exited with error: exit status 3"},
-		{"clean exit", sandbox.ExitStatus{}, false, ErrorTypeExit, "Runtime exited without providing a reason"},
-		{"killed", sandbox.ExitStatus{Signal: 9}, false, ErrorTypeExit, "Runtime exited with error: signal: killed"},
-		{"oom", sandbox.ExitStatus{Signal: 9}, true, ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed"},
+		{"exit 3", Exit{Code: 3}, false, lambda.ErrorTypeExit, "Runtime exited with error: exit status 3"},
+		{"clean exit", Exit{}, false, lambda.ErrorTypeExit, "Runtime exited without providing a reason"},
+		{"killed", Exit{Signal: 9}, false, lambda.ErrorTypeExit, "Runtime exited with error: signal: killed"},
+		{"oom", Exit{Signal: 9}, true, lambda.ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, l, _ := newTest(t, Config{})
 			l.prepare = func(f *fakeInstance) {
-				f.invoke = func(ctx context.Context, _ runtimeapi.Invocation) (runtimeapi.Result, error) {
-					if tc.oom {
-						f.mu.Lock()
-						f.stats.OOMKills = 1
-						f.mu.Unlock()
-					}
-					f.exitWith(tc.exit)
+				f.invoke = func(ctx context.Context, _ Event) (Outcome, error) {
+					exit := tc.exit
+					exit.OOMKilled = tc.oom
+					f.exitWith(exit)
 					<-ctx.Done()
-					return runtimeapi.Result{}, ctx.Err()
+					return Outcome{}, ctx.Err()
 				}
 			}
 			res := invoke(t, s, fn("crash"))
@@ -219,7 +226,7 @@ func TestRuntimeExitAndOOM(t *testing.T) {
 				t.Errorf("got %s %s, want %s %q", res.ErrorType, res.Payload, tc.wantType, tc.wantMsg)
 			}
 			inst := l.instances()[0]
-			eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+			testkit.Eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
 		})
 	}
 }
@@ -232,16 +239,16 @@ func TestInitFailures(t *testing.T) {
 		wantBody string
 	}{
 		{"init error", func(f *fakeInstance) {
-			f.readyErr = &runtimeapi.InitError{ErrorType: "Runtime.ImportModuleError", Body: []byte(`{"errorType":"Runtime.ImportModuleError"}`)}
+			f.readyErr = &InitError{ErrorType: "Runtime.ImportModuleError", Body: []byte(`{"errorType":"Runtime.ImportModuleError"}`)}
 		}, "Runtime.ImportModuleError", `{"errorType":"Runtime.ImportModuleError"}`},
 		{"no bootstrap", func(f *fakeInstance) {
 			f.neverReady = true
-			f.exitWith(sandbox.ExitStatus{Code: 127})
-		}, ErrorTypeInvalidEntry, "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"},
+			f.exitWith(Exit{Code: 127})
+		}, lambda.ErrorTypeInvalidEntry, "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"},
 		{"exit during init", func(f *fakeInstance) {
 			f.neverReady = true
-			f.exitWith(sandbox.ExitStatus{Code: 2})
-		}, ErrorTypeExit, "Runtime exited with error: exit status 2"},
+			f.exitWith(Exit{Code: 2})
+		}, lambda.ErrorTypeExit, "Runtime exited with error: exit status 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, l, _ := newTest(t, Config{})
@@ -251,7 +258,7 @@ func TestInitFailures(t *testing.T) {
 				t.Errorf("got %s %s (cold %v), want %s %q", res.ErrorType, res.Payload, res.Cold, tc.wantType, tc.wantBody)
 			}
 			inst := l.instances()[0]
-			eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+			testkit.Eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
 			if inst.invokes.Load() != 0 {
 				t.Error("the event was handed to a runtime whose init failed")
 			}
@@ -263,10 +270,10 @@ func TestInitTimeout(t *testing.T) {
 	s, l, c := newTest(t, Config{})
 	l.prepare = func(f *fakeInstance) { f.neverReady = true }
 	results := goInvoke(t, s, fn("stuck"))
-	eventually(t, "the init timer", func() bool { return c.pending() > 0 })
-	c.Advance(DefaultInitTimeout)
+	testkit.Eventually(t, "the init timer", func() bool { return c.Pending() > 0 })
+	c.Advance(lambda.InitTimeout)
 	res := <-results
-	if res.ErrorType != ErrorTypeTimedOut || !strings.Contains(string(res.Payload), "Init timed out after 10.00 seconds") {
+	if res.ErrorType != lambda.ErrorTypeTimedOut || !strings.Contains(string(res.Payload), "Init timed out after 10.00 seconds") {
 		t.Errorf("got %s %s", res.ErrorType, res.Payload)
 	}
 }
@@ -274,8 +281,8 @@ func TestInitTimeout(t *testing.T) {
 func TestFunctionErrorKeepsTheInstance(t *testing.T) {
 	s, l, _ := newTest(t, Config{})
 	l.prepare = func(f *fakeInstance) {
-		f.invoke = func(context.Context, runtimeapi.Invocation) (runtimeapi.Result, error) {
-			return runtimeapi.Result{Outcome: runtimeapi.FunctionError, Body: []byte(`{"errorType":"ValueError"}`), ErrorType: "ValueError"}, nil
+		f.invoke = func(context.Context, Event) (Outcome, error) {
+			return Outcome{Kind: FunctionFailed, Body: []byte(`{"errorType":"ValueError"}`), ErrorType: "ValueError"}, nil
 		}
 	}
 	first := invoke(t, s, fn("err"))
@@ -291,16 +298,16 @@ func TestFunctionErrorKeepsTheInstance(t *testing.T) {
 func TestResponseTooLargeResetsTheInstance(t *testing.T) {
 	s, l, _ := newTest(t, Config{})
 	l.prepare = func(f *fakeInstance) {
-		f.invoke = func(context.Context, runtimeapi.Invocation) (runtimeapi.Result, error) {
-			return runtimeapi.Result{Outcome: runtimeapi.ResponseTooLarge, Body: []byte(`{"errorType":"Function.ResponseSizeTooLarge"}`)}, nil
+		f.invoke = func(context.Context, Event) (Outcome, error) {
+			return Outcome{Kind: ResponseTooLarge, Body: []byte(`{"errorType":"Function.ResponseSizeTooLarge"}`)}, nil
 		}
 	}
 	res := invoke(t, s, fn("big"))
-	if res.ErrorType != ErrorTypeResponseTooLarge {
+	if res.ErrorType != lambda.ErrorTypeResponseTooLarge {
 		t.Errorf("got %s", res.ErrorType)
 	}
 	inst := l.instances()[0]
-	eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
+	testkit.Eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
 }
 
 func TestIdleEviction(t *testing.T) {
@@ -313,16 +320,16 @@ func TestIdleEviction(t *testing.T) {
 		t.Errorf("reaped %d, want 1 (a only)", n)
 	}
 	inst := l.instances()
-	eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
-	if inst[1].destroyed.Load() != 0 || s.Stats().Sandboxes != 1 {
-		t.Errorf("b destroyed too early, stats %+v", s.Stats())
+	testkit.Eventually(t, "a destroyed", func() bool { return inst[0].destroyed.Load() == 1 })
+	if inst[1].destroyed.Load() != 0 || s.stats().Sandboxes != 1 {
+		t.Errorf("b destroyed too early, stats %+v", s.stats())
 	}
 }
 
 func TestDeadIdleInstanceIsReplaced(t *testing.T) {
 	s, l, _ := newTest(t, Config{})
 	invoke(t, s, fn("a"))
-	l.instances()[0].exitWith(sandbox.ExitStatus{Code: 1})
+	l.instances()[0].exitWith(Exit{Code: 1})
 	if res := invoke(t, s, fn("a")); !res.Cold || res.FunctionError() {
 		t.Errorf("after the idle instance died: cold %v, error %s", res.Cold, res.ErrorType)
 	}
@@ -330,13 +337,13 @@ func TestDeadIdleInstanceIsReplaced(t *testing.T) {
 
 func TestShutdownWaitsThenDestroysEverything(t *testing.T) {
 	l := &fakeLauncher{}
-	s := New(Config{Launcher: l, Clock: newFakeClock()})
+	s := New(Config{Launcher: l, Clock: testkit.NewFakeClock()})
 	release := blockingInvokes(l)
 	results := goInvoke(t, s, fn("busy"))
-	eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
+	testkit.Eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
 	done := make(chan struct{})
 	go func() { s.Shutdown(context.Background()); close(done) }()
-	eventually(t, "shutdown to begin", func() bool {
+	testkit.Eventually(t, "shutdown to begin", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.closed
@@ -356,14 +363,14 @@ func TestShutdownWaitsThenDestroysEverything(t *testing.T) {
 
 func TestShutdownKillsWhatOverrunsTheBound(t *testing.T) {
 	l := &fakeLauncher{}
-	s := New(Config{Launcher: l, Clock: newFakeClock()})
+	s := New(Config{Launcher: l, Clock: testkit.NewFakeClock()})
 	blockingInvokes(l)
 	results := goInvoke(t, s, fn("busy"))
-	eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
+	testkit.Eventually(t, "a busy instance", func() bool { return len(l.instances()) == 1 })
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s.Shutdown(ctx)
-	if res := <-results; res.ErrorType != ErrorTypeExit {
+	if res := <-results; res.ErrorType != lambda.ErrorTypeExit {
 		t.Errorf("the killed invoke got %s %s", res.ErrorType, res.Payload)
 	}
 	if inst := l.instances()[0]; inst.killed.Load() == 0 || inst.destroyed.Load() != 1 {
@@ -385,10 +392,10 @@ func TestWarmInstanceDyingBeforeTheEventIsRetried(t *testing.T) {
 	s, l, _ := newTest(t, Config{})
 	invoke(t, s, fn("a"))
 	dying := l.instances()[0]
-	dying.invoke = func(ctx context.Context, _ runtimeapi.Invocation) (runtimeapi.Result, error) {
-		dying.exitWith(sandbox.ExitStatus{Code: 1}) // its runtime exits before asking for the event
+	dying.invoke = func(ctx context.Context, _ Event) (Outcome, error) {
+		dying.exitWith(Exit{Code: 1}) // its runtime exits before asking for the event
 		<-ctx.Done()
-		return runtimeapi.Result{}, fmt.Errorf("%w: %w", runtimeapi.ErrNotDelivered, ctx.Err())
+		return Outcome{}, fmt.Errorf("%w: %w", ErrNotDelivered, ctx.Err())
 	}
 	res := invoke(t, s, fn("a"))
 	if res.FunctionError() || !res.Cold || len(l.instances()) != 2 {

@@ -7,36 +7,17 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/daemon"
 	"github.com/lambdad/lambdad/sandbox"
-)
-
-// Defaults of the on-disk layout (DESIGN.md).
-const (
-	defaultStateDir = "/var/lib/lambdad"
-	defaultRunDir   = "/run/lambdad"
 )
 
 func dirFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "state-dir", Value: defaultStateDir, Usage: "persistent state: rootfs cache", EnvVars: []string{"LAMBDAD_STATE_DIR"}},
-		&cli.StringFlag{Name: "run-dir", Value: defaultRunDir, Usage: "runtime state: sandboxes, sockets", EnvVars: []string{"LAMBDAD_RUN_DIR"}},
+		&cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "persistent state: base trees", EnvVars: []string{"LAMBDAD_STATE_DIR"}},
+		&cli.StringFlag{Name: "run-dir", Value: daemon.DefaultRunDir, Usage: "runtime state: sandboxes", EnvVars: []string{"LAMBDAD_RUN_DIR"}},
 		&cli.StringFlag{Name: "runtime-dir", Usage: "directory holding the in-sandbox init (default: next to the lambdad binary)", EnvVars: []string{"LAMBDAD_RUNTIME_DIR"}},
 		&cli.StringFlag{Name: "cgroup-parent", Value: sandbox.DefaultCgroupParent, Usage: "cgroup under which sandboxes' cgroups are made"},
 	}
-}
-
-// rootfsStore opens the base tree cache under --state-dir.
-func rootfsStore(c *cli.Context) (*rootfs.Store, error) {
-	return rootfs.NewStore(filepath.Join(c.String("state-dir"), "rootfs"))
-}
-
-// sandboxManager opens the sandbox manager of --run-dir and --cgroup-parent.
-func sandboxManager(c *cli.Context) (*sandbox.Manager, error) {
-	return sandbox.NewManager(sandbox.Config{
-		StateDir:     filepath.Join(c.String("run-dir"), "containers"),
-		CgroupParent: c.String("cgroup-parent"),
-	})
 }
 
 // runtimeDir finds the directory that holds the in-sandbox init: the flag, or

@@ -13,7 +13,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/lambdad/lambdad/daemon"
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
 )
@@ -33,8 +35,8 @@ func runCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "rootfs", Value: rootfs.Provided, Usage: "base root filesystem: provided, host, or a directory"},
 			&cli.StringFlag{Name: "code", Usage: "directory mounted read-only at /var/task (default: empty)"},
-			&cli.IntFlag{Name: "memory", Value: 128, Usage: "memory limit in MB (128-10240); CPU is proportional"},
-			&cli.IntFlag{Name: "ephemeral-storage", Value: sandbox.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
+			&cli.IntFlag{Name: "memory", Value: lambda.DefaultMemoryMB, Usage: "memory limit in MB (128-10240); CPU is proportional"},
+			&cli.IntFlag{Name: "ephemeral-storage", Value: lambda.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
 			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
 		}, dirFlags()...),
@@ -55,7 +57,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := rootfsStore(c)
+	store, err := daemon.RootfsStore(c.String("state-dir"))
 	if err != nil {
 		return err
 	}
@@ -73,30 +75,22 @@ func runAction(c *cli.Context) error {
 	} else if code, err = filepath.Abs(code); err != nil {
 		return err
 	}
-	mgr, err := sandboxManager(c)
+	mgr, err := daemon.SandboxManager(runDir, c.String("cgroup-parent"))
 	if err != nil {
 		return err
 	}
-	id := sandbox.NewID()
 	req := sandbox.CreateRequest{
-		ID:          id,
-		Rootfs:      base.Path,
+		Root:        base,
 		CodeDir:     code,
 		RuntimeDir:  rtDir,
-		SocketDir:   filepath.Join(runDir, "sandboxes", id),
 		MemoryMB:    c.Int("memory"),
 		EphemeralMB: c.Int("ephemeral-storage"),
 		Env: function.Environment(function.EnvRequest{
 			Name: "lambdad-run", MemoryMB: c.Int("memory"), Handler: args[0], Vars: vars,
 		}),
 		Args:   args,
-		UID:    rootfs.UID,
-		GID:    rootfs.GID,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
-	}
-	for _, b := range base.Binds {
-		req.Binds = append(req.Binds, sandbox.Bind{Source: b.Source, Destination: b.Destination})
 	}
 	sb, err := mgr.Create(req)
 	if errors.Is(err, sandbox.ErrInvalidRequest) {

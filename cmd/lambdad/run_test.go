@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
@@ -111,7 +112,7 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	full := append([]string{"run", "--state-dir", filepath.Join(dir, "state"), "--run-dir", runDir, "--cgroup-parent", parent,
 		"--timeout", "60s", "--memory", "1024"}, args...)
 	cmd := exec.Command(lambdad, full...)
-	var stdout, stderr sandboxtest.Buffer
+	var stdout, stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -136,7 +137,7 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	for _, sub := range []string{"containers", "sandboxes"} {
+	for _, sub := range []string{"containers"} {
 		entries, _ := os.ReadDir(filepath.Join(runDir, sub))
 		for _, e := range entries {
 			t.Errorf("left in %s: %s", sub, e.Name())

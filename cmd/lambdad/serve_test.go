@@ -25,18 +25,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
-// daemon is a `lambdad serve` started by a test.
-type daemon struct {
+// served is a `lambdad serve` started by a test.
+type served struct {
 	t        *testing.T
 	cmd      *exec.Cmd
 	endpoint string
 	dir      string // holds its state and run directories
 	runDir   string
 	parent   string // its cgroup parent
-	output   *sandboxtest.Buffer
+	output   *testkit.Buffer
 	client   *lambda.Client
 }
 
@@ -102,14 +103,14 @@ func testFunctions(t *testing.T) string {
 
 // startDaemon runs lambdad serve on the test functions, and registers a
 // cleanup that stops it with SIGTERM and proves nothing of it is left.
-func startDaemon(t *testing.T, args ...string) *daemon {
+func startDaemon(t *testing.T, args ...string) *served {
 	t.Helper()
 	return startDaemonIn(t, t.TempDir(), args...)
 }
 
 // startDaemonIn is startDaemon with its state and run directories in dir:
 // another daemon's, to restart on what it left.
-func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
+func startDaemonIn(t *testing.T, dir string, args ...string) *served {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
 	functions := testFunctions(t)
@@ -119,7 +120,7 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	d := &daemon{t: t, endpoint: "http://" + addr, dir: dir, runDir: filepath.Join(dir, "run"), output: &sandboxtest.Buffer{},
+	d := &served{t: t, endpoint: "http://" + addr, dir: dir, runDir: filepath.Join(dir, "run"), output: &testkit.Buffer{},
 		parent: fmt.Sprintf("%s-%s", testCgroupParent, strings.ReplaceAll(t.Name(), "/", "-"))}
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", d.runDir, "--cgroup-parent", d.parent,
@@ -156,7 +157,7 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *daemon {
 }
 
 // stop sends SIGTERM and checks the daemon exits cleanly leaving nothing.
-func (d *daemon) stop() {
+func (d *served) stop() {
 	t := d.t
 	if d.cmd.ProcessState == nil {
 		d.cmd.Process.Signal(syscall.SIGTERM)
@@ -172,7 +173,7 @@ func (d *daemon) stop() {
 			t.Errorf("lambdad serve did not stop on SIGTERM:\n%s", d.output)
 		}
 	}
-	for _, sub := range []string{"containers", "sandboxes"} {
+	for _, sub := range []string{"containers"} {
 		entries, _ := os.ReadDir(filepath.Join(d.runDir, sub))
 		for _, e := range entries {
 			t.Errorf("left in %s: %s", sub, e.Name())
@@ -193,7 +194,7 @@ func (d *daemon) stop() {
 	}
 }
 
-func (d *daemon) noSandboxCgroups() {
+func (d *served) noSandboxCgroups() {
 	d.t.Helper()
 	for _, dir := range sandboxCgroups(d.parent) {
 		d.t.Errorf("sandbox cgroup left: %s", dir)
@@ -202,7 +203,7 @@ func (d *daemon) noSandboxCgroups() {
 
 // sandboxCount counts the daemon's live sandboxes by their cgroups (one
 // sandbox has one in each hierarchy).
-func (d *daemon) sandboxCount() int {
+func (d *served) sandboxCount() int {
 	ids := map[string]bool{}
 	for _, dir := range sandboxCgroups(d.parent) {
 		ids[filepath.Base(dir)] = true
@@ -212,7 +213,7 @@ func (d *daemon) sandboxCount() int {
 
 // heldSpare tells whether one of d's sandboxes runs lambdad's in-sandbox
 // init (named init) and nothing else: a prestarted sandbox, set up.
-func (d *daemon) heldSpare() bool {
+func (d *served) heldSpare() bool {
 	for _, dir := range sandboxCgroups(d.parent) {
 		data, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 		pids := strings.Fields(string(data))
@@ -239,7 +240,7 @@ func stubbornProcesses() []string {
 	return found
 }
 
-func (d *daemon) invoke(name string, payload string, opts ...func(*lambda.InvokeInput)) (*lambda.InvokeOutput, error) {
+func (d *served) invoke(name string, payload string, opts ...func(*lambda.InvokeInput)) (*lambda.InvokeOutput, error) {
 	in := &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)}
 	for _, o := range opts {
 		o(in)
@@ -253,7 +254,7 @@ func (d *daemon) invoke(name string, payload string, opts ...func(*lambda.Invoke
 
 func tail(in *lambda.InvokeInput) { in.LogType = types.LogTypeTail }
 
-func mustInvoke(t *testing.T, d *daemon, name, payload string, opts ...func(*lambda.InvokeInput)) *lambda.InvokeOutput {
+func mustInvoke(t *testing.T, d *served, name, payload string, opts ...func(*lambda.InvokeInput)) *lambda.InvokeOutput {
 	t.Helper()
 	out, err := d.invoke(name, payload, opts...)
 	if err != nil {

@@ -2,20 +2,16 @@
 //
 // The daemon starts each sandbox with this binary, bound at /var/runtime/init:
 //
-//	/var/runtime/init [--listen 127.0.0.1:9001] [--socket /run/lambda/runtime.sock] [--hold FIFO] -- CMD [ARGS...]
+//	/var/runtime/init [--hold] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:
 //
-//   - It relays the Runtime API. The function reads AWS_LAMBDA_RUNTIME_API
-//     (127.0.0.1:9001) and speaks HTTP to it, but the daemon serves that API
-//     on a unix socket bound into the sandbox, which has its own empty network
-//     namespace. Init listens on --listen (loopback of the sandbox) and copies
-//     every connection byte for byte to a fresh connection to --socket. It
-//     listens before it starts CMD, so the function can connect at once. An
-//     empty --listen turns the relay off.
-//   - With --hold, it waits until the daemon opens FIFO for writing before it
-//     starts CMD: the daemon prestarts sandboxes ahead of demand this way.
+//   - With --hold, it waits before it starts CMD until the daemon writes a
+//     byte to the pipe on its fd 3: the daemon prestarts sandboxes ahead of
+//     demand this way (spares). The end of that pipe without a byte (the
+//     daemon is gone, or destroys the sandbox) makes it exit with 125
+//     without starting CMD. The pipe is closed before CMD starts.
 //   - It starts CMD with its own environment, standard streams and working
 //     directory, looking CMD up in PATH unless it contains a slash.
 //   - It reaps every process re-parented to it, as the kernel expects of
@@ -27,9 +23,13 @@
 //     was killed by signal n. The kernel then kills whatever else is left in
 //     the pid namespace.
 //
-// Exit codes of init itself: 2 for a usage error, 125 if the relay cannot
-// listen, 126 if CMD was found but cannot be executed, 127 if CMD was not
-// found. Init writes to stderr only in those cases; on the normal path the
+// The function's runtime reaches the Runtime API at 127.0.0.1:9001 on its
+// own: the daemon listens there itself, inside the sandbox's network
+// namespace. Init has no part in it.
+//
+// Exit codes of init itself: 2 for a usage error, 125 if the hold failed,
+// 126 if CMD was found but cannot be executed, 127 if CMD was not found.
+// Init writes to stderr only in those cases; on the normal path the
 // standard streams belong to the function.
 //
 // The runtime/ tree holds what runs inside sandboxes. It is built as a static

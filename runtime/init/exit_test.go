@@ -30,7 +30,7 @@ func TestExitCode(t *testing.T) {
 		{"exit 255", []string{"--", "/bin/sh", "-c", "exit 255"}, 255, ""},
 		{"SIGKILL", []string{"--", "sh", "-c", "kill -9 $$"}, 137, ""},
 		{"SIGTERM", []string{"--", "sh", "-c", "kill -TERM $$"}, 143, ""},
-		{"command flags", []string{"--", "sh", "-c", `[ "$1" = --listen ] && exit 5`, "sh", "--listen"}, 5, ""},
+		{"command flags", []string{"--", "sh", "-c", `[ "$1" = --hold ] && exit 5`, "sh", "--hold"}, 5, ""},
 		{"no dashdash", []string{"/bin/sh", "-c", "exit 4"}, 4, ""},
 		{"missing path", []string{"--", "/nonexistent/cmd"}, 127, "init: cannot start /nonexistent/cmd: no such file or directory"},
 		{"missing in PATH", []string{"--", "lambdad-no-such-command"}, 127, "init: cannot start lambdad-no-such-command: executable file not found in $PATH"},
@@ -43,8 +43,7 @@ func TestExitCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"--listen", "127.0.0.1:0"}, tt.args...)
-			code, stdout, stderr := runInit(t, testEnv(), args...)
+			code, stdout, stderr := runInit(t, testEnv(), tt.args...)
 			if code != tt.want {
 				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.want, stderr)
 			}
@@ -69,7 +68,7 @@ func TestEnvironmentPassedThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := testEnv("INIT_TEST_HELPER=env", "FOO=bar baz", "EMPTY=", "MULTI=a=b\nc", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001")
-	code, stdout, stderr := runInit(t, env, "--listen", "127.0.0.1:0", "--", self)
+	code, stdout, stderr := runInit(t, env, "--", self)
 	if code != 0 {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}

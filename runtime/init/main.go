@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 )
 
@@ -20,11 +18,11 @@ const (
 	signalExit     = 128
 )
 
-const (
-	defaultListen = "127.0.0.1:9001"
-	defaultSocket = "/run/lambda/runtime.sock"
-	usageLine     = "usage: init [--listen addr] [--socket path] [--hold fifo] -- CMD [ARGS...]"
-)
+// holdFD is the pipe a held init waits on (--hold): the daemon passes it as
+// the first extra file of the sandbox's process.
+const holdFD = 3
+
+const usageLine = "usage: init [--hold] -- CMD [ARGS...]"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -33,9 +31,7 @@ func main() {
 // run is init's whole life; it returns the code init exits with.
 func run(args []string) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	listen := fs.String("listen", defaultListen, "TCP address the Runtime API relay listens on (empty: no relay)")
-	socket := fs.String("socket", defaultSocket, "unix socket of the Runtime API the relay connects to")
-	hold := fs.String("hold", "", "FIFO to wait on before starting the command: it starts once the FIFO is opened for writing")
+	hold := fs.Bool("hold", false, "wait for the daemon's release on fd 3 before starting the command")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
@@ -53,23 +49,11 @@ func run(args []string) int {
 		return exitUsage
 	}
 
-	// The relay listens before the command starts, so the function's first
-	// connection to the Runtime API cannot be refused.
-	if *listen != "" {
-		ln, err := listenTCP(*listen)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "init: relay: %v\n", err)
-			return exitInitFailed
-		}
-		r := &relay{socket: &net.UnixAddr{Name: *socket, Net: "unix"}}
-		go r.serve(ln)
-	}
-
 	// Signals are caught before the command exists, so none sent in between
 	// is lost: it waits in the channel and is forwarded once there is a child.
 	sup := newSupervisor()
-	if *hold != "" {
-		if err := waitRelease(*hold); err != nil {
+	if *hold {
+		if err := waitRelease(os.NewFile(holdFD, "hold")); err != nil {
 			fmt.Fprintf(os.Stderr, "init: hold: %v\n", err)
 			return exitInitFailed
 		}
@@ -80,15 +64,4 @@ func run(args []string) int {
 		return startExitCode(err)
 	}
 	return sup.run(pid)
-}
-
-// listenTCP listens on addr. Keep-alive probes are off: the peers share the
-// sandbox's loopback and die with it.
-func listenTCP(addr string) (*net.TCPListener, error) {
-	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return ln.(*net.TCPListener), nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,16 +42,6 @@ func TestMain(m *testing.M) {
 // runHelper is what the test binary does as a child of init.
 func runHelper(name string) int {
 	switch name {
-	case "connect":
-		// One attempt, no retry: the relay must already be listening.
-		resp, err := http.Get("http://" + os.Getenv("INIT_TEST_ADDR") + "/hello")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer resp.Body.Close()
-		io.Copy(os.Stdout, resp.Body)
-		return 0
 	case "env":
 		fmt.Print(strings.Join(os.Environ(), "\x00"))
 		return 0
@@ -121,16 +109,4 @@ func runInit(t *testing.T, env []string, args ...string) (code int, stdout, stde
 	}
 	code = waitExit(t, cmd)
 	return code, out.String(), errOut.String()
-}
-
-// poll calls cond until it returns true, failing the test after a deadline.
-func poll(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 // TestReapsOrphans has init's child double-fork a grandchild that outlives
@@ -21,7 +23,7 @@ func TestReapsOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "grandchild")
-	cmd := initCmd(t, testEnv("INIT_TEST_HELPER=orphaner", "INIT_TEST_FILE="+file), "--listen", "127.0.0.1:0", "--", self)
+	cmd := initCmd(t, testEnv("INIT_TEST_HELPER=orphaner", "INIT_TEST_FILE="+file), "--", self)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -29,7 +31,7 @@ func TestReapsOrphans(t *testing.T) {
 	initPid := cmd.Process.Pid
 
 	var line []byte
-	poll(t, "grandchild to report", func() bool {
+	testkit.Eventually(t, "grandchild to report", func() bool {
 		line, err = os.ReadFile(file)
 		return err == nil
 	})
@@ -40,7 +42,7 @@ func TestReapsOrphans(t *testing.T) {
 	if ppid != initPid {
 		t.Fatalf("orphan %d re-parented to %d, want init %d", gpid, ppid, initPid)
 	}
-	poll(t, fmt.Sprintf("orphan %d to be reaped", gpid), func() bool {
+	testkit.Eventually(t, fmt.Sprintf("orphan %d to be reaped", gpid), func() bool {
 		_, p, err := procStat(gpid)
 		return err != nil || p != initPid // gone, or the pid was reused
 	})

@@ -37,7 +37,7 @@ func TestSignalForwarded(t *testing.T) {
 // "ready", sends sig to init and returns init's exit code.
 func signalInit(t *testing.T, sig syscall.Signal, script string) int {
 	t.Helper()
-	cmd := initCmd(t, testEnv(), "--listen", "127.0.0.1:0", "--", "sh", "-c", script)
+	cmd := initCmd(t, testEnv(), "--", "sh", "-c", script)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -23,15 +25,34 @@ func start(argv []string) (int, error) {
 	})
 }
 
-// waitRelease blocks until the FIFO at path is opened for writing: a
-// prestarted sandbox's init is up, and starts the command the moment the
-// daemon lets it.
-func waitRelease(path string) error {
-	f, err := os.OpenFile(path, os.O_RDONLY, 0)
-	if err != nil {
-		return err
+// waitRelease blocks until the daemon writes a byte to the hold pipe:
+// a prestarted sandbox's init is up, and starts the command the moment the
+// daemon lets it. The end of the pipe without a byte means the daemon is
+// gone (or destroys the sandbox): the command must not start. The pipe is
+// closed either way, so the command does not inherit it.
+func waitRelease(pipe *os.File) error {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(pipe.Fd()), &st); err != nil {
+		return fmt.Errorf("no hold pipe on fd %d: %w", pipe.Fd(), err)
 	}
-	return f.Close()
+	if st.Mode&syscall.S_IFMT != syscall.S_IFIFO {
+		return fmt.Errorf("fd %d is not the hold pipe", pipe.Fd())
+	}
+	defer pipe.Close()
+	var b [1]byte
+	for {
+		n, err := pipe.Read(b[:])
+		switch {
+		case n == 1:
+			return nil
+		case errors.Is(err, io.EOF):
+			return errors.New("the daemon closed the hold pipe without releasing the command")
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case err != nil:
+			return err
+		}
+	}
 }
 
 // resolve returns name itself if it contains a slash, else the first

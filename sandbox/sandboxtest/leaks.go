@@ -12,7 +12,7 @@ import (
 // NoLeaks fails t if anything of a sandbox remains: a process in its cgroup,
 // its cgroup directory in any hierarchy (v1 controllers, the hybrid unified
 // tree, or a v2 root), a mount that names it, or any of the given paths
-// (its state and socket directories).
+// (its state directory).
 func NoLeaks(t testing.TB, cgroupPath, id string, paths ...string) {
 	t.Helper()
 	for _, problem := range Leaks(cgroupPath, id, paths...) {

@@ -1,6 +1,8 @@
-package main
+package daemon
 
 import (
+	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -13,6 +15,25 @@ import (
 type registry struct {
 	fns  map[string]function.Config
 	errs map[string]error
+}
+
+var _ invokeapi.Functions = (*registry)(nil)
+
+// loadFunctions loads every function of dir; broken ones are logged and
+// kept with their error, so invoking them says what is wrong.
+func loadFunctions(dir string, logger *slog.Logger) (*registry, error) {
+	fns, errs, err := function.LoadAll(dir)
+	if err != nil {
+		return nil, fmt.Errorf("functions: %w", err)
+	}
+	r := &registry{fns: fns, errs: errs}
+	for _, fn := range r.byName() {
+		logger.Info("function loaded", "function", fn.Name, "runtime", fn.Runtime, "memory_mb", fn.MemorySize, "timeout_s", fn.Timeout)
+	}
+	for name, err := range errs {
+		logger.Error("function cannot be loaded", "function", name, "err", err)
+	}
+	return r, nil
 }
 
 func (r *registry) Lookup(name string) (function.Config, error) {
@@ -30,7 +51,7 @@ func (r *registry) Lookup(name string) (function.Config, error) {
 // demand (ProvisionedConcurrency > 0).
 func (r *registry) provisioned() []function.Config {
 	var out []function.Config
-	for _, fn := range r.fns {
+	for _, fn := range r.byName() {
 		if fn.ProvisionedConcurrency > 0 {
 			out = append(out, fn)
 		}

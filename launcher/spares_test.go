@@ -1,4 +1,4 @@
-package scheduler
+package launcher
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 // fakeSpare is a spare without a sandbox.
@@ -68,7 +69,7 @@ func fnNamed(name string) function.Config {
 
 func TestSparesLimitAndReplacement(t *testing.T) {
 	m := &spareMaker{}
-	s := newSpares(2, m.prestart, slog.New(slog.DiscardHandler))
+	s := newSpares(2, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	defer s.close()
 	if !s.want(fnNamed("a")) || s.want(fnNamed("b")) {
 		t.Fatal("want: room after a, none after b, with a limit of 2")
@@ -76,7 +77,7 @@ func TestSparesLimitAndReplacement(t *testing.T) {
 	if s.want(fnNamed("c")) {
 		t.Error("want(c) beyond the limit reported room")
 	}
-	eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
+	testkit.Eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
 	if _, ok := s.take(fnNamed("c")); ok {
 		t.Error("took a spare of c, which never had one")
 	}
@@ -90,7 +91,7 @@ func TestSparesLimitAndReplacement(t *testing.T) {
 	// The used spare's room goes to its replacement, not to c.
 	s.want(fnNamed("a"))
 	s.want(fnNamed("c"))
-	eventually(t, "a's replacement", func() bool { return s.readyCount() == 2 })
+	testkit.Eventually(t, "a's replacement", func() bool { return s.readyCount() == 2 })
 	time.Sleep(20 * time.Millisecond) // a spare for c would be made by now
 	if n := m.count(); n != 3 {
 		t.Errorf("%d spares made, want 3 (a, b, a again)", n)
@@ -99,11 +100,11 @@ func TestSparesLimitAndReplacement(t *testing.T) {
 
 func TestSparesUnfitOnesAreDestroyed(t *testing.T) {
 	m := &spareMaker{}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	s := newSpares(4, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	defer s.close()
 	s.want(fnNamed("dead"))
 	s.want(fnNamed("moved"))
-	eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
+	testkit.Eventually(t, "two spares", func() bool { return s.readyCount() == 2 })
 	m.made[0].dead.Store(true)
 	if _, ok := s.take(fnNamed("dead")); ok || m.made[0].destroyed.Load() != 1 {
 		t.Error("a spare whose init died was handed out or kept")
@@ -117,7 +118,7 @@ func TestSparesUnfitOnesAreDestroyed(t *testing.T) {
 
 func TestSparesSkipFunctionsThatNeverRun(t *testing.T) {
 	m := &spareMaker{fail: map[string]bool{"broken": true}}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	s := newSpares(4, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	defer s.close()
 	zero := 0
 	throttled := fnNamed("throttled")
@@ -125,7 +126,7 @@ func TestSparesSkipFunctionsThatNeverRun(t *testing.T) {
 	s.want(throttled)
 	s.want(fnNamed("broken"))
 	s.want(fnNamed("ok"))
-	eventually(t, "ok's spare", func() bool { return s.readyCount() == 1 })
+	testkit.Eventually(t, "ok's spare", func() bool { return s.readyCount() == 1 })
 	if _, ok := s.take(fnNamed("ok")); !ok {
 		t.Error("no spare for ok")
 	}
@@ -136,7 +137,8 @@ func TestSparesSkipFunctionsThatNeverRun(t *testing.T) {
 
 func TestSparesWaitWhileASandboxStarts(t *testing.T) {
 	m := &spareMaker{}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	clock := testkit.NewFakeClock()
+	s := newSpares(4, m.prestart, clock, slog.New(slog.DiscardHandler))
 	defer s.close()
 	s.begin()
 	s.want(fnNamed("a"))
@@ -145,39 +147,34 @@ func TestSparesWaitWhileASandboxStarts(t *testing.T) {
 		t.Fatalf("%d spares made during a cold start, want none", n)
 	}
 	s.end()
-	eventually(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
+	clock.Advance(sparesQuiet)
+	testkit.Eventually(t, "the spare after the start", func() bool { return s.readyCount() == 1 })
 }
 
 // A burst of cold starts keeps spares from being made: the worker waits for
-// quiet after the last start has ended.
+// quiet after the last start has ended, on the launcher's clock.
 func TestSparesWaitForQuietAfterAStart(t *testing.T) {
 	m := &spareMaker{}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	clock := testkit.NewFakeClock()
+	s := newSpares(4, m.prestart, clock, slog.New(slog.DiscardHandler))
 	defer s.close()
-	s.mu.Lock()
-	s.quiet = time.Second
-	s.mu.Unlock()
 	s.begin()
 	s.want(fnNamed("a"))
-	ended := time.Now() // no later than end's own clock reading
 	s.end()
-	time.Sleep(50 * time.Millisecond) // the worker would have made it by now
-	if n := m.count(); n != 0 && time.Since(ended) < time.Second {
-		t.Fatalf("%d spares made within %s of a cold start, want none before 1s of quiet", n, time.Since(ended))
+	testkit.Eventually(t, "the worker to wait for quiet", func() bool { return clock.Pending() == 1 })
+	clock.Advance(sparesQuiet - time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // the worker would have made it by now
+	if n := m.count(); n != 0 {
+		t.Fatalf("%d spares made within %s of a cold start, want none before %s of quiet", n, sparesQuiet-time.Millisecond, sparesQuiet)
 	}
-	eventually(t, "the spare after the quiet", func() bool { return s.readyCount() == 1 })
-	if waited := time.Since(ended); waited < time.Second {
-		t.Errorf("spare made %s after the cold start, want at least 1s", waited)
-	}
+	clock.Advance(time.Millisecond)
+	testkit.Eventually(t, "the spare after the quiet", func() bool { return s.readyCount() == 1 })
 }
 
 // close does not wait out the quiet.
 func TestSparesCloseDuringQuiet(t *testing.T) {
 	m := &spareMaker{}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
-	s.mu.Lock()
-	s.quiet = time.Hour
-	s.mu.Unlock()
+	s := newSpares(4, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	s.begin()
 	s.want(fnNamed("a"))
 	s.end()
@@ -196,7 +193,7 @@ func TestSparesCloseDuringQuiet(t *testing.T) {
 
 func TestSparesCloseDestroysEverything(t *testing.T) {
 	m := &spareMaker{block: make(chan struct{}), entered: make(chan struct{}, 2)}
-	s := newSpares(4, m.prestart, slog.New(slog.DiscardHandler))
+	s := newSpares(4, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	s.want(fnNamed("a"))
 	s.want(fnNamed("b"))
 	<-m.entered
@@ -226,7 +223,7 @@ func TestSparesCloseDestroysEverything(t *testing.T) {
 // and the one in the making counts against the limit.
 func TestSparesOneInTheMaking(t *testing.T) {
 	m := &spareMaker{block: make(chan struct{}), entered: make(chan struct{}, 4)}
-	s := newSpares(2, m.prestart, slog.New(slog.DiscardHandler))
+	s := newSpares(2, m.prestart, testkit.NewFakeClock(), slog.New(slog.DiscardHandler))
 	defer s.close()
 	s.want(fnNamed("a"))
 	<-m.entered // a's spare is being made: neither ready nor queued
@@ -238,7 +235,7 @@ func TestSparesOneInTheMaking(t *testing.T) {
 		t.Error("c queued beyond the limit")
 	}
 	close(m.block)
-	eventually(t, "a's and b's spares", func() bool { return s.readyCount() == 2 })
+	testkit.Eventually(t, "a's and b's spares", func() bool { return s.readyCount() == 2 })
 	time.Sleep(20 * time.Millisecond) // a second spare of a would be made by now
 	if n := m.count(); n != 2 {
 		t.Errorf("%d spares made, want 2 (a once, b)", n)

@@ -1,15 +1,15 @@
-package sandboxtest
+package testkit
 
 import (
 	"bytes"
 	"sync"
 )
 
-// Buffer collects a sandbox's or a daemon's output; it is safe for the
-// concurrent writes of stdout and stderr.
+// Buffer collects a process's, a sandbox's or a daemon's output; it is safe
+// for the concurrent writes of stdout and stderr and for reading meanwhile.
 type Buffer struct {
 	mu  sync.Mutex
-	buf bytes.Buffer
+	buf bytes.Buffer // mu
 }
 
 func (b *Buffer) Write(p []byte) (int, error) {
@@ -18,6 +18,7 @@ func (b *Buffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+// String is everything written so far.
 func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -1,4 +1,4 @@
-package scheduler
+package launcher
 
 import (
 	"log/slog"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/scheduler"
 )
 
 // spare is a prestarted sandbox of one function, as spares keeps it.
@@ -30,14 +31,15 @@ type spare interface {
 type spares[T spare] struct {
 	limit    int
 	prestart func(function.Config) (T, error)
+	clock    scheduler.Clock
 	logger   *slog.Logger
 
-	mu      sync.Mutex
+	mu      sync.Mutex        // guards the fields below
 	ready   map[string]T      // by function name
 	queue   []function.Config // wanted, not yet made
 	making  string            // the function whose spare is being made, if any
 	starts  int               // cold starts under way (begin/end)
-	lastEnd time.Time         // when the last of them ended
+	lastEnd time.Time         // when the last of them ended (clock's time)
 	quiet   time.Duration     // how long after it no spare is made
 	calm    *sync.Cond        // starts fell to 0, or close
 	closed  bool
@@ -49,9 +51,9 @@ type spares[T spare] struct {
 // sparesQuiet is how long after a cold start spares wait to be made.
 const sparesQuiet = 250 * time.Millisecond
 
-func newSpares[T spare](limit int, prestart func(function.Config) (T, error), logger *slog.Logger) *spares[T] {
+func newSpares[T spare](limit int, prestart func(function.Config) (T, error), clock scheduler.Clock, logger *slog.Logger) *spares[T] {
 	s := &spares[T]{
-		limit: limit, prestart: prestart, logger: logger, quiet: sparesQuiet,
+		limit: limit, prestart: prestart, clock: clock, logger: logger, quiet: sparesQuiet,
 		ready: map[string]T{}, closing: make(chan struct{}), wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	s.calm = sync.NewCond(&s.mu)
@@ -101,7 +103,7 @@ func (s *spares[T]) begin() {
 func (s *spares[T]) end() {
 	s.mu.Lock()
 	s.starts--
-	s.lastEnd = time.Now()
+	s.lastEnd = s.clock.Now()
 	if s.starts == 0 {
 		s.calm.Broadcast()
 	}
@@ -175,13 +177,13 @@ func (s *spares[T]) waitQuiet() {
 			s.calm.Wait()
 			continue
 		}
-		wait := s.quiet - time.Since(s.lastEnd)
+		wait := s.quiet - s.clock.Now().Sub(s.lastEnd)
 		if wait <= 0 {
 			return
 		}
 		s.mu.Unlock()
 		select {
-		case <-time.After(wait):
+		case <-s.clock.After(wait):
 		case <-s.closing:
 		}
 		s.mu.Lock()

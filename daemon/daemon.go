@@ -1,0 +1,264 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/host"
+	"github.com/lambdad/lambdad/invokeapi"
+	"github.com/lambdad/lambdad/launcher"
+	"github.com/lambdad/lambdad/scheduler"
+)
+
+// Config configures a Daemon. Zero values mean the defaults noted.
+type Config struct {
+	Listen       string // the Invoke API's address; "": 127.0.0.1:9000
+	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir
+	StateDir     string // "": DefaultStateDir
+	RunDir       string // "": DefaultRunDir
+	RuntimeDir   string // holds the in-sandbox init and runtime clients; required
+	CgroupParent string // "": sandbox.DefaultCgroupParent
+	Region       string // "": function.DefaultRegion
+
+	IdleTimeout     time.Duration // idle sandboxes older than this are destroyed; 0: never
+	MaxSandboxes    int           // 0: no limit
+	MemoryBudgetMB  int           // sum of the sandboxes' MemorySize; 0: 3/4 of the host's memory
+	AsyncRetryDelay time.Duration // before the first retry of a failed Event invoke (the second waits twice as long); 0: a minute
+	Spares          int           // prestarted sandboxes, at most one per function; 0: none
+	FreezeIdle      bool          // freeze idle sandboxes (cgroup freezer)
+	ShutdownTimeout time.Duration // how long Run lets in-flight invokes finish when its ctx ends; 0: 30 s
+
+	// Host tuning (package host).
+	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
+	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
+
+	Logger *slog.Logger // the daemon's own log; nil: slog.Default()
+	Output io.Writer    // functions' output and START/END/REPORT lines; nil: os.Stdout
+}
+
+// Daemon is lambdad serve: the Invoke API over the functions of a
+// directory, each invoke run in a sandbox.
+type Daemon struct {
+	cfg       Config
+	logger    *slog.Logger
+	functions *registry
+	launcher  *launcher.Launcher
+	sched     *scheduler.Scheduler
+	queue     *scheduler.Queue
+	ln        net.Listener
+	srv       *http.Server
+
+	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
+	background       sync.WaitGroup     // those loops
+	unmountRunDir    func() error       // undoes TmpfsRunDir
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+	stopped      chan struct{} // closed when Shutdown is over
+}
+
+// New assembles the daemon and starts its background work (provisioned
+// sandboxes, spares, the idle reaper, the async queue); Run serves the
+// Invoke API. Sandboxes a crashed daemon left in the run directory are
+// destroyed first. On error nothing is left running.
+func New(cfg Config) (_ *Daemon, retErr error) {
+	cfg = withDefaults(cfg)
+	if cfg.RuntimeDir == "" {
+		return nil, errors.New("daemon: no runtime directory (the in-sandbox init)")
+	}
+	d := &Daemon{cfg: cfg, logger: cfg.Logger, unmountRunDir: func() error { return nil }, stopped: make(chan struct{})}
+	var undo []func()
+	defer func() {
+		if retErr != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+
+	if cfg.TmpfsRunDir {
+		unmount, err := host.RunDirOnTmpfs(cfg.RunDir)
+		if err != nil {
+			return nil, err
+		}
+		d.unmountRunDir = unmount
+		undo = append(undo, func() { unmount() })
+	}
+	if cfg.FavorDynmods {
+		if mnt, err := host.FavorDynmods(); err != nil {
+			d.logger.Warn("cgroup2 not remounted with favordynmods: each sandbox start may wait for an RCU grace period", "err", err)
+		} else if mnt != "" {
+			d.logger.Info("remounted cgroup2 with favordynmods: sandbox starts wait for no RCU grace period", "mount", mnt)
+		}
+	}
+	store, err := RootfsStore(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Cleanup(); err != nil {
+		d.logger.Error("cleaning up after an earlier run", "err", err)
+	}
+	// lambdad before 2026-12 kept a socket directory per sandbox here.
+	os.RemoveAll(filepath.Join(cfg.RunDir, "sandboxes"))
+
+	if d.functions, err = loadFunctions(cfg.FunctionsDir, d.logger); err != nil {
+		return nil, err
+	}
+	d.launcher = launcher.New(launcher.Config{
+		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
+		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
+	})
+	undo = append(undo, d.launcher.Close)
+	d.sched = scheduler.New(scheduler.Config{
+		Launcher:       d.launcher,
+		MaxSandboxes:   cfg.MaxSandboxes,
+		MemoryBudgetMB: cfg.MemoryBudgetMB,
+		IdleTimeout:    cfg.IdleTimeout,
+		Provisioned:    d.functions.provisioned(),
+		FreezeIdle:     cfg.FreezeIdle,
+		Logger:         d.logger,
+	})
+	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
+	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
+		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
+	})
+	if d.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	d.srv = &http.Server{
+		Handler: invokeapi.NewHandler(invokeapi.Config{
+			Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+
+	d.launcher.Prestart(d.functions.byName())
+	background, cancel := context.WithCancel(context.Background())
+	d.cancelBackground = cancel
+	d.background.Add(2)
+	go func() { defer d.background.Done(); d.sched.Run(background) }()
+	go func() { defer d.background.Done(); d.queue.Run(background) }()
+	return d, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:9000"
+	}
+	if cfg.FunctionsDir == "" {
+		cfg.FunctionsDir = DefaultFunctionsDir
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = DefaultStateDir
+	}
+	if cfg.RunDir == "" {
+		cfg.RunDir = DefaultRunDir
+	}
+	if cfg.Region == "" {
+		cfg.Region = function.DefaultRegion
+	}
+	if cfg.MemoryBudgetMB == 0 {
+		cfg.MemoryBudgetMB = defaultMemoryBudget()
+	}
+	if cfg.AsyncRetryDelay == 0 {
+		cfg.AsyncRetryDelay = time.Minute
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Output == nil {
+		cfg.Output = os.Stdout
+	}
+	return cfg
+}
+
+// Addr is the Invoke API's address.
+func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+
+// Run serves the Invoke API until ctx ends, then shuts down (in-flight
+// invokes get Config.ShutdownTimeout to finish) and returns once every
+// sandbox is destroyed. It also returns when Shutdown is called, or when
+// serving fails (then after shutting down, with the failure).
+func (d *Daemon) Run(ctx context.Context) error {
+	served := make(chan error, 1)
+	go func() { served <- d.srv.Serve(d.ln) }()
+	d.logger.Info("lambdad serving", "listen", d.ln.Addr().String(), "functions", len(d.functions.fns),
+		"broken", len(d.functions.errs), "memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes)
+	select {
+	case err := <-served:
+		if errors.Is(err, http.ErrServerClosed) { // Shutdown was called
+			<-d.stopped
+			return d.shutdownErr
+		}
+		return errors.Join(fmt.Errorf("daemon: %w", err), d.Shutdown(context.Background()))
+	case <-ctx.Done():
+		bound, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
+		defer cancel()
+		return d.Shutdown(bound)
+	}
+}
+
+// Shutdown stops accepting invokes, lets those in flight finish until ctx
+// ends, then kills what still runs and destroys every sandbox, spares
+// included, and undoes the run directory's tmpfs. It returns once nothing
+// is left; later calls wait for the first and return its result.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.shutdownOnce.Do(func() {
+		defer close(d.stopped)
+		d.logger.Info("shutting down")
+		d.srv.Shutdown(ctx) // stop accepting; wait for in-flight HTTP requests
+		d.ln.Close()        // if Run never served it
+		d.cancelBackground()
+		d.background.Wait()
+		d.sched.Shutdown(ctx)
+		d.launcher.Close() // after the scheduler's Shutdown: no Launch is left
+		if err := d.unmountRunDir(); err != nil {
+			d.shutdownErr = err
+			d.logger.Error("leaving the run directory mounted", "err", err)
+			return
+		}
+		d.logger.Info("stopped; every sandbox destroyed")
+	})
+	<-d.stopped
+	return d.shutdownErr
+}
+
+// defaultMemoryBudget is 3/4 of the host's memory, in MB (0 if unknown:
+// no budget).
+func defaultMemoryBudget() int {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			if err == nil {
+				return kb / 1024 * 3 / 4
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,30 @@
+package daemon
+
+import (
+	"path/filepath"
+
+	"github.com/lambdad/lambdad/host"
+	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/sandbox"
+)
+
+// Defaults of the on-disk layout.
+const (
+	DefaultStateDir     = "/var/lib/lambdad" // persistent: base trees
+	DefaultRunDir       = "/run/lambdad"     // runtime (a tmpfs): sandboxes' state
+	DefaultFunctionsDir = "/var/lib/lambdad/functions"
+)
+
+// RootfsStore opens the base trees kept under stateDir.
+func RootfsStore(stateDir string) (*rootfs.Store, error) {
+	return rootfs.NewStore(filepath.Join(stateDir, "rootfs"))
+}
+
+// SandboxManager opens the sandboxes' state under runDir, their cgroups
+// under cgroupParent ("" for sandbox.DefaultCgroupParent).
+func SandboxManager(runDir, cgroupParent string) (*sandbox.Manager, error) {
+	return sandbox.NewManager(sandbox.Config{
+		StateDir:     filepath.Join(runDir, host.StateSubdir),
+		CgroupParent: cgroupParent,
+	})
+}

@@ -1,0 +1,13 @@
+package lambda
+
+// Function error types, as Lambda names them in errorType and in REPORT's
+// Error Type: the closed set lambdad reports itself. A runtime's own error
+// types (from /error posts) pass through unchanged.
+const (
+	ErrorTypeExit             = "Runtime.ExitError"
+	ErrorTypeOutOfMemory      = "Runtime.OutOfMemory"
+	ErrorTypeTimedOut         = "Sandbox.Timedout"
+	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
+	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
+	ErrorTypeUnhandled        = "Unhandled" // a function error that names no type
+)

@@ -1,0 +1,32 @@
+package lambda
+
+// Paths inside every sandbox.
+const (
+	TaskDir    = "/var/task"    // the function's code, read-only; the working directory
+	RuntimeDir = "/var/runtime" // lambdad's in-sandbox init and runtime clients, read-only
+	OptDir     = "/opt"         // layers, read-only
+	TmpDir     = "/tmp"         // a tmpfs of the function's ephemeral storage: the only writable path
+	InitPath   = RuntimeDir + "/init"
+)
+
+// Mountpoints are the directories every base tree must contain, since a
+// sandbox mounts over them and its root is read-only.
+var Mountpoints = []string{"/proc", "/dev", TmpDir, TaskDir, RuntimeDir, OptDir}
+
+// BootstrapPaths are where a provided runtime's bootstrap is looked for, in
+// order.
+var BootstrapPaths = []string{TaskDir + "/bootstrap", OptDir + "/bootstrap"}
+
+// RuntimeAPIAddr is where a function's runtime reaches the Runtime API
+// (AWS_LAMBDA_RUNTIME_API): loopback of the sandbox's own network namespace.
+const RuntimeAPIAddr = "127.0.0.1:9001"
+
+// The user every function runs as, as Lambda names it.
+const (
+	UID      = 993
+	GID      = 990
+	UserName = "sbx_user1051"
+)
+
+// Hostname is the sandbox's host name.
+const Hostname = "localhost"

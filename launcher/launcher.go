@@ -1,0 +1,209 @@
+package launcher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
+	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/runtimeapi"
+	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/scheduler"
+)
+
+// Config is what a Launcher builds instances from.
+type Config struct {
+	Sandboxes  *sandbox.Manager
+	Rootfs     *rootfs.Store
+	RuntimeDir string // holds the in-sandbox init and python/, bound at /var/runtime
+	Region     string
+	Sink       *scheduler.Sink // where every instance's log lines go
+	// Spares is how many prestarted sandboxes to keep ready, at most one
+	// per function (see spares); 0 for none.
+	Spares int
+	Clock  scheduler.Clock // nil: the real clock
+	Logger *slog.Logger    // nil: discard
+}
+
+// Launcher starts real sandboxes: it is the scheduler's Launcher. Close
+// destroys its spares.
+type Launcher struct {
+	cfg    Config
+	spares *spares[*prepared]
+}
+
+var _ scheduler.Launcher = (*Launcher)(nil)
+
+// New returns a Launcher; Prestart asks it for spares.
+func New(cfg Config) *Launcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = scheduler.RealClock{}
+	}
+	l := &Launcher{cfg: cfg}
+	l.spares = newSpares(cfg.Spares, l.prestart, cfg.Clock, cfg.Logger)
+	return l
+}
+
+// Launch starts an instance of req.Function: on its spare if it has one
+// (then a new spare is made for its next cold start), else from nothing.
+// No spare is made from now until the instance's init is over. If ctx ends
+// first, Launch gives up at the next step, destroys what it made, and
+// returns ctx's error; a spare it had not yet taken stays a spare.
+func (l *Launcher) Launch(ctx context.Context, req scheduler.LaunchRequest) (scheduler.Instance, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("launch %s: %w", req.Function.Name, err)
+	}
+	l.spares.begin()
+	inst, err := l.launch(ctx, req)
+	if err != nil {
+		l.spares.end()
+	}
+	return inst, err
+}
+
+func (l *Launcher) launch(ctx context.Context, req scheduler.LaunchRequest) (scheduler.Instance, error) {
+	if !req.Provisioned { // a spare's environment says on-demand
+		defer l.spares.want(req.Function)
+		if p, ok := l.spares.take(req.Function); ok {
+			inst, err := l.start(ctx, p)
+			if err == nil || ctx.Err() != nil {
+				return inst, err
+			}
+			l.cfg.Logger.Warn("spare sandbox did not start; starting another", "function", req.Function.Name, "sandbox", p.sb.ID(), "err", err)
+		}
+	}
+	p, err := l.create(req.Function, req.Provisioned)
+	if err != nil {
+		return nil, err
+	}
+	return l.start(ctx, p)
+}
+
+// Prestart makes spares for fns, in order, while there is room.
+func (l *Launcher) Prestart(fns []function.Config) {
+	for _, fn := range fns {
+		if !l.spares.want(fn) {
+			return
+		}
+	}
+}
+
+// Close destroys the spares; Launch starts no more of them.
+func (l *Launcher) Close() { l.spares.close() }
+
+// Request is the sandbox fn runs in, as Launch creates it: its family's
+// base tree and command, its code, limits and environment.
+func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.CreateRequest, error) {
+	family := fn.Family()
+	if family == nil {
+		return sandbox.CreateRequest{}, fmt.Errorf("function %s: runtime %q is not one lambdad runs", fn.Name, fn.Runtime)
+	}
+	tree, err := l.cfg.Rootfs.Base(family.Base)
+	if err != nil {
+		return sandbox.CreateRequest{}, err
+	}
+	env := fn.EnvRequest()
+	env.Region = l.cfg.Region
+	env.InitializationType = function.InitOnDemand
+	if provisioned {
+		env.InitializationType = function.InitProvisioned
+	}
+	return sandbox.CreateRequest{
+		ID:            sandbox.NewID(),
+		Root:          tree,
+		CodeDir:       fn.CodeDir,
+		RuntimeDir:    l.cfg.RuntimeDir,
+		MemoryMB:      fn.MemorySize,
+		EphemeralMB:   fn.EphemeralStorageMB,
+		Env:           function.Environment(env),
+		Args:          family.Command,
+		DeferCPULimit: true, // init runs with boosted CPU, as in Lambda
+		// The Runtime API is served straight into the sandbox's network
+		// namespace: only that sandbox reaches it.
+		RuntimeAPIAddr: lambda.RuntimeAPIAddr,
+	}, nil
+}
+
+// prepared is a sandbox set up for one function, not yet running it.
+type prepared struct {
+	fn   function.Config
+	sb   *sandbox.Sandbox
+	log  *scheduler.Log
+	code os.FileInfo // fn.CodeDir when the sandbox bound it
+}
+
+var _ spare = (*prepared)(nil)
+
+func (p *prepared) ID() string                { return p.sb.ID() }
+func (p *prepared) Function() function.Config { return p.fn }
+func (p *prepared) Destroy() error            { return p.sb.Destroy() }
+
+// Held tells whether p is still prestarted and its code directory is still
+// the one the function's directory holds: a directory replaced since (a
+// redeploy by rm and copy, or by rename) would leave p running the old code.
+func (p *prepared) Held() bool {
+	now, err := os.Stat(p.fn.CodeDir)
+	return p.sb.State() == sandbox.Prestarted && err == nil && p.code != nil && os.SameFile(now, p.code)
+}
+
+// create sets up a sandbox for fn.
+func (l *Launcher) create(fn function.Config, provisioned bool) (*prepared, error) {
+	req, err := l.Request(fn, provisioned)
+	if err != nil {
+		return nil, err
+	}
+	log := scheduler.NewLog(l.cfg.Sink, fn.Name)
+	req.Stdout, req.Stderr = log, log
+	code, err := os.Stat(fn.CodeDir)
+	if err != nil {
+		return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
+	}
+	sb, err := l.cfg.Sandboxes.Create(req)
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{fn: fn, sb: sb, log: log, code: code}, nil
+}
+
+// prestart makes a spare for fn: a sandbox set up and entered, its init
+// held before the runtime starts.
+func (l *Launcher) prestart(fn function.Config) (*prepared, error) {
+	p, err := l.create(fn, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.sb.Prestart(); err != nil {
+		l.destroy(p.sb)
+		return nil, err
+	}
+	return p, nil
+}
+
+// start serves p's Runtime API and runs its runtime; p is destroyed if that
+// fails, or if ctx ended before it began. The instance ends Launch's begin
+// once its init is over.
+func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, error) {
+	if err := ctx.Err(); err != nil {
+		l.destroy(p.sb)
+		return nil, fmt.Errorf("launch %s: %w", p.fn.Name, err)
+	}
+	srv := runtimeapi.Serve(p.sb.RuntimeListener())
+	if err := p.sb.Start(); err != nil {
+		srv.Close()
+		l.destroy(p.sb)
+		return nil, err
+	}
+	return newInstance(p.sb, srv, p.log, l.spares.end), nil
+}
+
+func (l *Launcher) destroy(sb *sandbox.Sandbox) {
+	if err := sb.Destroy(); err != nil {
+		l.cfg.Logger.Error("sandbox not destroyed", "sandbox", sb.ID(), "err", err)
+	}
+}
