@@ -25,6 +25,7 @@ func main() {
 			serveCommand(),
 			invokeCommand(),
 			runCommand(),
+			bundleCommand(),
 			versionCommand(),
 			initCommand(),
 		},
