@@ -1,0 +1,164 @@
+package deps
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/lambdad/lambdad"
+
+// rule is what one package may import: the module's packages it names, and
+// outside the standard library only paths with the prefixes it names.
+type rule struct {
+	module  []string
+	foreign []string
+}
+
+// rules is every package of the module, from the leaves up. A package not
+// in it fails the test: a new package is placed here on purpose.
+var rules = map[string]rule{
+	// Leaves: plain data and the engine's pieces.
+	"lambda":     {},
+	"rootfs":     {module: []string{"lambda"}, foreign: []string{"golang.org/x/sys/"}},
+	"function":   {module: []string{"lambda", "rootfs"}},
+	"runtimeapi": {module: []string{"lambda"}},
+	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
+	// The only package that imports libcontainer.
+	"sandbox": {module: []string{"lambda", "rootfs"},
+		foreign: []string{"github.com/opencontainers/", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
+	// The policy: its own words, no engine.
+	"scheduler": {module: []string{"lambda", "function"}},
+	// The adapter between the policy and the engine.
+	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
+	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
+	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
+		"launcher", "invokeapi", "host"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host"},
+		foreign: []string{"github.com/urfave/cli/"}},
+	// What runs inside sandboxes: the standard library only.
+	"runtime/init":   {},
+	"runtime/python": {},
+	// Tests' helpers, and programs that are not the daemon.
+	"internal/testkit":    {},
+	"internal/deps":       {},
+	"sandbox/sandboxtest": {},
+	"bench":               {},
+	"bench/fn":            {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"examples/go/echo":    {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+}
+
+// testHelpers may be imported by any package's tests.
+var testHelpers = []string{"internal/testkit", "sandbox/sandboxtest"}
+
+type pkg struct {
+	ImportPath                         string
+	Imports, TestImports, XTestImports []string
+}
+
+func list(t *testing.T, args ...string) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	var pkgs []pkg
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			return pkgs
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+}
+
+func isStd(path string) bool { return !strings.Contains(strings.SplitN(path, "/", 2)[0], ".") }
+
+// TestDependencyDirection checks every package's imports against rules.
+// Tests may also use the test helpers; those of runtime/ nothing else, and
+// the scheduler's tests not the engine, so that they run without root.
+func TestDependencyDirection(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatal("needs the go command to list the packages")
+	}
+	pkgs := list(t, module+"/...")
+	if len(pkgs) < len(rules) {
+		t.Fatalf("go list saw %d packages, the rules name %d", len(pkgs), len(rules))
+	}
+	for _, p := range pkgs {
+		name := strings.TrimPrefix(p.ImportPath, module+"/")
+		r, ok := rules[name]
+		if !ok {
+			t.Errorf("%s is not in the dependency rules: add it to internal/deps", name)
+			continue
+		}
+		check := func(imports []string, extra []string, what string) {
+			for _, imp := range imports {
+				switch {
+				case isStd(imp):
+				case strings.HasPrefix(imp, module+"/"):
+					dep := strings.TrimPrefix(imp, module+"/")
+					if !slices.Contains(r.module, dep) && !slices.Contains(extra, dep) {
+						t.Errorf("%s%s imports %s: not allowed (allowed: %v)", name, what, dep, append(r.module, extra...))
+					}
+				case !slices.ContainsFunc(r.foreign, func(prefix string) bool { return strings.HasPrefix(imp, prefix) }):
+					t.Errorf("%s%s imports %s: only %v outside the standard library", name, what, imp, r.foreign)
+				}
+			}
+		}
+		check(p.Imports, nil, "")
+		tests := append(p.TestImports, p.XTestImports...)
+		switch {
+		case strings.HasPrefix(name, "runtime/"):
+			check(tests, []string{"internal/testkit"}, " (tests)")
+		case name == "scheduler":
+			check(tests, []string{"internal/testkit"}, " (tests)")
+		}
+		for _, imp := range tests {
+			if dep := strings.TrimPrefix(imp, module+"/"); dep != imp && !slices.Contains(testHelpers, dep) &&
+				dep != name && !slices.Contains(r.module, dep) && !rulesBelow(name, dep) {
+				t.Errorf("%s (tests) imports %s, which depends on it", name, dep)
+			}
+		}
+	}
+}
+
+// rulesBelow tells whether dep's rules do not import name, directly or
+// through others: a test of name may use a package that does not depend on
+// name (sandbox's tests use host, cmd/lambdad's the engine).
+func rulesBelow(name, dep string) bool {
+	seen := map[string]bool{}
+	var reaches func(p string) bool
+	reaches = func(p string) bool {
+		if p == name {
+			return true
+		}
+		if seen[p] {
+			return false
+		}
+		seen[p] = true
+		return slices.ContainsFunc(rules[p].module, reaches)
+	}
+	return !reaches(dep)
+}
+
+// TestSchedulerHasNoEngine: the policy compiles without the engine, not
+// even through another package.
+func TestSchedulerHasNoEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/scheduler").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/opencontainers/") || dep == module+"/runtimeapi" || dep == module+"/sandbox" {
+			t.Errorf("scheduler depends on %s", dep)
+		}
+	}
+}
