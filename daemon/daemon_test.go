@@ -1,0 +1,202 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+
+	"github.com/lambdad/lambdad/internal/testkit"
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+)
+
+var (
+	runtimeDir string // the in-sandbox init
+	functions  string // echo: busybox and a shell bootstrap
+)
+
+// testCgroupParent keeps the tests' sandboxes apart from a daemon's.
+var testCgroupParent = fmt.Sprintf("/lambdad-daemon-test-%d", os.Getpid())
+
+// echoBootstrap is a runtime in shell: each event comes back as its response.
+const echoBootstrap = `#!/var/task/sh
+PATH=/var/task:$PATH
+api=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation
+while :; do
+	id=$(wget -S -O /tmp/event "$api/next" 2>&1 | sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *//p' | tr -d '\r')
+	wget -q -O /dev/null --post-file=/tmp/event "$api/$id/response"
+done
+`
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "lambdad-daemon-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	runtimeDir, functions = filepath.Join(dir, "runtime"), filepath.Join(dir, "functions")
+	echo := filepath.Join(functions, "echo")
+	steps := []func() error{
+		func() error { return os.Chmod(dir, 0o755) },
+		func() error { return os.MkdirAll(runtimeDir, 0o755) },
+		func() error { return sandboxtest.BuildInit(runtimeDir) },
+		func() error { return os.MkdirAll(echo, 0o755) },
+		func() error { return os.Chmod(functions, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(echo) },
+		func() error { return os.WriteFile(filepath.Join(echo, "bootstrap"), []byte(echoBootstrap), 0o755) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	defer sandboxtest.RemoveCgroup(testCgroupParent)
+	return m.Run()
+}
+
+// newDaemon builds a daemon on the test functions, in private directories,
+// as lambdad serve would but without the CLI.
+func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
+	t.Helper()
+	sandboxtest.RequireRoot(t)
+	dir := t.TempDir()
+	var log testkit.Buffer
+	cfg := Config{
+		Listen:       "127.0.0.1:0",
+		FunctionsDir: functions,
+		StateDir:     filepath.Join(dir, "state"),
+		RunDir:       filepath.Join(dir, "run"),
+		RuntimeDir:   runtimeDir,
+		CgroupParent: testCgroupParent,
+		Spares:       spares,
+		TmpfsRunDir:  true,
+		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
+		Output:       &log,
+	}
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", log.String())
+		}
+	})
+	return d, cfg
+}
+
+// leftOf lists what of a stopped daemon remains: sandbox cgroups, state,
+// the run directory's tmpfs.
+func leftOf(cfg Config) []string {
+	var left []string
+	for _, pattern := range []string{"/sys/fs/cgroup/*" + testCgroupParent + "/*", "/sys/fs/cgroup" + testCgroupParent + "/*"} {
+		dirs, _ := filepath.Glob(pattern)
+		for _, d := range dirs {
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				left = append(left, "cgroup "+d)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(cfg.RunDir, "containers")); len(entries) > 0 {
+		left = append(left, fmt.Sprintf("state of %d sandboxes", len(entries)))
+	}
+	if mounted, _ := mountinfo.Mounted(cfg.RunDir); mounted {
+		left = append(left, "the run directory's tmpfs")
+	}
+	return left
+}
+
+func invoke(t *testing.T, d *Daemon, name, payload string) string {
+	t.Helper()
+	resp, err := http.Post("http://"+d.Addr().String()+"/invoke/"+name, "application/json", strings.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Function-Error") != "" {
+		t.Fatalf("invoke %s: %d %s", name, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+// A daemon built in the test's process serves real sandboxes, and its
+// ctx's end shuts it down leaving nothing.
+func TestDaemonRunsInProcess(t *testing.T) {
+	d, cfg := newDaemon(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(ctx) }()
+	for i := range 3 {
+		payload := fmt.Sprintf(`{"i":%d}`, i)
+		if got := invoke(t, d, "echo", payload); got != payload {
+			t.Errorf("invoke %d = %q, want the event back", i, got)
+		}
+	}
+	cancel()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return after its ctx ended")
+	}
+	if left := leftOf(cfg); len(left) > 0 {
+		t.Errorf("left after Run returned: %v", left)
+	}
+	if _, err := http.Get("http://" + d.Addr().String() + "/"); err == nil {
+		t.Error("the Invoke API still answers after Run returned")
+	}
+}
+
+// Shutdown without Run releases what New made: spares, the listener, the
+// tmpfs.
+func TestDaemonShutdownWithoutRun(t *testing.T) {
+	d, cfg := newDaemon(t, 1)
+	testkit.Eventually(t, "the spare", func() bool {
+		dirs, _ := filepath.Glob("/sys/fs/cgroup/*" + testCgroupParent + "/*")
+		v2, _ := filepath.Glob("/sys/fs/cgroup" + testCgroupParent + "/*/cgroup.procs")
+		return len(dirs)+len(v2) > 0
+	})
+	if err := d.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown = %v", err)
+	}
+	if left := leftOf(cfg); len(left) > 0 {
+		t.Errorf("left after Shutdown: %v", left)
+	}
+}
+
+// A daemon that cannot start leaves nothing: here its functions directory
+// is missing, after the tmpfs was mounted.
+func TestDaemonNewFailsCleanly(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	dir := t.TempDir()
+	cfg := Config{
+		FunctionsDir: filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),
+		RuntimeDir: runtimeDir, CgroupParent: testCgroupParent, TmpfsRunDir: true, Logger: slog.New(slog.DiscardHandler),
+	}
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "functions") {
+		t.Fatalf("New = %v, want the missing functions directory", err)
+	}
+	if left := leftOf(cfg); len(left) > 0 {
+		t.Errorf("left after a failed New: %v", left)
+	}
+}
