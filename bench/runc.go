@@ -12,10 +12,11 @@ import (
 )
 
 // lifecycle is BenchmarkLifecycle's result: p50/p99 of a lambdad sandbox
-// and of `runc run`, both of /bin/true on the same rootfs.
+// and of `runc run`, both of /bin/true on the same rootfs, and of building
+// a sandbox's OCI spec and converting it to libcontainer's config.
 type lifecycle struct {
-	runs          int
-	lambdad, runc [2]time.Duration // p50, p99
+	runs, specRuns      int
+	lambdad, runc, spec [2]time.Duration // p50, p99
 }
 
 // runLifecycle runs sandbox/bench_test.go's BenchmarkLifecycle and parses
@@ -41,6 +42,14 @@ func runLifecycle(ctx context.Context, repo string, runs int) (lifecycle, error)
 			dst = &res.lambdad
 		case len(f) == 4 && f[0] == "runc" && f[1] == "run":
 			dst, f = &res.runc, f[1:]
+		case len(f) >= 3 && f[0] == "spec": // optional: "spec  10µs  30µs  (spec → …, 400 runs)"
+			for i := range 2 {
+				res.spec[i], _ = time.ParseDuration(f[i+1])
+			}
+			if i := strings.Index(sc.Text(), "config, "); i >= 0 {
+				fmt.Sscanf(sc.Text()[i+len("config, "):], "%d runs", &res.specRuns)
+			}
+			continue
 		default:
 			continue
 		}

@@ -47,6 +47,11 @@ func (r *results) print(w io.Writer) {
 	row(fmt.Sprintf("sandbox create→start→exit→destroy of /bin/true (%d runs)", r.lifecycle.runs),
 		r.lifecycle.pair(r.lifecycle.lambdad), "`runc run`: "+r.lifecycle.pair(runc), "—", "")
 
+	specGoal := r.lifecycle.lambdad[0] / 100
+	row(fmt.Sprintf("sandbox spec → libcontainer config (specconv), per start (%d)", r.lifecycle.specRuns),
+		r.lifecycle.pair(r.lifecycle.spec), "sandbox lifecycle: "+r.lifecycle.pair(r.lifecycle.lambdad),
+		"p50 ≤ 1% of the lifecycle = "+ms(specGoal), verdict(r.lifecycle.spec[0] > 0 && r.lifecycle.spec[0] <= specGoal))
+
 	coldGoal := runc[0] / 2
 	row(fmt.Sprintf("cold invoke, client to response, new sandbox each: its spare (%d)", c.cold),
 		r.cold0.latencies.pair(), "`runc run`: "+r.lifecycle.pair(runc),
