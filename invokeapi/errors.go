@@ -10,7 +10,7 @@ const (
 	codeNotFound        = "ResourceNotFoundException"
 	codeInvalidParam    = "InvalidParameterValueException"
 	codeInvalidContent  = "InvalidRequestContentException"
-	codeTooLarge        = "RequestEntityTooLargeException"
+	codeTooLarge        = "RequestTooLargeException" // the AWS SDKs' type for Invoke's 413
 	codeTooManyRequests = "TooManyRequestsException"
 	codeService         = "ServiceException"
 	codeUnknownOp       = "UnknownOperationException"

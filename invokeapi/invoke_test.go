@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -80,10 +81,10 @@ func TestServiceErrors(t *testing.T) {
 		{"broken function", "/2015-03-31/functions/broken/invocations", "{}", nil, 400, "InvalidParameterValueException", "MemorySize"},
 		{"bad name", "/2015-03-31/functions/bad%20name/invocations", "{}", nil, 400, "InvalidParameterValueException", ""},
 		{"not json", helloPath, "{oops", nil, 400, "InvalidRequestContentException", "Could not parse request body into json"},
-		{"too large", helloPath, `"` + strings.Repeat("x", MaxSyncPayload) + `"`, nil, 413, "RequestEntityTooLargeException",
+		{"too large", helloPath, `"` + strings.Repeat("x", lambda.MaxSyncPayload) + `"`, nil, 413, "RequestTooLargeException",
 			"Request must be smaller than 6291456 bytes for the InvokeFunction operation"},
-		{"async too large", helloPath, `"` + strings.Repeat("x", MaxAsyncPayload) + `"`, map[string]string{"X-Amz-Invocation-Type": "Event"},
-			413, "RequestEntityTooLargeException", "262144"},
+		{"async too large", helloPath, `"` + strings.Repeat("x", lambda.MaxAsyncPayload) + `"`, map[string]string{"X-Amz-Invocation-Type": "Event"},
+			413, "RequestTooLargeException", "262144"},
 		{"bad invocation type", helloPath, "{}", map[string]string{"X-Amz-Invocation-Type": "Later"}, 400, "InvalidParameterValueException", "invocationType"},
 		{"bad log type", helloPath, "{}", map[string]string{"X-Amz-Log-Type": "All"}, 400, "InvalidParameterValueException", "logType"},
 		{"bad client context", helloPath, "{}", map[string]string{"X-Amz-Client-Context": "%%%"}, 400, "InvalidParameterValueException", "Client context"},

@@ -11,16 +11,15 @@ import (
 	"net/http"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
 // ErrFunctionNotFound is what Functions.Lookup returns for an unknown name.
 var ErrFunctionNotFound = errors.New("function not found")
 
-// Limits of the Invoke API.
+// Limits and values of the Invoke API (payload limits are lambda's).
 const (
-	MaxSyncPayload     = 6291456
-	MaxAsyncPayload    = 262144
 	MaxClientContext   = 3583
 	invocationSync     = "RequestResponse"
 	invocationEvent    = "Event"
@@ -82,9 +81,9 @@ func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serv
 	if serr != nil {
 		return nil, serr
 	}
-	limit := MaxSyncPayload
+	limit := lambda.MaxSyncPayload
 	if inv.kind == invocationEvent {
-		limit = MaxAsyncPayload
+		limit = lambda.MaxAsyncPayload
 	}
 	payload, serr := readPayload(r.Body, limit)
 	if serr != nil {

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
@@ -394,9 +393,8 @@ func TestServeServiceErrors(t *testing.T) {
 		t.Errorf("invalid JSON: %v", err)
 	}
 	_, err = d.invoke("gofn", `"`+strings.Repeat("x", 6<<20)+`"`)
-	// LAMBDA.md's code; the SDK has no type for it, so it is a generic API error.
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "RequestEntityTooLargeException" || !strings.Contains(err.Error(), "StatusCode: 413") {
+	var tooLarge *types.RequestTooLargeException
+	if !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "StatusCode: 413") {
 		t.Errorf("7 MB payload: %v", err)
 	}
 	_, err = d.invoke("broken", `{}`)
