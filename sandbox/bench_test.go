@@ -120,7 +120,8 @@ func BenchmarkLifecycle(b *testing.B) {
 		fmt.Printf("%-10s %9s %9s\n", "runc run", pct(r, 50), pct(r, 99))
 		fmt.Printf("%-10s %9.2f %9.2f\n", "ratio", ratio(l, r, 50), ratio(l, r, 99))
 		if sp := results["spec"]; len(sp) > 0 {
-			fmt.Printf("%-10s %9s %9s   (spec → libcontainer config, %d runs)\n", "spec", pct(sp, 50), pct(sp, 99), len(sp))
+			us := func(p int) string { return percentile(sp, p).Round(time.Microsecond).String() }
+			fmt.Printf("%-10s %9s %9s   (spec → libcontainer config, %d runs)\n", "spec", us(50), us(99), len(sp))
 		}
 		fmt.Println()
 	}
