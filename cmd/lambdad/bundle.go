@@ -50,11 +50,7 @@ func bundleAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("bundle: "+err.Error(), 2)
 	}
-	rtDir, err := runtimeDir(c.String("runtime-dir"))
-	if err != nil {
-		return err
-	}
-	store, err := daemon.RootfsStore(c.String("state-dir"))
+	rtDir, store, err := runtimeAndStore(c)
 	if err != nil {
 		return err
 	}

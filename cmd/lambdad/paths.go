@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/lambdad/lambdad/daemon"
+	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
 )
 
@@ -18,6 +19,17 @@ func dirFlags() []cli.Flag {
 		&cli.StringFlag{Name: "runtime-dir", Usage: "directory holding the in-sandbox init (default: next to the lambdad binary)", EnvVars: []string{"LAMBDAD_RUNTIME_DIR"}},
 		&cli.StringFlag{Name: "cgroup-parent", Value: sandbox.DefaultCgroupParent, Usage: "cgroup under which sandboxes' cgroups are made"},
 	}
+}
+
+// runtimeAndStore is the runtime directory (runtimeDir) and the base trees
+// under --state-dir, which run and bundle both start from.
+func runtimeAndStore(c *cli.Context) (string, *rootfs.Store, error) {
+	rtDir, err := runtimeDir(c.String("runtime-dir"))
+	if err != nil {
+		return "", nil, err
+	}
+	store, err := daemon.RootfsStore(c.String("state-dir"))
+	return rtDir, store, err
 }
 
 // runtimeDir finds the directory that holds the in-sandbox init: the flag, or

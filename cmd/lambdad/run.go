@@ -53,11 +53,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("run: "+err.Error(), 2)
 	}
-	rtDir, err := runtimeDir(c.String("runtime-dir"))
-	if err != nil {
-		return err
-	}
-	store, err := daemon.RootfsStore(c.String("state-dir"))
+	rtDir, store, err := runtimeAndStore(c)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package python
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -12,10 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/internal/testkit"
 )
 
 // waitLimit bounds every wait for the runtime; a healthy run takes milliseconds.
@@ -134,27 +134,9 @@ func (a *fakeAPI) waitPost(t testing.TB) post {
 	}
 }
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a running runtime client.
 type proc struct {
-	stdout, stderr syncBuffer
+	stdout, stderr testkit.Buffer
 	done           chan struct{}
 	err            error // set before done is closed
 }
