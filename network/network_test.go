@@ -1,0 +1,463 @@
+package network
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+)
+
+// Each test's network has a bridge and a subnet of its own (10.214.k.0/24),
+// apart from other packages' tests running at the same time.
+var testNets atomic.Int32
+
+type testNet struct {
+	*Network
+	cfg Config
+}
+
+// newTestNetwork makes a network for the test, closed (and checked to
+// leave nothing) at its end.
+func newTestNetwork(t *testing.T, modify ...func(*Config)) *testNet {
+	t.Helper()
+	sandboxtest.RequireRoot(t)
+	k := testNets.Add(1)
+	cfg := Config{
+		Bridge: fmt.Sprintf("ldn%05d%c", os.Getpid()%100000, 'a'+k),
+		Subnet: netip.MustParsePrefix(fmt.Sprintf("10.214.%d.0/24", k)),
+		Invoke: netip.MustParseAddrPort("127.0.0.1:1"),
+		Dir:    filepath.Join(t.TempDir(), "network"),
+	}
+	for _, m := range modify {
+		m(&cfg)
+	}
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNet{Network: n, cfg: n.cfg}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		for _, left := range leftovers(tn.cfg) {
+			t.Errorf("left after Close: %s", left)
+		}
+	})
+	return tn
+}
+
+// leftovers lists what of a closed network remains on the host.
+func leftovers(cfg Config) []string {
+	var left []string
+	if _, err := netlink.LinkByName(cfg.Bridge); err == nil {
+		left = append(left, "bridge "+cfg.Bridge)
+	}
+	links, _ := netlink.LinkList()
+	prefix := portPrefix(cfg.Bridge)
+	for _, l := range links {
+		if strings.HasPrefix(l.Attrs().Name, prefix) {
+			left = append(left, "interface "+l.Attrs().Name)
+		}
+	}
+	if c, err := nftables.New(); err == nil {
+		tables, _ := c.ListTables()
+		for _, tb := range tables {
+			if tb.Name == cfg.Bridge {
+				left = append(left, fmt.Sprintf("nftables table %s (family %d)", tb.Name, tb.Family))
+			}
+		}
+	}
+	if _, err := os.Stat(cfg.Dir); err == nil {
+		left = append(left, cfg.Dir)
+	}
+	if _, err := os.Stat(filepath.Join(forwardDir, cfg.Bridge+".lock")); err == nil {
+		left = append(left, "its hold on ip forwarding")
+	}
+	return left
+}
+
+// newNetns makes a network namespace with loopback up; it lives while the
+// returned file is open (closed at the test's end).
+func newNetns(t *testing.T) *os.File {
+	t.Helper()
+	type result struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			done <- result{nil, err}
+			return
+		}
+		f, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+		if err == nil {
+			var lo netlink.Link
+			if lo, err = netlink.LinkByName("lo"); err == nil {
+				err = netlink.LinkSetUp(lo)
+			}
+		}
+		done <- result{f, err}
+	}()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	t.Cleanup(func() { r.f.Close() })
+	return r.f
+}
+
+// in runs f in the network namespace ns.
+func in(ns *os.File, f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		errc <- f()
+	}()
+	return <-errc
+}
+
+// attach attaches ns as sandbox id, and detaches it at the test's end.
+func (n *testNet) attach(t *testing.T, id string, ns *os.File) []string {
+	t.Helper()
+	files, detach, err := n.Attach(id, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := detach(); err != nil {
+			t.Errorf("detach %s: %v", id, err)
+		}
+	})
+	var dsts []string
+	for _, f := range files {
+		dsts = append(dsts, f.Destination+"="+f.Source)
+	}
+	return dsts
+}
+
+// serve answers each connection on ln with its peer's address, then
+// closes it.
+func serve(t *testing.T, ln net.Listener) string {
+	t.Helper()
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(c, "hello %s", c.RemoteAddr())
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func listenLoopback(t *testing.T) (net.Listener, uint16) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, uint16(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// dial connects from inside ns and returns what the server said.
+func dial(ns *os.File, addr string) (string, error) {
+	var got string
+	err := in(ns, func() error {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(c)
+		got = string(b)
+		return err
+	})
+	return got, err
+}
+
+func TestHostPortsOnly(t *testing.T) {
+	allowed, allowedPort := listenLoopback(t)
+	serve(t, allowed)
+	invoke, invokePort := listenLoopback(t)
+	serve(t, invoke)
+	other, otherPort := listenLoopback(t)
+	serve(t, other)
+	n := newTestNetwork(t, func(c *Config) {
+		c.HostPorts = []uint16{allowedPort}
+		c.Invoke = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), invokePort)
+	})
+	ns := newNetns(t)
+	files := n.attach(t, "a", ns)
+	gw := n.Gateway().String()
+	self := n.addrs.at(2).String() // the first sandbox's
+	for _, port := range []uint16{allowedPort, invokePort} {
+		got, err := dial(ns, netip.AddrPortFrom(n.Gateway(), port).String())
+		if err != nil || !strings.HasPrefix(got, "hello "+self+":") {
+			t.Errorf("host port %d at %s: %q, %v; want the service on loopback to answer the sandbox at %s", port, gw, got, err, self)
+		}
+	}
+	_, err := dial(ns, netip.AddrPortFrom(n.Gateway(), otherPort).String())
+	if !errors.Is(err, unix.ECONNREFUSED) {
+		t.Errorf("a port not allowed: %v, want connection refused", err)
+	}
+	if want := "/etc/hosts=" + filepath.Join(n.cfg.Dir, "a.hosts"); !strings.Contains(strings.Join(files, " "), want) {
+		t.Errorf("files %v, want %s", files, want)
+	}
+	hosts, _ := os.ReadFile(filepath.Join(n.cfg.Dir, "a.hosts"))
+	if !strings.Contains(string(hosts), gw+"\t"+HostName) {
+		t.Errorf("hosts file:\n%s\nlacks %s", hosts, HostName)
+	}
+}
+
+// A host address other than the gateway is the host's too: nothing on it
+// is reachable, allowed port or not.
+func TestOtherHostAddressesRefused(t *testing.T) {
+	ln, port := listenLoopback(t)
+	ln.Close()
+	n := newTestNetwork(t, func(c *Config) { c.HostPorts = []uint16{port} })
+	hostLink(t, n.cfg.Bridge+"d", "203.0.113.7/32")
+	onDummy, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("203.0.113.7"), port).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(t, onDummy)
+	ns := newNetns(t)
+	n.attach(t, "a", ns)
+	if _, err := dial(ns, onDummy.Addr().String()); !errors.Is(err, unix.ECONNREFUSED) {
+		t.Errorf("a service on another host address: %v, want connection refused", err)
+	}
+}
+
+func TestSandboxesCannotReachEachOther(t *testing.T) {
+	n := newTestNetwork(t)
+	a, b := newNetns(t), newNetns(t)
+	n.attach(t, "a", a)
+	n.attach(t, "b", b)
+	var addrB string
+	if err := in(b, func() error {
+		ln, err := net.Listen("tcp", ":0")
+		if err != nil {
+			return err
+		}
+		eth0, err := netlink.LinkByName("eth0")
+		if err != nil {
+			return err
+		}
+		addrs, err := netlink.AddrList(eth0, netlink.FAMILY_V4)
+		if err != nil || len(addrs) != 1 {
+			return fmt.Errorf("eth0 addresses %v: %v", addrs, err)
+		}
+		addrB = net.JoinHostPort(addrs[0].IP.String(), fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+		serve(t, ln)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := dial(b, addrB); err != nil {
+		t.Fatalf("b cannot reach itself at %s: %v", addrB, err)
+	} else if !strings.HasPrefix(got, "hello") {
+		t.Fatalf("b's own server said %q", got)
+	}
+	if got, err := dial(a, addrB); err == nil {
+		t.Errorf("a reached b at %s: %q", addrB, got)
+	}
+}
+
+// hostLink adds an interface on the host with addr (a veth whose peer
+// stays beside it), removed at the test's end.
+func hostLink(t *testing.T, name, addr string) {
+	t.Helper()
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: name + "p"}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(veth) })
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := netlink.ParseAddr(addr)
+	if err := netlink.AddrAdd(link, a); err != nil {
+		t.Fatal(err)
+	}
+	netlink.LinkSetUp(link)
+}
+
+// internet is a namespace the test makes to play the world: a veth to the
+// host, 198.51.100.1 on the host's side and 198.51.100.2 in it, and a
+// server there. It returns the namespace and the server's address.
+func internet(t *testing.T, name string) (*os.File, string) {
+	t.Helper()
+	ns := newNetns(t)
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: "world0", PeerNamespace: netlink.NsFd(ns.Fd())}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(veth) })
+	host, err := netlink.LinkByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := netlink.ParseAddr("198.51.100.1/24")
+	if err := netlink.AddrAdd(host, addr); err != nil {
+		t.Fatal(err)
+	}
+	netlink.LinkSetUp(host)
+	var server string
+	if err := in(ns, func() error {
+		world, err := netlink.LinkByName("world0")
+		if err != nil {
+			return err
+		}
+		addr, _ := netlink.ParseAddr("198.51.100.2/24")
+		if err := netlink.AddrAdd(world, addr); err != nil {
+			return err
+		}
+		if err := netlink.LinkSetUp(world); err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", "198.51.100.2:0")
+		if err != nil {
+			return err
+		}
+		server = serve(t, ln)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ns, server
+}
+
+// Egress through NAT: the world sees the host's address, never the
+// sandbox's, and cannot open a connection to a sandbox.
+func TestEgressIsMasqueraded(t *testing.T) {
+	n := newTestNetwork(t)
+	world, server := internet(t, n.cfg.Bridge+"w")
+	ns := newNetns(t)
+	n.attach(t, "a", ns)
+	got, err := dial(ns, server)
+	if err != nil || !strings.HasPrefix(got, "hello 198.51.100.1:") {
+		t.Errorf("the world answered %q, %v; want it to see the host's 198.51.100.1", got, err)
+	}
+	// From the world, a route to the sandboxes via the host gets nowhere.
+	var sandboxAddr string
+	in(ns, func() error {
+		ln, err := net.Listen("tcp", ":0")
+		if err != nil {
+			return err
+		}
+		sandboxAddr = netip.AddrPortFrom(n.addrs.at(2), uint16(ln.Addr().(*net.TCPAddr).Port)).String()
+		serve(t, ln)
+		return nil
+	})
+	if err := in(world, func() error {
+		_, sub, _ := net.ParseCIDR(n.cfg.Subnet.String())
+		return netlink.RouteAdd(&netlink.Route{Dst: sub, Gw: net.ParseIP("198.51.100.1")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := dial(world, sandboxAddr); err == nil {
+		t.Errorf("the world reached a sandbox at %s: %q", sandboxAddr, got)
+	}
+}
+
+// A sandbox that takes another address cannot send from it.
+func TestSpoofedSourceDropped(t *testing.T) {
+	ln, port := listenLoopback(t)
+	serve(t, ln)
+	n := newTestNetwork(t, func(c *Config) { c.HostPorts = []uint16{port} })
+	ns := newNetns(t)
+	n.attach(t, "a", ns)
+	spoofed := n.addrs.at(200)
+	if err := in(ns, func() error {
+		eth0, err := netlink.LinkByName("eth0")
+		if err != nil {
+			return err
+		}
+		addr, _ := netlink.ParseAddr(spoofed.String() + "/32")
+		return netlink.AddrAdd(eth0, addr)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := in(ns, func() error {
+		d := net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: spoofed.AsSlice()}}
+		c, err := d.Dial("tcp", netip.AddrPortFrom(n.Gateway(), port).String())
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+	if err == nil {
+		t.Errorf("a connection from the spoofed %s got through", spoofed)
+	}
+}
+
+func TestSubnetOverlappingTheHostsRoutes(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	name := fmt.Sprintf("ldn%05dz", os.Getpid()%100000)
+	hostLink(t, name, "10.214.250.1/24")
+	cfg := Config{Bridge: name + "b", Subnet: netip.MustParsePrefix("10.214.0.0/16"),
+		Invoke: netip.MustParseAddrPort("127.0.0.1:1"), Dir: filepath.Join(t.TempDir(), "network")}
+	_, err := New(cfg)
+	if err == nil || !strings.Contains(err.Error(), "--subnet") || !strings.Contains(err.Error(), name) {
+		t.Errorf("New = %v, want a refusal naming %s and --subnet", err, name)
+	}
+	if left := leftovers(cfg); len(left) > 0 {
+		t.Errorf("left after a refused New: %v", left)
+	}
+}
+
+// A daemon that died left its bridge, a port and its tables: the next New
+// with the same bridge removes them.
+func TestLeftoversOfACrash(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	k := testNets.Add(1)
+	cfg := Config{Bridge: fmt.Sprintf("ldn%05d%c", os.Getpid()%100000, 'a'+k),
+		Subnet: netip.MustParsePrefix(fmt.Sprintf("10.214.%d.0/24", k)),
+		Invoke: netip.MustParseAddrPort("127.0.0.1:1"), Dir: filepath.Join(t.TempDir(), "network")}
+	crashed, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := newNetns(t) // held open: its port stays
+	if _, _, err := crashed.Attach("a", ns); err != nil {
+		t.Fatal(err)
+	}
+	crashed.nft.CloseLasting() // the crash: nothing of it is closed, but what dies with the process
+	crashed.forwarding.lock.Close()
+	again, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New after a crash: %v", err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left := leftovers(again.cfg); len(left) > 0 {
+		t.Errorf("left: %v", left)
+	}
+}
