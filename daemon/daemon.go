@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/launcher"
+	"github.com/lambdad/lambdad/network"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -41,6 +43,17 @@ type Config struct {
 	FreezeIdle      bool          // freeze idle sandboxes (cgroup freezer)
 	ShutdownTimeout time.Duration // how long Run lets in-flight invokes finish when its ctx ends; 0: 30 s
 
+	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
+	// and, for egress, its bridge and subnet ("": lambdad0 and
+	// 10.213.0.0/16), the host's TCP ports sandboxes may reach, and the
+	// host's resolver configuration ("": /etc/resolv.conf).
+	Network        string
+	Bridge         string
+	Subnet         netip.Prefix
+	HostPorts      []uint16
+	ResolvConf     string
+	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -60,6 +73,7 @@ type Daemon struct {
 	queue     *scheduler.Queue
 	ln        net.Listener
 	srv       *http.Server
+	network   *network.Network // nil unless the mode is egress
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -118,12 +132,28 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	// lambdad before 2026-12 kept a socket directory per sandbox here.
 	os.RemoveAll(filepath.Join(cfg.RunDir, "sandboxes"))
 
-	if d.functions, err = loadFunctions(cfg.FunctionsDir, d.logger); err != nil {
+	if d.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	undo = append(undo, func() { d.ln.Close() })
+	invoke, err := netip.ParseAddrPort(d.ln.Addr().String())
+	if err != nil {
+		return nil, fmt.Errorf("daemon: listener: %w", err)
+	}
+	nets, err := d.networks(invoke)
+	if err != nil {
+		return nil, err
+	}
+	if d.network != nil {
+		undo = append(undo, func() { d.network.Close() })
+	}
+	if d.functions, err = loadFunctions(cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
+		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &LocalCredentials,
 	})
 	undo = append(undo, d.launcher.Close)
 	d.sched = scheduler.New(scheduler.Config{
@@ -139,9 +169,6 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
 		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
 	})
-	if d.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return nil, fmt.Errorf("daemon: %w", err)
-	}
 	d.srv = &http.Server{
 		Handler: invokeapi.NewHandler(invokeapi.Config{
 			Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
@@ -173,6 +200,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Region == "" {
 		cfg.Region = function.DefaultRegion
+	}
+	if cfg.Network == "" {
+		cfg.Network = string(network.Egress)
+	}
+	if cfg.ResolvConf == "" {
+		cfg.ResolvConf = "/etc/resolv.conf"
 	}
 	if cfg.MemoryBudgetMB == 0 {
 		cfg.MemoryBudgetMB = defaultMemoryBudget()
@@ -231,7 +264,13 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		d.cancelBackground()
 		d.background.Wait()
 		d.sched.Shutdown(ctx)
-		d.launcher.Close() // after the scheduler's Shutdown: no Launch is left
+		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left
+		if d.network != nil { // after every sandbox
+			if err := d.network.Close(); err != nil {
+				d.shutdownErr = err
+				d.logger.Error("network not removed", "err", err)
+			}
+		}
 		if err := d.unmountRunDir(); err != nil {
 			d.shutdownErr = err
 			d.logger.Error("leaving the run directory mounted", "err", err)
@@ -242,6 +281,13 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	<-d.stopped
 	return d.shutdownErr
 }
+
+// LocalCredentials are every function's AWS credentials, as Lambda gives a
+// function its role's: not valid for AWS, but an AWS SDK needs some to sign
+// a call, and lambdad (and a LocalStack) accept any signature. Without
+// them, function code's SDK looks further — a cloud's metadata service
+// among others.
+var LocalCredentials = function.Credentials{AccessKeyID: "lambdad", SecretAccessKey: "lambdad"}
 
 // defaultMemoryBudget is 3/4 of the host's memory, in MB (0 if unknown:
 // no budget).

@@ -6,15 +6,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/moby/sys/mountinfo"
 
 	"github.com/lambdad/lambdad/internal/testkit"
+	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/network/networktest"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
@@ -22,6 +26,10 @@ var (
 	runtimeDir string // the in-sandbox init
 	functions  string // echo: busybox and a shell bootstrap
 )
+
+// testNetworks counts the daemons' networks: each its own bridge and
+// subnet (10.215.k.0/24).
+var testNetworks atomic.Int32
 
 // testCgroupParent keeps the tests' sandboxes apart from a daemon's.
 var testCgroupParent = fmt.Sprintf("/lambdad-daemon-test-%d", os.Getpid())
@@ -74,6 +82,7 @@ func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
+	k := testNetworks.Add(1)
 	var log testkit.Buffer
 	cfg := Config{
 		Listen:       "127.0.0.1:0",
@@ -83,6 +92,8 @@ func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 		RuntimeDir:   runtimeDir,
 		CgroupParent: testCgroupParent,
 		Spares:       spares,
+		Bridge:       fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k),
+		Subnet:       netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
 		TmpfsRunDir:  true,
 		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
 		Output:       &log,
@@ -116,6 +127,9 @@ func leftOf(cfg Config) []string {
 	}
 	if mounted, _ := mountinfo.Mounted(cfg.RunDir); mounted {
 		left = append(left, "the run directory's tmpfs")
+	}
+	if cfg.Bridge != "" {
+		left = append(left, networktest.Leftovers(cfg.Bridge, network.PortPrefix(cfg.Bridge))...)
 	}
 	return left
 }
@@ -189,9 +203,11 @@ func TestDaemonShutdownWithoutRun(t *testing.T) {
 func TestDaemonNewFailsCleanly(t *testing.T) {
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
+	k := testNetworks.Add(1)
 	cfg := Config{
 		FunctionsDir: filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),
 		RuntimeDir: runtimeDir, CgroupParent: testCgroupParent, TmpfsRunDir: true, Logger: slog.New(slog.DiscardHandler),
+		Bridge: fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k), Subnet: netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
 	}
 	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "functions") {
 		t.Fatalf("New = %v, want the missing functions directory", err)

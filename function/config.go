@@ -29,10 +29,19 @@ type Config struct {
 	// ProvisionedConcurrency is how many sandboxes to keep initialized
 	// (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency); 0 for none.
 	ProvisionedConcurrency int
+	// Network is the function's network: "" (the daemon's --network),
+	// NetworkEgress or NetworkNone. lambdad's own field: Lambda has none.
+	Network string
 	// CodeDir is the absolute host path of the code, mounted at /var/task.
 	// Empty when the Config did not come from a directory.
 	CodeDir string
 }
+
+// The network modes a function may ask for (package network's names).
+const (
+	NetworkEgress = "egress" // the world through NAT, the host's allowed ports
+	NetworkNone   = "none"   // loopback only
+)
 
 // TimeoutDuration is Timeout as a duration.
 func (c Config) TimeoutDuration() time.Duration {

@@ -40,6 +40,9 @@ type EnvRequest struct {
 	// Credentials, if set, become AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 	// and AWS_SESSION_TOKEN (the last only if non-empty).
 	Credentials *Credentials
+	// Defaults are variables lambdad sets unless the function sets them
+	// itself (AWS_ENDPOINT_URL_LAMBDA, say); reserved names are ignored.
+	Defaults map[string]string
 }
 
 // Credentials are the AWS credentials a function's process is given, as
@@ -66,6 +69,9 @@ func Environment(r EnvRequest) []string {
 		initType = InitOnDemand
 	}
 	env := map[string]string{}
+	for k, v := range r.Defaults {
+		env[k] = v
+	}
 	for k, v := range r.Vars {
 		env[k] = v
 	}

@@ -104,3 +104,23 @@ func TestConfigEnvRequest(t *testing.T) {
 		}
 	}
 }
+
+// Defaults are lambdad's suggestions: the function's own variables win over
+// them, and reserved names over both.
+func TestEnvironmentDefaults(t *testing.T) {
+	got := envMap(Environment(EnvRequest{
+		Name: "f", MemoryMB: 128, Handler: "h",
+		Defaults: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://host.lambdad.internal:9000",
+			"AWS_ENDPOINT_URL": "http://host.lambdad.internal:4566", "AWS_LAMBDA_RUNTIME_API": "evil"},
+		Vars: map[string]string{"AWS_ENDPOINT_URL": "http://mine:1"},
+	}))
+	for k, want := range map[string]string{
+		"AWS_ENDPOINT_URL_LAMBDA": "http://host.lambdad.internal:9000",
+		"AWS_ENDPOINT_URL":        "http://mine:1",
+		"AWS_LAMBDA_RUNTIME_API":  "127.0.0.1:9001",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
+	}
+}

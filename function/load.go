@@ -29,6 +29,7 @@ type fileConfig struct {
 	EphemeralStorage             *struct{ Size *int }
 	ReservedConcurrentExecutions *int
 	ProvisionedConcurrency       *int
+	Network                      *string // lambdad's: "egress" or "none"
 	ignoredFields
 }
 
@@ -157,6 +158,9 @@ func parseConfig(name string, data []byte, hasFile bool, detect func() (string, 
 		EphemeralStorageMB:     lambda.DefaultEphemeralMB,
 		ReservedConcurrency:    f.ReservedConcurrentExecutions,
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
+	}
+	if f.Network != nil {
+		c.Network = *f.Network
 	}
 	if f.Environment != nil && len(f.Environment.Variables) > 0 {
 		c.Env = f.Environment.Variables

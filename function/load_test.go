@@ -28,6 +28,8 @@ func TestParseConfigDefaults(t *testing.T) {
 			"ReservedConcurrentExecutions": 4, "ProvisionedConcurrency": 2}`,
 			Config{Name: "f", Runtime: "provided.al2023", Handler: "bootstrap", MemorySize: 256, Timeout: 30,
 				EphemeralStorageMB: 1024, Env: map[string]string{"GREETING": "hi"}, ReservedConcurrency: intp(4), ProvisionedConcurrency: 2}},
+		{"network", `{"Runtime": "provided", "Network": "none"}`,
+			Config{Name: "f", Runtime: "provided", Handler: "bootstrap", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512, Network: "none"}},
 		{"reserved 0 is not absent", `{"Runtime": "provided", "ReservedConcurrentExecutions": 0}`,
 			Config{Name: "f", Runtime: "provided", Handler: "bootstrap", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512,
 				ReservedConcurrency: intp(0)}},

@@ -90,6 +90,11 @@ func (c Config) problems() []*FieldError {
 	if size > lambda.MaxEnvironmentBytes {
 		bad("Environment.Variables", "%d bytes of keys and values, over the %d-byte limit", size, lambda.MaxEnvironmentBytes)
 	}
+	switch c.Network {
+	case "", NetworkEgress, NetworkNone:
+	default:
+		bad("Network", "%q: want %q or %q (or leave it out: the daemon's --network)", c.Network, NetworkEgress, NetworkNone)
+	}
 	if r := c.ReservedConcurrency; r != nil && *r < 0 {
 		bad("ReservedConcurrentExecutions", "%d is negative", *r)
 	}

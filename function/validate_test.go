@@ -99,6 +99,10 @@ func TestValidate(t *testing.T) {
 		{"env 4096", []func(*Config){env("KEY", strings.Repeat("v", 4093))}, "", ""},
 		{"env 4097", []func(*Config){env("KEY", strings.Repeat("v", 4094))}, "Environment.Variables", "4096-byte"},
 		{"env 4097 over keys", []func(*Config){env("K1", strings.Repeat("v", 2046), "K2", strings.Repeat("v", 2047))}, "Environment.Variables", "4097 bytes"},
+		// Network.
+		{"network egress", []func(*Config){func(c *Config) { c.Network = "egress" }}, "", ""},
+		{"network none", []func(*Config){func(c *Config) { c.Network = "none" }}, "", ""},
+		{"network host", []func(*Config){func(c *Config) { c.Network = "host" }}, "Network", `"host": want "egress" or "none"`},
 		// Concurrency.
 		{"reserved 0", []func(*Config){func(c *Config) { c.ReservedConcurrency = intp(0) }}, "", ""},
 		{"reserved 4", []func(*Config){func(c *Config) { c.ReservedConcurrency = intp(4) }}, "", ""},

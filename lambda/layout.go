@@ -13,6 +13,10 @@ const (
 // sandbox mounts over them and its root is read-only.
 var Mountpoints = []string{"/proc", "/dev", TmpDir, TaskDir, RuntimeDir, OptDir}
 
+// FileMountpoints are the files every base tree must contain: a sandbox
+// with a network binds its own over them.
+var FileMountpoints = []string{"/etc/hosts", "/etc/resolv.conf"}
+
 // BootstrapPaths are where a provided runtime's bootstrap is looked for, in
 // order.
 var BootstrapPaths = []string{TaskDir + "/bootstrap", OptDir + "/bootstrap"}

@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,6 +27,24 @@ type Config struct {
 	Spares int
 	Clock  scheduler.Clock // nil: the real clock
 	Logger *slog.Logger    // nil: discard
+	// Networks are the network modes functions may run in, by name
+	// (function.NetworkEgress, NetworkNone, "host"), and how each is made;
+	// DefaultNetwork is the mode of a function that names none. Without
+	// Networks, every sandbox has loopback only.
+	Networks       map[string]Network
+	DefaultNetwork string
+	// Credentials are every function's AWS credentials
+	// (AWS_ACCESS_KEY_ID, …), as Lambda gives a function its role's; nil
+	// for none.
+	Credentials *function.Credentials
+}
+
+// Network is how the sandboxes of one network mode are made.
+type Network struct {
+	Attacher sandbox.Attacher  // gives each sandbox an interface (egress)
+	Host     bool              // the host's network namespace
+	Files    []rootfs.Bind     // more files bound into each sandbox (host mode's /etc/hosts, /etc/resolv.conf)
+	Env      map[string]string // environment defaults (AWS_ENDPOINT_URL_LAMBDA, …); the function's own variables win
 }
 
 // Launcher starts real sandboxes: it is the scheduler's Launcher. Close
@@ -108,8 +127,21 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 	if err != nil {
 		return sandbox.CreateRequest{}, err
 	}
+	var net Network
+	if l.cfg.Networks != nil {
+		mode := fn.Network
+		if mode == "" {
+			mode = l.cfg.DefaultNetwork
+		}
+		var ok bool
+		if net, ok = l.cfg.Networks[mode]; !ok {
+			return sandbox.CreateRequest{}, fmt.Errorf("function %s: %w", fn.Name, NetworkError(mode, l.cfg.DefaultNetwork))
+		}
+	}
 	env := fn.EnvRequest()
 	env.Region = l.cfg.Region
+	env.Defaults = net.Env
+	env.Credentials = l.cfg.Credentials
 	env.InitializationType = function.InitOnDemand
 	if provisioned {
 		env.InitializationType = function.InitProvisioned
@@ -127,8 +159,21 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 		// The Runtime API is served straight into the sandbox's network
 		// namespace: only that sandbox reaches it.
 		RuntimeAPIAddr: lambda.RuntimeAPIAddr,
+		Network:        net.Attacher,
+		HostNetwork:    net.Host,
+		Files:          net.Files,
 	}, nil
 }
+
+// NetworkError says that a function asks for a network mode the daemon
+// does not give.
+func NetworkError(mode, daemonMode string) error {
+	return fmt.Errorf("%w: the function asks for Network %q, and lambdad serve runs with --network %s", ErrNetworkMode, mode, daemonMode)
+}
+
+// ErrNetworkMode: a function asks for a network mode the daemon does not
+// give (egress when it runs with --network none, say).
+var ErrNetworkMode = errors.New("network mode not available")
 
 // prepared is a sandbox set up for one function, not yet running it.
 type prepared struct {

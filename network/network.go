@@ -46,7 +46,7 @@ func New(cfg Config) (_ *Network, retErr error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
-	n := &Network{cfg: cfg, logger: cfg.Logger, addrs: newAddresses(cfg.Subnet), prefix: portPrefix(cfg.Bridge)}
+	n := &Network{cfg: cfg, logger: cfg.Logger, addrs: newAddresses(cfg.Subnet), prefix: PortPrefix(cfg.Bridge)}
 	n.rules = newRuleset(cfg.Bridge, n.prefix, n.addrs.gateway(), cfg.Subnet)
 	var err error
 	if n.nft, err = nftables.New(nftables.AsLasting()); err != nil {
@@ -201,9 +201,9 @@ func (n *Network) makeBridge() error {
 	return netlink.LinkSetUp(link)
 }
 
-// portPrefix starts the names of a bridge's ports: "ld" and 5 hex digits
+// PortPrefix starts the names of a bridge's ports: "ld" and 5 hex digits
 // of the bridge's name, so that two bridges' ports do not collide.
-func portPrefix(bridge string) string {
+func PortPrefix(bridge string) string {
 	return fmt.Sprintf("ld%05x", crc32.ChecksumIEEE([]byte(bridge))&0xfffff)
 }
 

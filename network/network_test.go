@@ -8,16 +8,15 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/lambdad/lambdad/network/networktest"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
@@ -63,25 +62,7 @@ func newTestNetwork(t *testing.T, modify ...func(*Config)) *testNet {
 
 // leftovers lists what of a closed network remains on the host.
 func leftovers(cfg Config) []string {
-	var left []string
-	if _, err := netlink.LinkByName(cfg.Bridge); err == nil {
-		left = append(left, "bridge "+cfg.Bridge)
-	}
-	links, _ := netlink.LinkList()
-	prefix := portPrefix(cfg.Bridge)
-	for _, l := range links {
-		if strings.HasPrefix(l.Attrs().Name, prefix) {
-			left = append(left, "interface "+l.Attrs().Name)
-		}
-	}
-	if c, err := nftables.New(); err == nil {
-		tables, _ := c.ListTables()
-		for _, tb := range tables {
-			if tb.Name == cfg.Bridge {
-				left = append(left, fmt.Sprintf("nftables table %s (family %d)", tb.Name, tb.Family))
-			}
-		}
-	}
+	left := networktest.Leftovers(cfg.Bridge, PortPrefix(cfg.Bridge))
 	if _, err := os.Stat(cfg.Dir); err == nil {
 		left = append(left, cfg.Dir)
 	}
@@ -89,52 +70,6 @@ func leftovers(cfg Config) []string {
 		left = append(left, "its hold on ip forwarding")
 	}
 	return left
-}
-
-// newNetns makes a network namespace with loopback up; it lives while the
-// returned file is open (closed at the test's end).
-func newNetns(t *testing.T) *os.File {
-	t.Helper()
-	type result struct {
-		f   *os.File
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			done <- result{nil, err}
-			return
-		}
-		f, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if err == nil {
-			var lo netlink.Link
-			if lo, err = netlink.LinkByName("lo"); err == nil {
-				err = netlink.LinkSetUp(lo)
-			}
-		}
-		done <- result{f, err}
-	}()
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	t.Cleanup(func() { r.f.Close() })
-	return r.f
-}
-
-// in runs f in the network namespace ns.
-func in(ns *os.File, f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
 }
 
 // attach attaches ns as sandbox id, and detaches it at the test's end.
@@ -183,18 +118,23 @@ func listenLoopback(t *testing.T) (net.Listener, uint16) {
 	return ln, uint16(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// dial connects from inside ns and returns what the server said.
+// dial connects from inside ns, sends an HTTP request (the world's server
+// wants one; the others ignore it) and returns what the server said.
 func dial(ns *os.File, addr string) (string, error) {
 	var got string
-	err := in(ns, func() error {
+	err := networktest.In(ns, func() error {
 		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "GET / HTTP/1.0\r\n\r\n")
 		b, err := io.ReadAll(c)
 		got = string(b)
+		if len(b) > 0 && errors.Is(err, unix.ECONNRESET) {
+			err = nil // an answer, then a reset for the request it did not read
+		}
 		return err
 	})
 	return got, err
@@ -211,7 +151,7 @@ func TestHostPortsOnly(t *testing.T) {
 		c.HostPorts = []uint16{allowedPort}
 		c.Invoke = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), invokePort)
 	})
-	ns := newNetns(t)
+	ns := networktest.Netns(t)
 	files := n.attach(t, "a", ns)
 	gw := n.Gateway().String()
 	self := n.addrs.at(2).String() // the first sandbox's
@@ -240,13 +180,13 @@ func TestOtherHostAddressesRefused(t *testing.T) {
 	ln, port := listenLoopback(t)
 	ln.Close()
 	n := newTestNetwork(t, func(c *Config) { c.HostPorts = []uint16{port} })
-	hostLink(t, n.cfg.Bridge+"d", "203.0.113.7/32")
-	onDummy, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("203.0.113.7"), port).String())
+	hostLink(t, n.cfg.Bridge+"d", "203.0.113.100/32")
+	onDummy, err := net.Listen("tcp", netip.AddrPortFrom(netip.MustParseAddr("203.0.113.100"), port).String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	serve(t, onDummy)
-	ns := newNetns(t)
+	ns := networktest.Netns(t)
 	n.attach(t, "a", ns)
 	if _, err := dial(ns, onDummy.Addr().String()); !errors.Is(err, unix.ECONNREFUSED) {
 		t.Errorf("a service on another host address: %v, want connection refused", err)
@@ -255,11 +195,11 @@ func TestOtherHostAddressesRefused(t *testing.T) {
 
 func TestSandboxesCannotReachEachOther(t *testing.T) {
 	n := newTestNetwork(t)
-	a, b := newNetns(t), newNetns(t)
+	a, b := networktest.Netns(t), networktest.Netns(t)
 	n.attach(t, "a", a)
 	n.attach(t, "b", b)
 	var addrB string
-	if err := in(b, func() error {
+	if err := networktest.In(b, func() error {
 		ln, err := net.Listen("tcp", ":0")
 		if err != nil {
 			return err
@@ -308,65 +248,20 @@ func hostLink(t *testing.T, name, addr string) {
 	netlink.LinkSetUp(link)
 }
 
-// internet is a namespace the test makes to play the world: a veth to the
-// host, 198.51.100.1 on the host's side and 198.51.100.2 in it, and a
-// server there. It returns the namespace and the server's address.
-func internet(t *testing.T, name string) (*os.File, string) {
-	t.Helper()
-	ns := newNetns(t)
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: "world0", PeerNamespace: netlink.NsFd(ns.Fd())}
-	if err := netlink.LinkAdd(veth); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { netlink.LinkDel(veth) })
-	host, err := netlink.LinkByName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := netlink.ParseAddr("198.51.100.1/24")
-	if err := netlink.AddrAdd(host, addr); err != nil {
-		t.Fatal(err)
-	}
-	netlink.LinkSetUp(host)
-	var server string
-	if err := in(ns, func() error {
-		world, err := netlink.LinkByName("world0")
-		if err != nil {
-			return err
-		}
-		addr, _ := netlink.ParseAddr("198.51.100.2/24")
-		if err := netlink.AddrAdd(world, addr); err != nil {
-			return err
-		}
-		if err := netlink.LinkSetUp(world); err != nil {
-			return err
-		}
-		ln, err := net.Listen("tcp", "198.51.100.2:0")
-		if err != nil {
-			return err
-		}
-		server = serve(t, ln)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return ns, server
-}
-
 // Egress through NAT: the world sees the host's address, never the
 // sandbox's, and cannot open a connection to a sandbox.
 func TestEgressIsMasqueraded(t *testing.T) {
 	n := newTestNetwork(t)
-	world, server := internet(t, n.cfg.Bridge+"w")
-	ns := newNetns(t)
+	world, server := networktest.World(t, n.cfg.Bridge+"w")
+	ns := networktest.Netns(t)
 	n.attach(t, "a", ns)
 	got, err := dial(ns, server)
-	if err != nil || !strings.HasPrefix(got, "hello 198.51.100.1:") {
-		t.Errorf("the world answered %q, %v; want it to see the host's 198.51.100.1", got, err)
+	if err != nil || !strings.Contains(got, "world saw "+networktest.WorldHost+":") {
+		t.Errorf("the world answered %q, %v; want it to see the host's %s", got, err, networktest.WorldHost)
 	}
 	// From the world, a route to the sandboxes via the host gets nowhere.
 	var sandboxAddr string
-	in(ns, func() error {
+	networktest.In(ns, func() error {
 		ln, err := net.Listen("tcp", ":0")
 		if err != nil {
 			return err
@@ -375,9 +270,9 @@ func TestEgressIsMasqueraded(t *testing.T) {
 		serve(t, ln)
 		return nil
 	})
-	if err := in(world, func() error {
+	if err := networktest.In(world, func() error {
 		_, sub, _ := net.ParseCIDR(n.cfg.Subnet.String())
-		return netlink.RouteAdd(&netlink.Route{Dst: sub, Gw: net.ParseIP("198.51.100.1")})
+		return netlink.RouteAdd(&netlink.Route{Dst: sub, Gw: net.ParseIP(networktest.WorldHost)})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -391,10 +286,10 @@ func TestSpoofedSourceDropped(t *testing.T) {
 	ln, port := listenLoopback(t)
 	serve(t, ln)
 	n := newTestNetwork(t, func(c *Config) { c.HostPorts = []uint16{port} })
-	ns := newNetns(t)
+	ns := networktest.Netns(t)
 	n.attach(t, "a", ns)
 	spoofed := n.addrs.at(200)
-	if err := in(ns, func() error {
+	if err := networktest.In(ns, func() error {
 		eth0, err := netlink.LinkByName("eth0")
 		if err != nil {
 			return err
@@ -404,7 +299,7 @@ func TestSpoofedSourceDropped(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err := in(ns, func() error {
+	err := networktest.In(ns, func() error {
 		d := net.Dialer{Timeout: 2 * time.Second, LocalAddr: &net.TCPAddr{IP: spoofed.AsSlice()}}
 		c, err := d.Dial("tcp", netip.AddrPortFrom(n.Gateway(), port).String())
 		if err == nil {
@@ -444,7 +339,7 @@ func TestLeftoversOfACrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns := newNetns(t) // held open: its port stays
+	ns := networktest.Netns(t) // held open: its port stays
 	if _, _, err := crashed.Attach("a", ns); err != nil {
 		t.Fatal(err)
 	}
@@ -459,5 +354,18 @@ func TestLeftoversOfACrash(t *testing.T) {
 	}
 	if left := leftovers(again.cfg); len(left) > 0 {
 		t.Errorf("left: %v", left)
+	}
+}
+
+// Link-local addresses are not the world: on a cloud VM a metadata service
+// hands out the host's credentials there. A peer the test puts at
+// 169.254.200.2 (routed through the host like the world) is refused.
+func TestLinkLocalRefused(t *testing.T) {
+	n := newTestNetwork(t)
+	_, server := networktest.Peer(t, n.cfg.Bridge+"m", "169.254.200.1/30", "169.254.200.2/30")
+	ns := networktest.Netns(t)
+	n.attach(t, "a", ns)
+	if got, err := dial(ns, server); !errors.Is(err, unix.ECONNREFUSED) {
+		t.Errorf("a link-local peer: %q, %v; want connection refused", got, err)
 	}
 }

@@ -24,9 +24,10 @@ import (
 //			iifname B ct status dnat tcp dport P accept
 //			iifname B ip daddr GW udp/tcp dport 53 accept   (with a DNS forwarder)
 //			iifname B tcp reject with tcp reset
-//			iifname B reject }
+//			iifname B reject }   (ICMP port unreachable)
 //		chain forward { type filter hook forward priority filter
 //			iifname B ip saddr != SUBNET drop
+//			iifname B ip daddr 169.254.0.0/16 reject   (as input's: a cloud's metadata service is there)
 //			iifname B oifname B drop
 //			oifname B ct state established,related accept
 //			oifname B drop
@@ -136,6 +137,12 @@ func (r *ruleset) inetRules(c *nftables.Conn) {
 		}
 		c.AddRule(&nftables.Rule{Table: r.inet, Chain: ch, Exprs: all})
 	}
+	// refuse rejects what matches as a closed port would: a TCP reset (the
+	// caller's connect fails at once), else ICMP port unreachable.
+	refuse := func(ch *nftables.Chain, match ...[]expr.Any) {
+		rule(ch, append(match, l4proto(unix.IPPROTO_TCP), []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}})...)
+		rule(ch, append(match, []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}})...)
+	}
 	in, notIn, out, notOut := ifname(expr.MetaKeyIIFNAME, r.bridge, true), ifname(expr.MetaKeyIIFNAME, r.bridge, false),
 		ifname(expr.MetaKeyOIFNAME, r.bridge, true), ifname(expr.MetaKeyOIFNAME, r.bridge, false)
 
@@ -156,11 +163,13 @@ func (r *ruleset) inetRules(c *nftables.Conn) {
 		rule(input, in, ipv4(), ipAddr(16, r.gateway), l4proto(unix.IPPROTO_UDP), dport(53), verdict(expr.VerdictAccept))
 		rule(input, in, ipv4(), ipAddr(16, r.gateway), l4proto(unix.IPPROTO_TCP), dport(53), verdict(expr.VerdictAccept))
 	}
-	rule(input, in, l4proto(unix.IPPROTO_TCP), []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}})
-	rule(input, in, []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}})
+	refuse(input, in)
 
 	fwd := chain("forward", nftables.ChainTypeFilter, nftables.ChainHookForward, nftables.ChainPriorityFilter)
 	rule(fwd, in, ipv4(), ipPrefix(12, r.subnet, false), verdict(expr.VerdictDrop))
+	// Link-local addresses are the host's link's, not the world: on a cloud
+	// VM, 169.254.169.254 hands out the host's own credentials.
+	refuse(fwd, in, ipv4(), ipPrefix(16, linkLocal, true))
 	rule(fwd, in, out, verdict(expr.VerdictDrop))
 	rule(fwd, out, ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	rule(fwd, out, verdict(expr.VerdictDrop))
@@ -196,6 +205,9 @@ func (r *ruleset) bridgeRules(c *nftables.Conn) error {
 	rule(fwd, onBridge, verdict(expr.VerdictDrop)) // no frame from a port to another
 	return nil
 }
+
+// linkLocal is IPv4's link-local range.
+var linkLocal = netip.MustParsePrefix("169.254.0.0/16")
 
 // addrElement is the set element of a port and its sandbox's address.
 func addrElement(port string, addr netip.Addr) nftables.SetElement {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -50,7 +51,31 @@ func directory(name string) (Tree, error) {
 			return Tree{}, fmt.Errorf("rootfs %q: %w %s: %w", name, ErrMountpoint, m, explain(err))
 		}
 	}
+	for _, m := range lambda.FileMountpoints {
+		if err := fileMountpoint(root, strings.TrimPrefix(m, "/")); err != nil {
+			return Tree{}, fmt.Errorf("rootfs %q: %w %s: %w", name, ErrMountpoint, m, explain(err))
+		}
+	}
 	return Tree{Path: resolved}, nil
+}
+
+// fileMountpoint makes an empty file at rel unless one is there (a symlink
+// to one, in the tree, counts).
+func fileMountpoint(root *os.Root, rel string) error {
+	if fi, err := root.Stat(rel); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("%w: a directory", fs.ErrExist)
+		}
+		return nil
+	}
+	if err := root.MkdirAll(path.Dir(rel), 0o755); err != nil {
+		return err
+	}
+	f, err := root.OpenFile(rel, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // explain turns the usual reasons a mountpoint cannot be made into advice.

@@ -48,8 +48,14 @@ func identity(p *plan) {
 	p.file("/etc/hosts", []byte(hosts))
 }
 
-// mountpoints plans every mountpoint: /tmp 1777, the rest 0755.
+// mountpoints plans every mountpoint: /tmp 1777, the rest 0755, and the
+// file mountpoints, empty unless the tree has them already.
 func mountpoints(p *plan) {
+	for _, f := range lambda.FileMountpoints {
+		if !p.has(f) {
+			p.file(f, nil)
+		}
+	}
 	for _, m := range lambda.Mountpoints {
 		mode := fs.FileMode(0o755)
 		if m == lambda.TmpDir {

@@ -33,13 +33,20 @@ func base(t *testing.T, s *Store, name string) Tree {
 	return tree
 }
 
-// assertMountpoints checks that every mountpoint is a directory in tree.
+// assertMountpoints checks that every mountpoint is a directory in tree,
+// and every file mountpoint a file.
 func assertMountpoints(t *testing.T, tree string) {
 	t.Helper()
 	for _, m := range lambda.Mountpoints {
 		fi, err := os.Lstat(filepath.Join(tree, m))
 		if err != nil || !fi.IsDir() {
 			t.Errorf("mountpoint %s: not a directory (%v)", m, err)
+		}
+	}
+	for _, m := range lambda.FileMountpoints {
+		fi, err := os.Stat(filepath.Join(tree, m))
+		if err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("file mountpoint %s: not a file (%v)", m, err)
 		}
 	}
 }

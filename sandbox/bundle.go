@@ -21,12 +21,14 @@ const BundleRoot = "rootfs"
 // does, for looking at a function's environment outside lambdad. What
 // differs: the CPU quota is set from the start (lambdad sets it after the
 // runtime's init), the cgroup is cgroupPath, the network namespace is a new
-// one with loopback only, and nothing serves the Runtime API. The code,
-// runtime and opt directories are bound from where req names them.
+// one with loopback only (req's Network, HostNetwork and Files are left
+// out), and nothing serves the Runtime API. The code, runtime and opt
+// directories are bound from where req names them.
 func WriteBundle(req CreateRequest, cgroupPath, dir string) error {
 	if req.ID == "" {
 		req.ID = NewID()
 	}
+	req.RuntimeAPIAddr, req.Network, req.HostNetwork, req.Files = "", nil, false, nil
 	if err := req.validate(); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}

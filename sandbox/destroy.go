@@ -36,6 +36,12 @@ func (s *Sandbox) Destroy() error {
 	if err := s.container.Destroy(); err != nil && !errors.Is(err, libcontainer.ErrNotExist) {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
 	}
+	if s.detach != nil {
+		if err := s.detach(); err != nil {
+			return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
+		}
+		s.detach = nil
+	}
 	if s.net != nil {
 		s.net.close()
 	}

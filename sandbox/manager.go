@@ -5,14 +5,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/manager"
 	"github.com/opencontainers/runc/libcontainer"
+
+	"github.com/lambdad/lambdad/rootfs"
 )
 
 // DefaultCgroupParent is the cgroup under which sandboxes are created.
@@ -68,7 +72,20 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	}
 	var rn *runtimeNet
 	netnsPath := ""
-	if req.RuntimeAPIAddr != "" {
+	switch {
+	case req.HostNetwork:
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("create sandbox %s: runtime api listener: %w", req.ID, err)
+		}
+		defer func() {
+			if retErr != nil {
+				ln.Close()
+			}
+		}()
+		rn = &runtimeNet{ln: ln}
+		req.Env = withEnv(req.Env, "AWS_LAMBDA_RUNTIME_API", ln.Addr().String())
+	case req.RuntimeAPIAddr != "":
 		var err error
 		if rn, err = newRuntimeNet(req.RuntimeAPIAddr); err != nil {
 			return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
@@ -80,7 +97,24 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 		}()
 		netnsPath = rn.path()
 	}
+	var detach func() error
+	if req.Network != nil {
+		files, undo, err := req.Network.Attach(req.ID, rn.ns)
+		if err != nil {
+			return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+		}
+		defer func() {
+			if retErr != nil {
+				undo()
+			}
+		}()
+		req.Files = append(append([]rootfs.Bind(nil), req.Files...), files...)
+		detach = undo
+	}
 	spec := specFor(&req, m.CgroupPath(req.ID), netnsPath, false)
+	if req.HostNetwork {
+		hostNetwork(spec)
+	}
 	config, err := containerConfig(req.ID, spec)
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
@@ -93,7 +127,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 	}
-	return &Sandbox{
+	s := &Sandbox{
 		id:        req.ID,
 		req:       req,
 		spec:      spec,
@@ -101,8 +135,24 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 		container: c,
 		cgroup:    cg,
 		net:       rn,
+		detach:    detach,
 		done:      make(chan struct{}),
-	}, nil
+	}
+	if req.HostNetwork {
+		rn.ln = &ownerListener{Listener: rn.ln, s: s}
+	}
+	return s, nil
+}
+
+// withEnv is env with name set to value, in place of any it had.
+func withEnv(env []string, name, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, name+"="+value)
 }
 
 // Cleanup destroys every sandbox a previous run left in the state directory

@@ -17,7 +17,7 @@ import (
 // Nothing of it is on disk: the namespace lives while the daemon holds ns
 // and ln, or a process of the sandbox is in it.
 type runtimeNet struct {
-	ns *os.File     // the namespace, held open until the sandbox is destroyed
+	ns *os.File     // the namespace, held open until the sandbox is destroyed; nil for the host's (HostNetwork)
 	ln net.Listener // listening inside it
 }
 
@@ -76,5 +76,7 @@ func (n *runtimeNet) path() string {
 
 func (n *runtimeNet) close() {
 	n.ln.Close()
-	n.ns.Close()
+	if n.ns != nil {
+		n.ns.Close()
+	}
 }

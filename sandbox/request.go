@@ -47,10 +47,31 @@ type CreateRequest struct {
 	// API on. Else libcontainer makes the namespace, with loopback only and
 	// nothing listening.
 	RuntimeAPIAddr string
+	// HostNetwork puts the sandbox in the host's network namespace. Its
+	// Runtime API (RuntimeAPIAddr must be set; its port is ignored) then
+	// listens on a free port of the host's loopback that only the
+	// sandbox's processes may connect to, and the sandbox's
+	// AWS_LAMBDA_RUNTIME_API says which.
+	HostNetwork bool
+	// Network, if set, gives the network namespace lambdad made (it needs
+	// RuntimeAPIAddr) an interface before anything runs in it; Destroy
+	// takes it back. Without it the sandbox has loopback only.
+	Network Attacher
+	// Files are more host files bound read-only into the sandbox, over
+	// files its root has (lambda.FileMountpoints), e.g. /etc/resolv.conf.
+	Files []rootfs.Bind
 	// DeferCPULimit leaves the CPU unlimited until LimitCPU is called (after
 	// the runtime's init, which Lambda runs with boosted CPU); else Start
 	// applies the quota once the first process runs.
 	DeferCPULimit bool
+}
+
+// Attacher gives a sandbox its network (package network).
+type Attacher interface {
+	// Attach configures the network namespace netns of sandbox id and
+	// returns the files to bind read-only into it (its /etc/hosts, say)
+	// and what undoes everything.
+	Attach(id string, netns *os.File) (files []rootfs.Bind, detach func() error, err error)
 }
 
 // validID reports whether id is 1-64 of [a-zA-Z0-9_-]. Not a regexp: this
@@ -107,6 +128,17 @@ func (r *CreateRequest) validate() error {
 			return bad("bind destination %q is not absolute", b.Destination)
 		}
 		dirs = append(dirs, struct{ what, path string }{"bind source", b.Source})
+	}
+	for _, f := range r.Files {
+		if !filepath.IsAbs(f.Source) || !filepath.IsAbs(f.Destination) {
+			return bad("file bind %s → %s: not absolute", f.Source, f.Destination)
+		}
+	}
+	if r.Network != nil && (r.RuntimeAPIAddr == "" || r.HostNetwork) {
+		return bad("a network needs the namespace lambdad makes (RuntimeAPIAddr, not HostNetwork)")
+	}
+	if r.HostNetwork && r.RuntimeAPIAddr == "" {
+		return bad("the host's network needs a Runtime API listener (RuntimeAPIAddr)")
 	}
 	for _, d := range dirs {
 		if err := checkDir(d.path); err != nil {

@@ -24,7 +24,8 @@ type Sandbox struct {
 	stateDir  string
 	container *libcontainer.Container
 	cgroup    cgroups.Manager
-	net       *runtimeNet // nil unless CreateRequest.RuntimeAPIAddr
+	net       *runtimeNet  // nil unless CreateRequest.RuntimeAPIAddr
+	detach    func() error // undoes CreateRequest.Network's Attach; nil if none
 
 	mu      sync.Mutex
 	state   State // mu

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/lambda"
+	"github.com/lambdad/lambdad/rootfs"
 )
 
 func TestExitStatus(t *testing.T) {
@@ -607,5 +609,83 @@ func TestDestroyPrestarted(t *testing.T) {
 	}
 	if left := leaksOf(e, s, req); len(left) > 0 {
 		t.Errorf("left after Destroy: %v", left)
+	}
+}
+
+// In the host's network namespace, a sandbox's Runtime API is on a port of
+// the host's loopback that answers its own processes only: the test's own
+// connection (a process on the host) is closed unanswered.
+func TestHostNetworkRuntimeAPIIsOwnOnly(t *testing.T) {
+	e := newEnv(t)
+	req := e.request(`
+		wget -q -O - http://$AWS_LAMBDA_RUNTIME_API/ping && echo && echo api=ok
+		echo devices=$(tail -n +3 /proc/net/dev | wc -l)
+		sleep 1000
+	`)
+	req.Env = append(req.Env, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001")
+	req.HostNetwork, req.RuntimeAPIAddr = true, "127.0.0.1:9001"
+	var out testkit.Buffer
+	req.Stdout, req.Stderr = &out, &out
+	s := e.create(req)
+	ln := s.RuntimeListener()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "pong %s", r.URL.Path)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "the sandbox's call", func() bool { return strings.Contains(out.String(), "devices=") })
+	if got := out.String(); !strings.Contains(got, "pong /ping\napi=ok") || strings.Contains(got, "devices=1\n") {
+		t.Errorf("want the API answered and the host's interfaces seen, got:\n%s", got)
+	}
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /ping HTTP/1.0\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if b, err := io.ReadAll(c); len(b) > 0 { // EOF or a reset: closed either way
+		t.Errorf("a process outside the sandbox got %q (%v), want its connection closed unanswered", b, err)
+	}
+}
+
+// fakeNetwork attaches nothing but a hosts file, and counts.
+type fakeNetwork struct {
+	dir              string
+	attached, undone int
+	ns               bool // it was given an open namespace
+}
+
+func (f *fakeNetwork) Attach(id string, netns *os.File) ([]rootfs.Bind, func() error, error) {
+	f.attached++
+	_, err := netns.Stat()
+	f.ns = err == nil
+	hosts := filepath.Join(f.dir, id+".hosts")
+	if err := os.WriteFile(hosts, []byte("192.0.2.9\tfake.test\n"), 0o644); err != nil {
+		return nil, nil, err
+	}
+	return []rootfs.Bind{{Source: hosts, Destination: "/etc/hosts"}}, func() error { f.undone++; return os.Remove(hosts) }, nil
+}
+
+// A network's Attach runs in Create with the sandbox's namespace, its
+// files are bound read-only, and Destroy undoes it.
+func TestNetworkAttached(t *testing.T) {
+	e := newEnv(t)
+	f := &fakeNetwork{dir: t.TempDir()}
+	req := e.request(`cat /etc/hosts; { echo x >>/etc/hosts; } 2>/dev/null && echo hosts=WRITABLE || echo hosts=readonly`)
+	req.RuntimeAPIAddr, req.Network = "127.0.0.1:9001", f
+	st, out := e.output(req)
+	if st.Code != 0 || !strings.Contains(out, "192.0.2.9\tfake.test\nhosts=readonly") {
+		t.Errorf("exit %s, output:\n%s", st, out)
+	}
+	s := lastSandbox(t, e, req.ID)
+	if err := s.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if f.attached != 1 || !f.ns || f.undone != 1 {
+		t.Errorf("attached %d (namespace given: %v), undone %d; want once each", f.attached, f.ns, f.undone)
 	}
 }

@@ -36,6 +36,7 @@ var (
 // Mount options.
 var (
 	bindRO     = []string{"rbind", "ro", "nosuid", "nodev"}
+	bindFileRO = []string{"bind", "ro", "nosuid", "nodev", "noexec"}
 	procOpts   = []string{"nosuid", "noexec", "nodev"}
 	devOpts    = []string{"nosuid", "strictatime", "noexec", "mode=755", "size=64k"}
 	tmpOptions = []string{"nosuid", "nodev", "mode=1777"}
@@ -64,6 +65,9 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 	)
 	if r.OptDir != "" {
 		mounts = append(mounts, bind(r.OptDir, lambda.OptDir))
+	}
+	for _, f := range r.Files {
+		mounts = append(mounts, specs.Mount{Destination: f.Destination, Type: "bind", Source: f.Source, Options: bindFileRO})
 	}
 
 	namespaces := []specs.LinuxNamespace{
@@ -131,6 +135,17 @@ func initArgs(cmd []string, hold bool) []string {
 		args = append(args, "--hold")
 	}
 	return append(append(args, "--"), cmd...)
+}
+
+// hostNetwork makes spec's sandbox share the host's network namespace.
+func hostNetwork(spec *specs.Spec) {
+	ns := spec.Linux.Namespaces[:0]
+	for _, n := range spec.Linux.Namespaces {
+		if n.Type != specs.NetworkNamespace {
+			ns = append(ns, n)
+		}
+	}
+	spec.Linux.Namespaces = ns
 }
 
 // haveCgroupNamespaces tells whether the kernel has cgroup namespaces

@@ -63,7 +63,6 @@ func bundleAction(c *cli.Context) error {
 	if len(cmd) > 0 {
 		req.Args = cmd
 	}
-	req.RuntimeAPIAddr = "" // nothing serves it: runc makes the network namespace
 	if err := sandbox.WriteBundle(req, path.Join(c.String("cgroup-parent"), req.ID), dir); err != nil {
 		return cli.Exit(err.Error(), 1)
 	}

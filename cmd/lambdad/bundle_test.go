@@ -75,8 +75,9 @@ func probeFunctions(t *testing.T) string {
 
 // TestBundleRunsUnderRunc writes the probe's bundle with lambdad bundle,
 // runs it with Debian's runc, and compares what it sees with what the same
-// function sees under lambdad serve: the same user, capabilities, rlimit,
-// mounts and root, and the same memory, pids and CPU limits on its cgroup.
+// function sees under lambdad serve --network none (a bundle's network is
+// runc's, loopback only): the same user, capabilities, rlimit, mounts and
+// root, and the same memory, pids and CPU limits on its cgroup.
 func TestBundleRunsUnderRunc(t *testing.T) {
 	sandboxtest.RequireRoot(t)
 	runc, err := exec.LookPath("runc")
@@ -88,8 +89,8 @@ func TestBundleRunsUnderRunc(t *testing.T) {
 	parent := fmt.Sprintf("%s-bundle", testCgroupParent)
 	t.Cleanup(func() { sandboxtest.RemoveCgroup(parent) })
 
-	// Inside lambdad.
-	d := startDaemon(t, "--functions", functions)
+	// Inside lambdad, with the network a bundle has (loopback only).
+	d := startDaemon(t, "--functions", functions, "--network", "none")
 	out := mustInvoke(t, d, "probe", `{}`)
 	inLambdad := string(out.Payload)
 	cgroups := sandboxCgroups(d.parent)

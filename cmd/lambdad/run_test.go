@@ -18,6 +18,7 @@ import (
 var (
 	lambdad  string // the built binary, with runtime/ (init, python/) beside it
 	gofn     string // the aws-lambda-go test function's bootstrap
+	netfn    string // the network test function's (internal/testfn/netfn)
 	helloPy  string // the hello example's handler.py
 	busybox  string // a code dir of busybox applets
 	tempRoot string
@@ -47,6 +48,7 @@ func testMain(m *testing.M) int {
 	bin := filepath.Join(tempRoot, "bin")
 	lambdad = filepath.Join(bin, "lambdad")
 	gofn = filepath.Join(tempRoot, "gofn")
+	netfn = filepath.Join(tempRoot, "netfn")
 	busybox = filepath.Join(tempRoot, "code")
 	steps := []func() error{
 		func() error { return os.MkdirAll(busybox, 0o755) },
@@ -54,6 +56,7 @@ func testMain(m *testing.M) int {
 	}
 	if dir := os.Getenv(PrebuiltEnv); dir != "" {
 		lambdad, gofn, helloPy = filepath.Join(dir, "lambdad"), filepath.Join(dir, "gofn"), filepath.Join(dir, "hello.py")
+		netfn = filepath.Join(dir, "netfn")
 	} else {
 		root, err := sandboxtest.ModuleRoot()
 		if err != nil {
@@ -66,6 +69,7 @@ func testMain(m *testing.M) int {
 			func() error { return os.MkdirAll(filepath.Join(bin, "runtime"), 0o755) },
 			func() error { return sandboxtest.BuildRuntime(filepath.Join(bin, "runtime")) },
 			func() error { return goBuild("0", gofn, "-tags=lambda.norpc", "./testdata/gofn") },
+			func() error { return goBuild("0", netfn, "-tags=lambda.norpc", "../../internal/testfn/netfn") },
 		)
 	}
 	for _, step := range steps {

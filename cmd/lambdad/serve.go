@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"github.com/lambdad/lambdad/daemon"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
+	"github.com/lambdad/lambdad/network"
 )
 
 func serveCommand() *cli.Command {
@@ -34,6 +36,12 @@ func serveCommand() *cli.Command {
 			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
 			&cli.BoolFlag{Name: "favordynmods", Value: true, Usage: "remount the host's cgroup2 hierarchy with favordynmods (Linux 6.0+; it stays after lambdad exits): a sandbox start then waits for no RCU grace period, ~10-20 ms here; --favordynmods=false leaves the host's mounts alone"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM"},
+			&cli.StringFlag{Name: "network", Value: string(network.Egress), Usage: "sandboxes' network: egress (the world through NAT, the host's --host-ports at host.lambdad.internal), none (loopback only) or host (the host's network namespace); a function's function.json may ask for none"},
+			&cli.StringFlag{Name: "subnet", Value: network.DefaultSubnet, Usage: "egress: the sandboxes' IPv4 subnet (the bridge has its first address); refused if it overlaps the host's routes"},
+			&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, Usage: "egress: the bridge's name, also its nftables tables'"},
+			&cli.StringFlag{Name: "host-ports", Usage: "egress: the host's TCP ports sandboxes may reach at host.lambdad.internal, e.g. 4566,8000 (the Invoke API's is always allowed)"},
+			&cli.StringFlag{Name: "aws-endpoint-url", Usage: "AWS_ENDPOINT_URL inside sandboxes, for every AWS service but Lambda (e.g. http://host.lambdad.internal:4566 for a LocalStack on the host; its port is then allowed)"},
+			&cli.StringFlag{Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "the host's resolver configuration the sandboxes' is made from"},
 		}, dirFlags()...),
 		Action: serveAction,
 	}
@@ -55,6 +63,18 @@ func serveAction(c *cli.Context) error {
 	if err := host.RunSealed(); err != nil {
 		logger.Warn("running unsealed: libcontainer seals a copy of lambdad for every sandbox", "err", err)
 	}
+	mode, err := network.ParseMode(c.String("network"))
+	if err != nil {
+		return cli.Exit("serve: --"+err.Error(), 2)
+	}
+	subnet, err := netip.ParsePrefix(c.String("subnet"))
+	if err != nil {
+		return cli.Exit("serve: --subnet: "+err.Error(), 2)
+	}
+	ports, err := network.ParsePorts(c.String("host-ports"))
+	if err != nil {
+		return cli.Exit("serve: --host-ports: "+err.Error(), 2)
+	}
 	d, err := daemon.New(daemon.Config{
 		Listen:          c.String("listen"),
 		FunctionsDir:    c.String("functions"),
@@ -70,6 +90,12 @@ func serveAction(c *cli.Context) error {
 		Spares:          c.Int("spares"),
 		FreezeIdle:      c.Bool("freeze-idle"),
 		ShutdownTimeout: c.Duration("shutdown-timeout"),
+		Network:         string(mode),
+		Bridge:          c.String("bridge"),
+		Subnet:          subnet,
+		HostPorts:       ports,
+		AWSEndpointURL:  c.String("aws-endpoint-url"),
+		ResolvConf:      c.String("resolv-conf"),
 		TmpfsRunDir:     true,
 		FavorDynmods:    c.Bool("favordynmods"),
 		Logger:          logger,

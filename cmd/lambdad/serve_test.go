@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/lambdad/lambdad/internal/testkit"
+	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/network/networktest"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
@@ -36,9 +39,15 @@ type served struct {
 	dir      string // holds its state and run directories
 	runDir   string
 	parent   string // its cgroup parent
+	bridge   string // its network's bridge
+	subnet   string // and subnet
 	output   *testkit.Buffer
 	client   *lambda.Client
 }
+
+// testNetworks counts the daemons' networks, each with a bridge and a
+// subnet (10.216.k.0/24) of its own.
+var testNetworks atomic.Int32
 
 // functionsDir lays out the test functions once per test binary.
 var (
@@ -127,6 +136,11 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *served {
 	if !slices.Contains(args, "--spares") {
 		full = append(full, "--spares", "0") // spares would upset the sandbox counts
 	}
+	if !slices.Contains(args, "--bridge") { // each daemon a network of its own
+		k := testNetworks.Add(1)
+		d.bridge, d.subnet = fmt.Sprintf("ldc%05d%02d", os.Getpid()%100000, k%100), fmt.Sprintf("10.216.%d.0/24", k%256)
+		full = append(full, "--bridge", d.bridge, "--subnet", d.subnet)
+	}
 	d.cmd = exec.Command(lambdad, full...)
 	d.cmd.Stdout, d.cmd.Stderr = d.output, d.output
 	if err := d.cmd.Start(); err != nil {
@@ -180,6 +194,11 @@ func (d *served) stop() {
 	}
 	d.noSandboxCgroups()
 	sandboxtest.RemoveCgroup(d.parent)
+	if d.bridge != "" && d.cmd.ProcessState != nil && d.cmd.ProcessState.Success() {
+		for _, left := range networktest.Leftovers(d.bridge, network.PortPrefix(d.bridge)) {
+			t.Errorf("left after lambdad serve stopped: %s", left)
+		}
+	}
 	if d.cmd.ProcessState != nil && d.cmd.ProcessState.Success() && isMountPoint(d.runDir) {
 		t.Errorf("the run directory %s is still mounted after lambdad serve stopped", d.runDir)
 	}
@@ -589,8 +608,13 @@ func TestServeAfterACrash(t *testing.T) {
 		t.Error("the run directory is not a mount point after the crash")
 	}
 
+	if left := networktest.Leftovers(first.bridge, network.PortPrefix(first.bridge)); len(left) == 0 {
+		t.Error("the crashed daemon's network is gone before the restart: the test proves nothing of its cleanup")
+	}
+
 	// The restart cleans up whatever the checks above said.
-	second := startDaemonIn(t, first.dir, "--spares", "0")
+	second := startDaemonIn(t, first.dir, "--spares", "0", "--bridge", first.bridge, "--subnet", first.subnet)
+	second.bridge = first.bridge
 	if n := second.sandboxCount(); n != 0 {
 		t.Errorf("%d sandboxes of the crashed daemon left after the restart:\n%s", n, second.output)
 	}

@@ -27,6 +27,9 @@ var rules = map[string]rule{
 	"function":   {module: []string{"lambda", "rootfs"}},
 	"runtimeapi": {module: []string{"lambda"}},
 	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
+	// The sandboxes' network: the only importer of nftables.
+	"network": {module: []string{"rootfs"},
+		foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "github.com/vishvananda/netns", "golang.org/x/sys/"}},
 	// The only package that imports libcontainer.
 	"sandbox": {module: []string{"lambda", "rootfs"},
 		foreign: []string{"github.com/opencontainers/", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
@@ -36,23 +39,25 @@ var rules = map[string]rule{
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
 	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host"},
+		"launcher", "invokeapi", "host", "network"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
 	"runtime/python": {},
 	// Tests' helpers, and programs that are not the daemon.
-	"internal/testkit":    {},
-	"internal/deps":       {},
-	"sandbox/sandboxtest": {},
-	"bench":               {},
-	"bench/fn":            {foreign: []string{"github.com/aws/aws-lambda-go/"}},
-	"examples/go/echo":    {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"internal/testkit":      {},
+	"internal/deps":         {},
+	"sandbox/sandboxtest":   {},
+	"network/networktest":   {foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
+	"bench":                 {},
+	"bench/fn":              {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"examples/go/echo":      {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"internal/testfn/netfn": {foreign: []string{"github.com/aws/aws-lambda-go/", "github.com/aws/aws-sdk-go-v2"}},
 }
 
 // testHelpers may be imported by any package's tests.
-var testHelpers = []string{"internal/testkit", "sandbox/sandboxtest"}
+var testHelpers = []string{"internal/testkit", "sandbox/sandboxtest", "network/networktest"}
 
 type pkg struct {
 	ImportPath                         string
