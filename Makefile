@@ -49,7 +49,7 @@ unit:
 
 # The root test packages on a pure cgroup v2 kernel (scripts/cgroup2-lane.sh).
 cgroup2:
-	./scripts/cgroup2-lane.sh ./sandbox/ ./daemon/ ./cmd/lambdad/
+	./scripts/cgroup2-lane.sh ./sandbox/ ./network/ ./daemon/ ./cmd/lambdad/
 
 # Offline checks of the Vagrantfile, the sample CI workflow, the scripts and
 # the systemd unit (scripts/check-hosts.sh).

@@ -267,7 +267,7 @@ func (n *Network) Close() error {
 // bridge, the host end a port of the bridge that speaks only from that
 // address. It returns the files to bind read-only into the sandbox (its
 // /etc/hosts and /etc/resolv.conf) and what takes it all back.
-func (n *Network) Attach(id string, ns *os.File) (files []rootfs.Bind, detach func() error, retErr error) {
+func (n *Network) Attach(id string, ns *os.File) (_ []rootfs.Bind, _ func() error, retErr error) {
 	addr, index, err := n.addrs.take()
 	if err != nil {
 		return nil, nil, err
@@ -275,7 +275,7 @@ func (n *Network) Attach(id string, ns *os.File) (files []rootfs.Bind, detach fu
 	port := fmt.Sprintf("%s%08x", n.prefix, index)
 	var undo []func() error
 	undo = append(undo, func() error { n.addrs.give(index); return nil })
-	detach = func() error {
+	detach := func() error {
 		var errs []error
 		for i := len(undo) - 1; i >= 0; i-- {
 			if err := undo[i](); err != nil {
@@ -342,7 +342,7 @@ func (n *Network) Attach(id string, ns *os.File) (files []rootfs.Bind, detach fu
 // configureInside sets eth0 up inside ns with addr and the default route
 // via the bridge.
 func (n *Network) configureInside(ns *os.File, addr netip.Addr) error {
-	h, err := netlink.NewHandleAt(netns.NsHandle(ns.Fd()))
+	h, err := netlink.NewHandleAt(netns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("netlink in the sandbox: %w", err)
 	}

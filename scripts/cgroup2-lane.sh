@@ -27,9 +27,11 @@ TIMEOUT=${LANE_TIMEOUT:-2400}
 GO=${GO:-go}
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin" # sudo's secure_path lacks Go's
 [ $# -gt 0 ] || set -- ./sandbox/
-# Modules loaded in the guest, with their dependencies (9p over virtio-pci, and what
-# tests may need later). Built-in ones are skipped.
-MODULES="virtio_pci 9pnet_virtio 9p overlay loop"
+# Modules loaded in the guest, with their dependencies (9p over virtio-pci; veth, the
+# bridge and nftables for the sandboxes' network; crc32c_generic first, libcrc32c's
+# soft dependency, which insmod does not follow; nft_meta_bridge, the bridge family's meta,
+# which a kernel with modprobe would load itself). Built-in ones are skipped.
+MODULES="virtio_pci 9pnet_virtio 9p overlay loop veth bridge crc32c_generic nf_tables nft_chain_nat nft_masq nft_nat nft_ct nft_reject_inet nft_meta_bridge"
 T0=$(date +%s)
 log() { echo "cgroup2-lane: $(date +%T) $*" >&2; }
 die() { log "error: $*"; exit 125; }
@@ -84,6 +86,7 @@ if grep -qx 'cmd-lambdad' "$SHARE/tests.list"; then
   (cd "$ROOT" && CGO_ENABLED=1 "$GO" build -trimpath -tags 'netgo osusergo urfave_cli_no_docs' \
     -ldflags '-extldflags "-static"' -o "$P/lambdad" ./cmd/lambdad)
   (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/gofn" ./cmd/lambdad/testdata/gofn)
+  (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/netfn" ./internal/testfn/netfn)
   cp "$SHARE/init" "$P/runtime/init"
   cp -r "$ROOT/runtime/python/bootstrap.py" "$ROOT/runtime/python/lambda_runtime" "$P/runtime/python/"
   cp "$ROOT/examples/functions/hello/handler.py" "$P/hello.py"
@@ -106,9 +109,9 @@ fi
 [ -n "$KPKG" ] || die "cannot find Debian's linux-image-amd64 kernel package (set LANE_KERNEL_PKG)"
 KVER=${KPKG#linux-image-}
 K=$CACHE/kernel-$KVER
-if [ ! -s "$K/vmlinux" ] || [ ! -s "$K/modules/load.order" ]; then
+if [ ! -s "$K/vmlinux" ] || [ ! -s "$K/modules/load.order" ] || [ "$(cat "$K/modules/wanted" 2>/dev/null)" != "$MODULES" ]; then
   log "fetching $KPKG (once per kernel version)"
-  rm -rf "$K" "$CACHE/kpkg" && mkdir -p "$CACHE/kpkg" "$K.tmp/modules"
+  rm -rf "$K" "$K.tmp" "$CACHE/kpkg" && mkdir -p "$CACHE/kpkg" "$K.tmp/modules"
   (cd "$CACHE/kpkg" && apt-get download "$KPKG" >/dev/null 2>&1) || die "apt-get download $KPKG failed"
   dpkg -x "$CACHE"/kpkg/*.deb "$CACHE/kpkg/x"
   M=$CACHE/kpkg/x/lib/modules/$KVER
@@ -136,7 +139,8 @@ if [ ! -s "$K/vmlinux" ] || [ ! -s "$K/modules/load.order" ]; then
       echo "$b" >> "$K.tmp/modules/load.order"
     done
   done
-  mv "$K.tmp" "$K"
+  echo "$MODULES" > "$K.tmp/modules/wanted"
+  rm -rf "$K" && mv "$K.tmp" "$K"
   rm -rf "$CACHE/kpkg"
 fi
 # The initramfs depends on the guest init, the modules and busybox: keyed by their hash.
