@@ -14,18 +14,27 @@ import (
 //
 //	echo       the Go echo example, 128 MB (warm rows)
 //	echo-1769  the same at 1769 MB, one full vCPU (warm rows, for comparison)
-//	cold-I     copies of echo, each invoked once: every invoke a new sandbox;
+//	cnone-I    copies of echo with "Network": "none", each invoked once;
 //	           first in name order, so the daemon prestarts their spares
+//	cold-I     the same with the daemon's network (egress), spares too
 //	nospare-I  the same, beyond the daemon's spares
+//	nsnone-I   the same with "Network": "none"
 //	prov-I     the same with ProvisionedConcurrency 1
 //	sleep      bench/fn, which sleeps sleep_ms (the idle sandboxes)
 type functionsDir struct {
 	dir                    string
 	colds, nospares, provs int
+	nones                  int // cnone-I and nsnone-I each
 }
 
-func (f functionsDir) cold(i int) string    { return fmt.Sprintf("cold-%d", i) }
-func (f functionsDir) nospare(i int) string { return fmt.Sprintf("nospare-%d", i) }
+func (f functionsDir) cold(i int) string        { return fmt.Sprintf("cold-%d", i) }
+func (f functionsDir) nospare(i int) string     { return fmt.Sprintf("nospare-%d", i) }
+func (f functionsDir) coldNone(i int) string    { return fmt.Sprintf("cnone-%d", i) }
+func (f functionsDir) nospareNone(i int) string { return fmt.Sprintf("nsnone-%d", i) }
+
+// spares is how many spares the daemon needs: one for each cnone-I and
+// cold-I, the first functions by name.
+func (f functionsDir) spares() int { return f.nones + f.colds }
 func (f functionsDir) prov(i int) string    { return fmt.Sprintf("prov-%d", i) }
 
 // build writes every function; echoBootstrap is the built example.
@@ -66,6 +75,16 @@ func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nId
 	}
 	for i := range f.nospares {
 		if err := add(f.nospare(i), shared, echo(128)); err != nil {
+			return err
+		}
+	}
+	none := echo(128)
+	none["Network"] = "none"
+	for i := range f.nones {
+		if err := add(f.coldNone(i), shared, none); err != nil {
+			return err
+		}
+		if err := add(f.nospareNone(i), shared, none); err != nil {
 			return err
 		}
 	}

@@ -45,7 +45,7 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	res := &results{cfg: cfg, started: time.Now()}
 
 	progress("building the functions (bench/fn for the sleeper)")
-	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold, nospares: cfg.cold, provs: cfg.nProv}
+	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold, nospares: cfg.cold, provs: cfg.nProv, nones: cfg.cold}
 	if err := fns.build(ctx, repo, echoBootstrap, cfg.nIdle); err != nil {
 		return nil, err
 	}
@@ -64,13 +64,13 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 
-	budget := (3*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
-	// A spare for each cold-I function (they come first by name), none for
-	// the nospare-I ones.
-	spares := []string{"--spares", strconv.Itoa(fns.colds)}
+	budget := (5*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
+	// A spare for each cnone-I and cold-I function (they come first by
+	// name), none for the nospare-I and nsnone-I ones.
+	spares := []string{"--spares", strconv.Itoa(fns.spares())}
 	d, err := startDaemon(ctx, daemonConfig{
 		binary: binary, functions: fns.dir, workDir: work,
-		maxSandboxes: 3*cfg.cold + cfg.nProv + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
+		maxSandboxes: 5*cfg.cold + cfg.nProv + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
 		extra: append(spares, strings.Fields(cfg.serveFlags)...),
 	})
 	if err != nil {
@@ -107,8 +107,19 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	if _, err = waitSettled(ctx, 5*time.Minute); err != nil {
 		return nil, err
 	}
+	progress("cold invokes on spares, functions with Network none: %d", cfg.cold)
+	if res.coldNone, err = runCold(ctx, d, fns.coldNone, 0, cfg.cold); err != nil {
+		return nil, err
+	}
+	if _, err = waitSettled(ctx, 5*time.Minute); err != nil {
+		return nil, err
+	}
 	progress("cold invokes of functions without a spare: %d", cfg.cold)
 	if res.coldNoSpare, err = runCold(ctx, d, fns.nospare, 0, cfg.cold); err != nil {
+		return nil, err
+	}
+	progress("cold invokes of functions without a spare, Network none: %d", cfg.cold)
+	if res.coldNoSpareNone, err = runCold(ctx, d, fns.nospareNone, 0, cfg.cold); err != nil {
 		return nil, err
 	}
 	progress("first invokes of %d functions with ProvisionedConcurrency 1", cfg.nProv)

@@ -18,6 +18,8 @@ type results struct {
 	settled         int     // spares and provisioned sandboxes made at start
 	cold0, coldIdle coldRun
 	coldNoSpare     coldRun
+	coldNone        coldRun // on spares, functions with Network none
+	coldNoSpareNone coldRun // without, Network none
 	provisioned     samples
 	warm, warm1769  warmRun
 	rss             rssRun
@@ -59,6 +61,14 @@ func (r *results) print(w io.Writer) {
 	row(fmt.Sprintf("cold invoke, no spare: sandbox set up on demand (%d)", c.cold),
 		r.coldNoSpare.latencies.pair(), "`runc run`: "+r.lifecycle.pair(runc),
 		"p50 ≤ 0.5 × runc = "+ms(coldGoal), verdict(r.coldNoSpare.latencies.p50() <= coldGoal))
+	netRow := func(label string, egress, none coldRun, extra time.Duration) {
+		goal := none.latencies.p50() + extra
+		row(fmt.Sprintf("cold invoke, %s, network egress (the default) (%d)", label, c.cold), egress.latencies.pair(),
+			"network none: "+none.latencies.pair(), fmt.Sprintf("p50 ≤ none + %s = %s", ms(extra), ms(goal)),
+			verdict(egress.latencies.p50() <= goal))
+	}
+	netRow("on its spare", r.cold0, r.coldNone, time.Millisecond)
+	netRow("no spare", r.coldNoSpare, r.coldNoSpareNone, 3*time.Millisecond)
 	row(fmt.Sprintf("first invoke of a function with ProvisionedConcurrency 1 (%d)", len(r.provisioned)),
 		r.provisioned.pair(), "cold on a spare: "+r.cold0.latencies.pair(),
 		"no cold start", verdict(true)) // a cold start fails the run
@@ -96,10 +106,11 @@ func (r *results) print(w io.Writer) {
 	warmRows(", 1769 MB (1 vCPU)", r.warm1769)
 
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Cold starts: Init Duration (REPORT line, every one checked) p50 %s on a spare with none idle, %s without a spare, %s on a spare with %d sandboxes there (idle and spares).\n",
-		ms(r.cold0.inits.p50()), ms(r.coldNoSpare.inits.p50()), ms(r.coldIdle.inits.p50()), r.coldIdle.idleBefore)
+	fmt.Fprintf(w, "Cold starts: Init Duration (REPORT line, every one checked) p50 %s on a spare with none idle, %s without a spare, %s on a spare with %d sandboxes there (idle and spares); with Network none %s on a spare, %s without.\n",
+		ms(r.cold0.inits.p50()), ms(r.coldNoSpare.inits.p50()), ms(r.coldIdle.inits.p50()), r.coldIdle.idleBefore,
+		ms(r.coldNone.inits.p50()), ms(r.coldNoSpareNone.inits.p50()))
 	fmt.Fprintf(w, "Spares: lambdad serve --spares %d; with the provisioned sandboxes, %d sandboxes were made at its start, before any invoke.\n",
-		r.cfg.cold*2, r.settled)
+		r.cfg.cold*3, r.settled)
 	for _, x := range []struct {
 		fn string
 		wr warmRun

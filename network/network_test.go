@@ -31,7 +31,7 @@ type testNet struct {
 
 // newTestNetwork makes a network for the test, closed (and checked to
 // leave nothing) at its end.
-func newTestNetwork(t *testing.T, modify ...func(*Config)) *testNet {
+func newTestNetwork(t testing.TB, modify ...func(*Config)) *testNet {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
 	k := testNets.Add(1)
