@@ -44,14 +44,30 @@ func main() {
 	}
 }
 
-// flagsFirst lets `lambdad invoke NAME --payload …` work: urfave/cli stops
-// reading flags at the first argument, so NAME moves behind the flags.
+// flagsFirst lets `lambdad invoke [flags] NAME [flags]` work: urfave/cli
+// stops reading flags at the first argument, so NAME moves behind the
+// flags. Every flag of invoke takes a value (--flag value or --flag=value).
 func flagsFirst(args []string) []string {
-	if len(args) < 4 || args[1] != "invoke" || strings.HasPrefix(args[2], "-") {
+	if len(args) < 3 || args[1] != "invoke" {
 		return args
 	}
-	out := append([]string{args[0], args[1]}, args[3:]...)
-	return append(out, args[2])
+	var flags, names []string
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			names = append(names, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && i+1 < len(args):
+			flags = append(flags, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "-"):
+			flags = append(flags, a)
+		default:
+			names = append(names, a)
+		}
+	}
+	return append(append([]string{args[0], args[1]}, flags...), names...)
 }
 
 func versionCommand() *cli.Command {

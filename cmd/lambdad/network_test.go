@@ -232,3 +232,21 @@ func dnsServer(t *testing.T, name string, addr netip.Addr) netip.Addr {
 	}()
 	return at
 }
+
+// The README's example: examples/functions/chain calls a service on the
+// host and the hello function, with Python's standard library.
+func TestServeExampleChain(t *testing.T) {
+	requirePython(t)
+	port := hostServer(t, "service")
+	examples := filepath.Dir(filepath.Dir(helloPy))
+	d := startDaemon(t, "--functions", examples, "--host-ports", fmt.Sprint(port))
+	out := mustInvoke(t, d, "chain", fmt.Sprintf(`{"url":"http://%s:%d/"}`, network.HostName, port))
+	var r struct {
+		Service string
+		Hello   struct{ Message string }
+	}
+	if out.FunctionError != nil || json.Unmarshal(out.Payload, &r) != nil ||
+		!strings.HasPrefix(r.Service, "service for ") || r.Hello.Message != "Hello, chain!" {
+		t.Errorf("chain: %s %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+}
