@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // forwarder relays DNS from the sandboxes, on the gateway's port 53, to
@@ -200,7 +202,14 @@ func (n *Network) setupDNS() error {
 		for i, a := range rc.forwarded {
 			ups[i] = netip.AddrPortFrom(a, 53)
 		}
-		if n.dns, err = startForwarder(netip.AddrPortFrom(n.addrs.gateway(), 53), ups, n.logger); err != nil {
+		n.dnsOnGateway = true
+		n.dns, err = startForwarder(netip.AddrPortFrom(n.addrs.gateway(), 53), ups, n.logger)
+		switch {
+		case errors.Is(err, unix.EADDRINUSE):
+			// A resolver listening on all the host's addresses (a dnsmasq,
+			// say) is on the bridge's too: the sandboxes ask it there.
+			n.logger.Info("a resolver already listens on the bridge's port 53: sandboxes ask it", "addr", n.addrs.gateway())
+		case err != nil:
 			return err
 		}
 	}

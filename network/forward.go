@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,24 +18,39 @@ import (
 // needs it on. lambdad turns it on if it is off, and turns it off again
 // when the last of its networks closes, several daemons (tests, say)
 // sharing the host alike: each network holds a lock file while it lives,
-// and the value to restore is kept beside them. While lambdad has turned
-// it on, each network's rules forward nothing that is not its bridge's
-// (rules.go), so the host routes nothing it did not route before.
+// and the value to restore is kept beside them.
+//
+// While lambdad has turned it on, the host forwards nothing that is not a
+// lambdad bridge's, so it routes nothing it did not route before. That
+// guard is one table for all the networks, in nft's words:
+//
+//	table inet lambdad-forward {
+//		set bridges { type ifname }   (each holder's bridge)
+//		chain forward { type filter hook forward priority filter
+//			iifname != @bridges oifname != @bridges drop }
+//	}
+//
+// It cannot be each network's own rule: one network's would drop the
+// traffic of the others.
 const (
-	forwardDir  = "/run/lambdad-ip-forward" // the lock files, and orig
-	forwardFile = "/proc/sys/net/ipv4/ip_forward"
+	forwardDir   = "/run/lambdad-ip-forward" // the lock files, and orig
+	forwardFile  = "/proc/sys/net/ipv4/ip_forward"
+	guardTable   = "lambdad-forward"
+	guardBridges = "bridges"
 )
 
 // forwarding is one network's hold on IPv4 forwarding.
 type forwarding struct {
-	lock    *os.File
-	guarded bool // lambdad turned forwarding on: forward only bridges' traffic
+	lock   *os.File
+	bridge string
+	nft    *nftables.Conn
 }
 
 // holdForwarding turns forwarding on if it is off and takes a hold on it
-// for the bridge. The hold (a locked file) is taken under the directory's
-// lock, so that a release never takes it for a dead daemon's.
-func holdForwarding(bridge string) (*forwarding, error) {
+// for the bridge, letting the bridge's traffic past the guard. The hold
+// (a locked file) is taken under the directory's lock, so that a release
+// never takes it for a dead daemon's.
+func holdForwarding(bridge string, nft *nftables.Conn) (*forwarding, error) {
 	for {
 		if err := os.MkdirAll(forwardDir, 0o755); err != nil {
 			return nil, err
@@ -47,22 +65,29 @@ func holdForwarding(bridge string) (*forwarding, error) {
 				lock.Close()
 				return fmt.Errorf("another lambdad holds %s: %w", bridge, err)
 			}
-			f = &forwarding{lock: lock}
+			f = &forwarding{lock: lock, bridge: bridge, nft: nft}
 			cur, err := os.ReadFile(forwardFile)
 			if err != nil {
 				return err
 			}
 			orig := filepath.Join(forwardDir, "orig")
-			if strings.TrimSpace(string(cur)) == "0" {
+			off := strings.TrimSpace(string(cur)) == "0"
+			if off {
 				if err := os.WriteFile(orig, []byte("0"), 0o644); err != nil {
 					return err
 				}
+			}
+			if _, err := os.Stat(orig); err != nil {
+				return nil // forwarding was on before lambdad: no guard
+			}
+			if err := f.guard(); err != nil { // before forwarding is on
+				return err
+			}
+			if off {
 				if err := os.WriteFile(forwardFile, []byte("1"), 0); err != nil {
 					return fmt.Errorf("ip_forward: %w", err)
 				}
 			}
-			_, err = os.Stat(orig)
-			f.guarded = err == nil
 			return nil
 		})
 		if errors.Is(err, fs.ErrNotExist) && f == nil {
@@ -86,10 +111,11 @@ func (f *forwarding) release() error {
 	os.Remove(name)
 	f.lock.Close()
 	return withDirLock(func() error {
+		unguardErr := f.unguard() // forwarding is restored regardless
 		locks, _ := filepath.Glob(filepath.Join(forwardDir, "*.lock"))
 		for _, l := range locks {
 			if held(l) {
-				return nil // another network still needs forwarding
+				return unguardErr // another network still needs forwarding
 			}
 			os.Remove(l) // a crashed daemon's
 		}
@@ -97,7 +123,7 @@ func (f *forwarding) release() error {
 		orig := filepath.Join(forwardDir, "orig")
 		v, err := os.ReadFile(orig)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil // forwarding was on before lambdad
+			return removeGuard(f.nft) // forwarding was on before lambdad
 		}
 		if err != nil {
 			return err
@@ -105,8 +131,81 @@ func (f *forwarding) release() error {
 		if err := os.WriteFile(forwardFile, []byte(strings.TrimSpace(string(v))), 0); err != nil {
 			return fmt.Errorf("ip_forward: %w", err)
 		}
+		if err := removeGuard(f.nft); err != nil { // after forwarding is off
+			return err
+		}
 		return os.Remove(orig)
 	})
+}
+
+// guard makes the guard, if no network has, and lets the bridge past it.
+// A crashed daemon's bridge may still be in the set: harmless, as its
+// bridge is gone or is a new daemon's.
+func (f *forwarding) guard() error {
+	tables, err := f.nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return fmt.Errorf("nftables: list tables: %w", err)
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: guardTable}
+	set := &nftables.Set{Table: t, Name: guardBridges, KeyType: nftables.TypeIFName}
+	elem := []nftables.SetElement{{Key: ifnameBytes(f.bridge)}}
+	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable }) {
+		f.nft.AddTable(t)
+		if err := f.nft.AddSet(set, elem); err != nil {
+			return fmt.Errorf("nftables: set: %w", err)
+		}
+		ch := f.nft.AddChain(&nftables.Chain{Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter})
+		var exprs []expr.Any
+		for _, key := range []expr.MetaKey{expr.MetaKeyIIFNAME, expr.MetaKeyOIFNAME} {
+			exprs = append(exprs, &expr.Meta{Key: key, Register: reg1},
+				&expr.Lookup{SourceRegister: reg1, SetName: set.Name, SetID: set.ID, Invert: true})
+		}
+		f.nft.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, verdict(expr.VerdictDrop)...)})
+	} else if err := f.nft.SetAddElements(set, elem); err != nil {
+		return fmt.Errorf("nftables: set: %w", err)
+	}
+	if err := f.nft.Flush(); err != nil {
+		return fmt.Errorf("nftables: guard forwarding: %w", err)
+	}
+	return nil
+}
+
+// unguard takes the bridge out of the guard's set, if there is a guard.
+func (f *forwarding) unguard() error {
+	tables, err := f.nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return fmt.Errorf("nftables: list tables: %w", err)
+	}
+	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable }) {
+		return nil
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: guardTable}
+	set := &nftables.Set{Table: t, Name: guardBridges, KeyType: nftables.TypeIFName}
+	if err := f.nft.SetDeleteElements(set, []nftables.SetElement{{Key: ifnameBytes(f.bridge)}}); err != nil {
+		return fmt.Errorf("nftables: set: %w", err)
+	}
+	if err := f.nft.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("nftables: unguard %s: %w", f.bridge, err)
+	}
+	return nil
+}
+
+// removeGuard deletes the guard, if there is one.
+func removeGuard(nft *nftables.Conn) error {
+	tables, err := nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return fmt.Errorf("nftables: list tables: %w", err)
+	}
+	for _, t := range tables {
+		if t.Name == guardTable {
+			nft.DelTable(t)
+			if err := nft.Flush(); err != nil {
+				return fmt.Errorf("nftables: delete table %s: %w", guardTable, err)
+			}
+		}
+	}
+	return nil
 }
 
 // held tells whether a live process holds the lock file at path.

@@ -28,8 +28,9 @@ type Network struct {
 	bridge netlink.Link
 	prefix string // of the ports' names
 
-	resolv string     // the sandboxes' resolv.conf
-	dns    *forwarder // nil unless the host's resolvers are on loopback
+	resolv       string     // the sandboxes' resolv.conf
+	dns          *forwarder // nil unless the host's resolvers are on loopback
+	dnsOnGateway bool       // sandboxes ask the gateway's port 53: the forwarder, or a resolver already there
 
 	forwarding *forwarding // the network's hold on IPv4 forwarding
 
@@ -76,8 +77,7 @@ func New(cfg Config) (_ *Network, retErr error) {
 		return nil, fmt.Errorf("network: dns: %w", err)
 	}
 	n.rules.ports = n.hostPorts()
-	n.rules.dns = n.dns != nil
-	n.rules.guardFwd = n.forwarding.guarded
+	n.rules.dns = n.dnsOnGateway
 	if err := n.rules.install(n.nft); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
@@ -211,7 +211,7 @@ func PortPrefix(bridge string) string {
 // traffic reach services on the host's loopback (the DNAT of host ports).
 func (n *Network) sysctls() error {
 	var err error
-	if n.forwarding, err = holdForwarding(n.cfg.Bridge); err != nil {
+	if n.forwarding, err = holdForwarding(n.cfg.Bridge, n.nft); err != nil {
 		return fmt.Errorf("ip forwarding: %w", err)
 	}
 	p := filepath.Join("/proc/sys/net/ipv4/conf", n.cfg.Bridge, "route_localnet")

@@ -8,11 +8,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -278,6 +280,67 @@ func TestEgressIsMasqueraded(t *testing.T) {
 	}
 	if got, err := dial(world, sandboxAddr); err == nil {
 		t.Errorf("the world reached a sandbox at %s: %q", sandboxAddr, got)
+	}
+}
+
+// Two lambdad networks on one host (two daemons, or tests running at once)
+// both have egress: neither's rules drop the other's forwarded traffic.
+func TestTwoNetworksEgressAtOnce(t *testing.T) {
+	a, b := newTestNetwork(t), newTestNetwork(t)
+	_, server := networktest.World(t, a.cfg.Bridge+"w")
+	for _, n := range []*testNet{a, b} {
+		ns := networktest.Netns(t)
+		n.attach(t, "a", ns)
+		if got, err := dial(ns, server); err != nil || !strings.Contains(got, "world saw "+networktest.WorldHost+":") {
+			t.Errorf("%s: the world answered %q, %v", n.cfg.Bridge, got, err)
+		}
+	}
+}
+
+// While lambdad has turned IPv4 forwarding on, the host forwards nothing
+// but its bridges' traffic: two links the test makes, the world and
+// another, stay apart though the host routes between them. If forwarding
+// was on before lambdad, lambdad leaves it as it was, with no guard.
+func TestForwardsOnlyBridges(t *testing.T) {
+	n := newTestNetwork(t)
+	nft, err := nftables.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable })
+	if _, err := os.Stat(filepath.Join(forwardDir, "orig")); err != nil {
+		if guarded {
+			t.Errorf("forwarding was on before lambdad, yet table %s guards it", guardTable)
+		}
+		return
+	}
+	if !guarded {
+		t.Fatalf("lambdad turned forwarding on, and no table %s guards it", guardTable)
+	}
+	world, server := networktest.World(t, n.cfg.Bridge+"w")
+	other, _ := networktest.Peer(t, n.cfg.Bridge+"o", "203.0.113.65/30", "203.0.113.66/30")
+	if err := networktest.In(other, func() error {
+		return netlink.RouteAdd(&netlink.Route{Gw: net.ParseIP("203.0.113.65")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := networktest.In(world, func() error {
+		_, dst, _ := net.ParseCIDR("203.0.113.64/30")
+		return netlink.RouteAdd(&netlink.Route{Dst: dst, Gw: net.ParseIP(networktest.WorldHost)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := dial(other, server); err == nil {
+		t.Errorf("the host forwarded another link's traffic to the world: %q", got)
+	}
+	ns := networktest.Netns(t) // the bridge's traffic, meanwhile, goes
+	n.attach(t, "a", ns)
+	if got, err := dial(ns, server); err != nil {
+		t.Errorf("a sandbox's egress: %q, %v", got, err)
 	}
 }
 

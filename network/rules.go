@@ -30,8 +30,7 @@ import (
 //			iifname B ip daddr 169.254.0.0/16 reject   (as input's: a cloud's metadata service is there)
 //			iifname B oifname B drop
 //			oifname B ct state established,related accept
-//			oifname B drop
-//			iifname != B oifname != B drop   (if lambdad turned ip_forward on) }
+//			oifname B drop }
 //	}
 //	table bridge B {
 //		set addrs { type ifname . ipv4_addr }   (each port and its sandbox's address)
@@ -75,7 +74,6 @@ type ruleset struct {
 	subnet    netip.Prefix
 	ports     []hostPort
 	dns       bool // a forwarder listens on the gateway's port 53
-	guardFwd  bool // lambdad turned ip_forward on: forward nothing else
 	inet, br  *nftables.Table
 	addrs     *nftables.Set
 	addrsType nftables.SetDatatype
@@ -143,7 +141,7 @@ func (r *ruleset) inetRules(c *nftables.Conn) {
 		rule(ch, append(match, l4proto(unix.IPPROTO_TCP), []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}})...)
 		rule(ch, append(match, []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}})...)
 	}
-	in, notIn, out, notOut := ifname(expr.MetaKeyIIFNAME, r.bridge, true), ifname(expr.MetaKeyIIFNAME, r.bridge, false),
+	in, out, notOut := ifname(expr.MetaKeyIIFNAME, r.bridge, true),
 		ifname(expr.MetaKeyOIFNAME, r.bridge, true), ifname(expr.MetaKeyOIFNAME, r.bridge, false)
 
 	pre := chain("prerouting", nftables.ChainTypeNAT, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest)
@@ -173,9 +171,6 @@ func (r *ruleset) inetRules(c *nftables.Conn) {
 	rule(fwd, in, out, verdict(expr.VerdictDrop))
 	rule(fwd, out, ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), verdict(expr.VerdictAccept))
 	rule(fwd, out, verdict(expr.VerdictDrop))
-	if r.guardFwd {
-		rule(fwd, notIn, notOut, verdict(expr.VerdictDrop))
-	}
 }
 
 func (r *ruleset) bridgeRules(c *nftables.Conn) error {
