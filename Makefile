@@ -32,13 +32,14 @@ bin/runtime/python: FORCE
 	rm -rf $@ && mkdir -p $@ && cp -r runtime/python/bootstrap.py runtime/python/lambda_runtime $@/
 	find $@ -name '__pycache__' -prune -exec rm -rf {} +
 
-# The whole suite: vet, staticcheck, every test on this host, and the root
+# The whole suite: gofmt, vet, staticcheck, every test on this host, and the root
 # tests again on cgroup v2 in a qemu guest. Root tests start real sandboxes;
 # they skip loudly without root, and fail instead when LAMBDAD_REQUIRE_ROOT=1
 # (CI sets it).
 test: vet staticcheck check-hosts unit cgroup2
 
 vet:
+	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 staticcheck:

@@ -31,11 +31,11 @@ func (f functionsDir) cold(i int) string        { return fmt.Sprintf("cold-%d", 
 func (f functionsDir) nospare(i int) string     { return fmt.Sprintf("nospare-%d", i) }
 func (f functionsDir) coldNone(i int) string    { return fmt.Sprintf("cnone-%d", i) }
 func (f functionsDir) nospareNone(i int) string { return fmt.Sprintf("nsnone-%d", i) }
+func (f functionsDir) prov(i int) string        { return fmt.Sprintf("prov-%d", i) }
 
 // spares is how many spares the daemon needs: one for each cnone-I and
 // cold-I, the first functions by name.
 func (f functionsDir) spares() int { return f.nones + f.colds }
-func (f functionsDir) prov(i int) string    { return fmt.Sprintf("prov-%d", i) }
 
 // build writes every function; echoBootstrap is the built example.
 func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nIdle int) error {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/cgroups"
+	"github.com/vishvananda/netlink"
 
 	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/lambda"
@@ -614,12 +615,19 @@ func TestDestroyPrestarted(t *testing.T) {
 
 // In the host's network namespace, a sandbox's Runtime API is on a port of
 // the host's loopback that answers its own processes only: the test's own
-// connection (a process on the host) is closed unanswered.
+// connection (a process on the host) is closed unanswered. The sandbox
+// sees the host's interfaces: a veth pair the test makes.
 func TestHostNetworkRuntimeAPIIsOwnOnly(t *testing.T) {
 	e := newEnv(t)
+	link := fmt.Sprintf("lds%d", os.Getpid())
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: link}, PeerName: link + "p"}
+	if err := netlink.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	defer netlink.LinkDel(veth)
 	req := e.request(`
 		wget -q -O - http://$AWS_LAMBDA_RUNTIME_API/ping && echo && echo api=ok
-		echo devices=$(tail -n +3 /proc/net/dev | wc -l)
+		echo devices=$(grep -c ` + link + ` /proc/net/dev)
 		sleep 1000
 	`)
 	req.Env = append(req.Env, "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001")
@@ -637,7 +645,7 @@ func TestHostNetworkRuntimeAPIIsOwnOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "the sandbox's call", func() bool { return strings.Contains(out.String(), "devices=") })
-	if got := out.String(); !strings.Contains(got, "pong /ping\napi=ok") || strings.Contains(got, "devices=1\n") {
+	if got := out.String(); !strings.Contains(got, "pong /ping\napi=ok") || !strings.Contains(got, "devices=2\n") {
 		t.Errorf("want the API answered and the host's interfaces seen, got:\n%s", got)
 	}
 	c, err := net.Dial("tcp", ln.Addr().String())
