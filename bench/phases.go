@@ -28,6 +28,29 @@ func runCold(ctx context.Context, d *daemon, name func(int) string, from, n int)
 	return res, nil
 }
 
+// runColdPair is runCold of two sets of functions, a's and b's invokes
+// alternating, so that the machine's drift (a shared host's load, the
+// spares' replacements in the background) weighs on both alike.
+func runColdPair(ctx context.Context, d *daemon, a, b func(int) string, n int) (coldRun, coldRun, error) {
+	client := newClient(2)
+	idle := len(sandboxCgroups())
+	ra, rb := coldRun{idleBefore: idle}, coldRun{idleBefore: idle}
+	for i := range n {
+		for _, x := range []struct {
+			name func(int) string
+			res  *coldRun
+		}{{a, &ra}, {b, &rb}} {
+			took, init, err := coldInvoke(ctx, client, d.url, x.name(i))
+			if err != nil {
+				return coldRun{}, coldRun{}, err
+			}
+			x.res.latencies = append(x.res.latencies, took)
+			x.res.inits = append(x.res.inits, init)
+		}
+	}
+	return ra, rb, nil
+}
+
 // warmRun is one function's warm rows.
 type warmRun struct {
 	sequential samples

@@ -98,8 +98,8 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 	progress("%d spares and provisioned sandboxes made at start", res.settled)
-	progress("cold invokes with no idle sandbox: %d, each of a function not invoked before, on its spare", cfg.cold)
-	if res.cold0, err = runCold(ctx, d, fns.cold, 0, cfg.cold); err != nil {
+	progress("cold invokes with no idle sandbox: %d, each of a function not invoked before, on its spare; as many with Network none, alternating", cfg.cold)
+	if res.cold0, res.coldNone, err = runColdPair(ctx, d, fns.cold, fns.coldNone, cfg.cold); err != nil {
 		return nil, err
 	}
 	// The used spares' replacements are made in the background: let them
@@ -107,19 +107,8 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	if _, err = waitSettled(ctx, 5*time.Minute); err != nil {
 		return nil, err
 	}
-	progress("cold invokes on spares, functions with Network none: %d", cfg.cold)
-	if res.coldNone, err = runCold(ctx, d, fns.coldNone, 0, cfg.cold); err != nil {
-		return nil, err
-	}
-	if _, err = waitSettled(ctx, 5*time.Minute); err != nil {
-		return nil, err
-	}
-	progress("cold invokes of functions without a spare: %d", cfg.cold)
-	if res.coldNoSpare, err = runCold(ctx, d, fns.nospare, 0, cfg.cold); err != nil {
-		return nil, err
-	}
-	progress("cold invokes of functions without a spare, Network none: %d", cfg.cold)
-	if res.coldNoSpareNone, err = runCold(ctx, d, fns.nospareNone, 0, cfg.cold); err != nil {
+	progress("cold invokes of functions without a spare: %d; as many with Network none, alternating", cfg.cold)
+	if res.coldNoSpare, res.coldNoSpareNone, err = runColdPair(ctx, d, fns.nospare, fns.nospareNone, cfg.cold); err != nil {
 		return nil, err
 	}
 	progress("first invokes of %d functions with ProvisionedConcurrency 1", cfg.nProv)
