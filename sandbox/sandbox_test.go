@@ -536,11 +536,7 @@ func TestRuntimeAPIInTheSandboxNetwork(t *testing.T) {
 	if ln == nil {
 		t.Fatal("no runtime listener")
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "pong %s", r.URL.Path)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	servePong(t, ln)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -613,6 +609,16 @@ func TestDestroyPrestarted(t *testing.T) {
 	}
 }
 
+// servePong answers every request on ln with "pong" and its path, until
+// the test's end.
+func servePong(t *testing.T, ln net.Listener) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "pong %s", r.URL.Path)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+}
+
 // In the host's network namespace, a sandbox's Runtime API is on a port of
 // the host's loopback that answers its own processes only: the test's own
 // connection (a process on the host) is closed unanswered. The sandbox
@@ -636,11 +642,7 @@ func TestHostNetworkRuntimeAPIIsOwnOnly(t *testing.T) {
 	req.Stdout, req.Stderr = &out, &out
 	s := e.create(req)
 	ln := s.RuntimeListener()
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "pong %s", r.URL.Path)
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	servePong(t, ln)
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
