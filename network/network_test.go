@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -341,6 +343,66 @@ func TestForwardsOnlyBridges(t *testing.T) {
 	n.attach(t, "a", ns)
 	if got, err := dial(ns, server); err != nil {
 		t.Errorf("a sandbox's egress: %q, %v", got, err)
+	}
+}
+
+// A host whose resolver listens on all its addresses (a dnsmasq, say)
+// already has port 53 of the bridge's address: lambdad starts no forwarder
+// and its sandboxes ask that resolver there. The test's "resolver" (bound
+// before the bridge exists, with IP_FREEBIND) answers each datagram with
+// what it got.
+func TestResolverAlreadyOnTheGateway(t *testing.T) {
+	var resolver net.PacketConn
+	n := newTestNetwork(t, func(c *Config) {
+		gw := newAddresses(c.Subnet).gateway()
+		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+			var err error
+			rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_IP, unix.IP_FREEBIND, 1) })
+			return err
+		}}
+		var err error
+		if resolver, err = lc.ListenPacket(context.Background(), "udp4", netip.AddrPortFrom(gw, 53).String()); err != nil {
+			t.Fatal(err)
+		}
+		c.ResolvConf = filepath.Join(t.TempDir(), "resolv.conf")
+		if err := os.WriteFile(c.ResolvConf, []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Cleanup(func() { resolver.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			k, from, err := resolver.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			resolver.WriteTo(append([]byte("resolver got "), buf[:k]...), from)
+		}
+	}()
+	if n.dns != nil {
+		t.Error("a forwarder started, though the port was taken")
+	}
+	ns := networktest.Netns(t)
+	n.attach(t, "a", ns)
+	var got string
+	err := networktest.In(ns, func() error {
+		c, err := net.Dial("udp", netip.AddrPortFrom(n.Gateway(), 53).String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte("query")); err != nil {
+			return err
+		}
+		buf := make([]byte, 512)
+		k, err := c.Read(buf)
+		got = string(buf[:k])
+		return err
+	})
+	if err != nil || got != "resolver got query" {
+		t.Errorf("asking the gateway's port 53: %q, %v; want the host's resolver to answer", got, err)
 	}
 }
 
