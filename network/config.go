@@ -43,8 +43,9 @@ const (
 
 // Config says what network to make.
 type Config struct {
-	// Bridge names the bridge, the nftables tables and (its first letters)
-	// the sandboxes' host-side interfaces. Default lambdad0.
+	// Bridge names the bridge and the nftables tables; the sandboxes'
+	// host-side interfaces are named after it (PortPrefix). Default
+	// lambdad0.
 	Bridge string
 	// Subnet holds the bridge's address (the first) and the sandboxes'
 	// (the rest). IPv4, /8 to /28; it must not overlap the host's routes.
@@ -110,6 +111,6 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// maxBridgeName leaves room in IFNAMSIZ (15 characters) for the ports'
-// names: the bridge's first letters and 8 hex digits of the sandbox.
+// maxBridgeName is what an interface's name may hold (IFNAMSIZ less the
+// terminating NUL).
 const maxBridgeName = 15

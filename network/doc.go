@@ -13,19 +13,21 @@
 //
 //   - the bridge, with the subnet's first address (the sandboxes' gateway
 //     and host.lambdad.internal);
-//   - one veth per sandbox: <prefix><id> on the bridge, eth0 inside, its
-//     port isolated (no frame goes from one sandbox's port to another's);
+//   - one veth per sandbox: PortPrefix and 8 hex digits on the bridge,
+//     eth0 inside, its port isolated (no frame goes from one sandbox's
+//     port to another's);
 //   - two nftables tables named after the bridge, in the inet and bridge
 //     families (rules.go): masquerade out, the allowed host ports
 //     DNAT-ed to the host, everything else from the bridge to the host
 //     refused, no new connection into the bridge, and per port only its
 //     own address (no spoofing) and only IPv4 and ARP;
-//   - net.ipv4.ip_forward on (if it was off, forwarding is kept to the
-//     bridge's traffic and the setting restored at Close), and
-//     route_localnet on the bridge, so that services listening on the
-//     host's loopback are reachable;
+//   - net.ipv4.ip_forward on (if it was off, forwarding is kept to
+//     lambdad's bridges' traffic and the setting restored when the last
+//     network closes: forward.go), and route_localnet on the bridge, so
+//     that services listening on the host's loopback are reachable;
 //   - if the host's resolver is on loopback (systemd-resolved, dnsmasq), a
-//     DNS forwarder on the bridge address (dns.go).
+//     DNS forwarder on the bridge address (dns.go), unless a resolver
+//     already listens there.
 //
 // New first removes whatever a crashed daemon with the same bridge left.
 package network
