@@ -33,10 +33,10 @@ import (
 // It cannot be each network's own rule: one network's would drop the
 // traffic of the others.
 const (
-	forwardDir   = "/run/lambdad-ip-forward" // the lock files, and orig
-	forwardFile  = "/proc/sys/net/ipv4/ip_forward"
-	guardTable   = "lambdad-forward"
-	guardBridges = "bridges"
+	forwardDir     = "/run/lambdad-ip-forward" // the lock files, and orig
+	forwardFile    = "/proc/sys/net/ipv4/ip_forward"
+	guardTableName = "lambdad-forward"
+	guardBridges   = "bridges"
 )
 
 // forwarding is one network's hold on IPv4 forwarding.
@@ -138,31 +138,45 @@ func (f *forwarding) release() error {
 	})
 }
 
+// The guard's table and set, as nftables names them.
+var (
+	guardTable = &nftables.Table{Family: nftables.TableFamilyINet, Name: guardTableName}
+	guardSet   = &nftables.Set{Table: guardTable, Name: guardBridges, KeyType: nftables.TypeIFName}
+)
+
+// guardExists tells whether some network made the guard.
+func guardExists(nft *nftables.Conn) (bool, error) {
+	tables, err := nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return false, fmt.Errorf("nftables: list tables: %w", err)
+	}
+	return slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTableName }), nil
+}
+
 // guard makes the guard, if no network has, and lets the bridge past it.
 // A crashed daemon's bridge may still be in the set: harmless, as its
 // bridge is gone or is a new daemon's.
 func (f *forwarding) guard() error {
-	tables, err := f.nft.ListTablesOfFamily(nftables.TableFamilyINet)
+	exists, err := guardExists(f.nft)
 	if err != nil {
-		return fmt.Errorf("nftables: list tables: %w", err)
+		return err
 	}
-	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: guardTable}
-	set := &nftables.Set{Table: t, Name: guardBridges, KeyType: nftables.TypeIFName}
 	elem := []nftables.SetElement{{Key: ifnameBytes(f.bridge)}}
-	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable }) {
-		f.nft.AddTable(t)
-		if err := f.nft.AddSet(set, elem); err != nil {
+	if !exists {
+		f.nft.AddTable(guardTable)
+		set := *guardSet // AddSet gives it an ID the rule refers to
+		if err := f.nft.AddSet(&set, elem); err != nil {
 			return fmt.Errorf("nftables: set: %w", err)
 		}
-		ch := f.nft.AddChain(&nftables.Chain{Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
+		ch := f.nft.AddChain(&nftables.Chain{Name: "forward", Table: guardTable, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter})
 		var exprs []expr.Any
 		for _, key := range []expr.MetaKey{expr.MetaKeyIIFNAME, expr.MetaKeyOIFNAME} {
 			exprs = append(exprs, &expr.Meta{Key: key, Register: reg1},
 				&expr.Lookup{SourceRegister: reg1, SetName: set.Name, SetID: set.ID, Invert: true})
 		}
-		f.nft.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, verdict(expr.VerdictDrop)...)})
-	} else if err := f.nft.SetAddElements(set, elem); err != nil {
+		f.nft.AddRule(&nftables.Rule{Table: guardTable, Chain: ch, Exprs: append(exprs, verdict(expr.VerdictDrop)...)})
+	} else if err := f.nft.SetAddElements(guardSet, elem); err != nil {
 		return fmt.Errorf("nftables: set: %w", err)
 	}
 	if err := f.nft.Flush(); err != nil {
@@ -173,16 +187,10 @@ func (f *forwarding) guard() error {
 
 // unguard takes the bridge out of the guard's set, if there is a guard.
 func (f *forwarding) unguard() error {
-	tables, err := f.nft.ListTablesOfFamily(nftables.TableFamilyINet)
-	if err != nil {
-		return fmt.Errorf("nftables: list tables: %w", err)
+	if exists, err := guardExists(f.nft); err != nil || !exists {
+		return err
 	}
-	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable }) {
-		return nil
-	}
-	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: guardTable}
-	set := &nftables.Set{Table: t, Name: guardBridges, KeyType: nftables.TypeIFName}
-	if err := f.nft.SetDeleteElements(set, []nftables.SetElement{{Key: ifnameBytes(f.bridge)}}); err != nil {
+	if err := f.nft.SetDeleteElements(guardSet, []nftables.SetElement{{Key: ifnameBytes(f.bridge)}}); err != nil {
 		return fmt.Errorf("nftables: set: %w", err)
 	}
 	if err := f.nft.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
@@ -193,17 +201,12 @@ func (f *forwarding) unguard() error {
 
 // removeGuard deletes the guard, if there is one.
 func removeGuard(nft *nftables.Conn) error {
-	tables, err := nft.ListTablesOfFamily(nftables.TableFamilyINet)
-	if err != nil {
-		return fmt.Errorf("nftables: list tables: %w", err)
+	if exists, err := guardExists(nft); err != nil || !exists {
+		return err
 	}
-	for _, t := range tables {
-		if t.Name == guardTable {
-			nft.DelTable(t)
-			if err := nft.Flush(); err != nil {
-				return fmt.Errorf("nftables: delete table %s: %w", guardTable, err)
-			}
-		}
+	nft.DelTable(guardTable)
+	if err := nft.Flush(); err != nil {
+		return fmt.Errorf("nftables: delete table %s: %w", guardTableName, err)
 	}
 	return nil
 }

@@ -313,15 +313,15 @@ func TestForwardsOnlyBridges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guarded := slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTable })
+	guarded := slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == guardTableName })
 	if _, err := os.Stat(filepath.Join(forwardDir, "orig")); err != nil {
 		if guarded {
-			t.Errorf("forwarding was on before lambdad, yet table %s guards it", guardTable)
+			t.Errorf("forwarding was on before lambdad, yet table %s guards it", guardTableName)
 		}
 		return
 	}
 	if !guarded {
-		t.Fatalf("lambdad turned forwarding on, and no table %s guards it", guardTable)
+		t.Fatalf("lambdad turned forwarding on, and no table %s guards it", guardTableName)
 	}
 	world, server := networktest.World(t, n.cfg.Bridge+"w")
 	other, _ := networktest.Peer(t, n.cfg.Bridge+"o", "203.0.113.65/30", "203.0.113.66/30")
