@@ -111,15 +111,24 @@ func (n *Network) removeLeftovers() error {
 	if err := n.rules.remove(n.nft); err != nil {
 		return err
 	}
-	if br, err := netlink.LinkByName(n.cfg.Bridge); err == nil {
-		if err := deletePorts(br.Attrs().Index); err != nil {
-			return err
-		}
-		if err := netlink.LinkDel(br); err != nil {
-			return fmt.Errorf("delete bridge %s: %w", n.cfg.Bridge, err)
-		}
+	if err := deleteBridge(n.cfg.Bridge); err != nil {
+		return err
 	}
 	return os.RemoveAll(n.cfg.Dir)
+}
+
+// deleteBridge deletes the bridge and its ports, if it exists; it tries
+// both whatever fails.
+func deleteBridge(name string) error {
+	br, err := netlink.LinkByName(name)
+	if err != nil {
+		return nil // none
+	}
+	portsErr := deletePorts(br.Attrs().Index)
+	if err := netlink.LinkDel(br); err != nil {
+		return errors.Join(portsErr, fmt.Errorf("delete bridge %s: %w", name, err))
+	}
+	return portsErr
 }
 
 // deletePorts deletes every interface whose master is the bridge of index.
@@ -237,13 +246,8 @@ func (n *Network) Close() error {
 	if err := n.rules.remove(n.nft); err != nil {
 		errs = append(errs, err)
 	}
-	if br, err := netlink.LinkByName(n.cfg.Bridge); err == nil {
-		if err := deletePorts(br.Attrs().Index); err != nil {
-			errs = append(errs, err)
-		}
-		if err := netlink.LinkDel(br); err != nil {
-			errs = append(errs, fmt.Errorf("delete bridge %s: %w", n.cfg.Bridge, err))
-		}
+	if err := deleteBridge(n.cfg.Bridge); err != nil {
+		errs = append(errs, err)
 	}
 	if n.forwarding != nil {
 		if err := n.forwarding.release(); err != nil {
