@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/lambdad/lambdad/function"
@@ -36,13 +37,9 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 	case network.None:
 		return nets, nil
 	case network.Egress:
-		ports := cfg.HostPorts
-		env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://" + net.JoinHostPort(network.HostName, strconv.Itoa(int(invoke.Port())))}
-		if u := cfg.AWSEndpointURL; u != "" {
-			env["AWS_ENDPOINT_URL"] = u
-			if p, ok := hostPort(u); ok {
-				ports = append(ports, p)
-			}
+		ports := slices.Clone(cfg.HostPorts)
+		if p, ok := hostPort(cfg.AWSEndpointURL); ok {
+			ports = append(ports, p)
 		}
 		n, err := network.New(network.Config{
 			Bridge: cfg.Bridge, Subnet: cfg.Subnet, HostPorts: ports, Invoke: invoke,
@@ -52,7 +49,8 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 			return nil, err
 		}
 		d.network = n
-		nets[function.NetworkEgress] = launcher.Network{Attacher: n, Env: env}
+		lambdaURL := "http://" + net.JoinHostPort(network.HostName, strconv.Itoa(int(invoke.Port())))
+		nets[function.NetworkEgress] = launcher.Network{Attacher: n, Env: d.endpointEnv(lambdaURL)}
 		return nets, nil
 	case network.Host:
 		dir := filepath.Join(cfg.RunDir, "network")
@@ -71,14 +69,22 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 		if addr.IsUnspecified() {
 			addr = netip.MustParseAddr("127.0.0.1")
 		}
-		env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://" + netip.AddrPortFrom(addr, invoke.Port()).String()}
-		if cfg.AWSEndpointURL != "" {
-			env["AWS_ENDPOINT_URL"] = cfg.AWSEndpointURL
-		}
-		nets[string(network.Host)] = launcher.Network{Host: true, Files: files, Env: env}
+		lambdaURL := "http://" + netip.AddrPortFrom(addr, invoke.Port()).String()
+		nets[string(network.Host)] = launcher.Network{Host: true, Files: files, Env: d.endpointEnv(lambdaURL)}
 		return nets, nil
 	}
 	return nil, fmt.Errorf("network mode %q: want egress, none or host", cfg.Network)
+}
+
+// endpointEnv is a network's environment defaults: the Invoke API at
+// lambdaURL for the AWS SDKs' Lambda client, and --aws-endpoint-url for
+// every other service's.
+func (d *Daemon) endpointEnv(lambdaURL string) map[string]string {
+	env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": lambdaURL}
+	if d.cfg.AWSEndpointURL != "" {
+		env["AWS_ENDPOINT_URL"] = d.cfg.AWSEndpointURL
+	}
+	return env
 }
 
 // hostPort is the port of an endpoint URL at host.lambdad.internal.

@@ -121,6 +121,21 @@ func TestServeNetworkEgress(t *testing.T) {
 	}
 }
 
+// --aws-endpoint-url (a LocalStack on the host, say) is every sandbox's
+// AWS_ENDPOINT_URL, and at host.lambdad.internal its port is allowed
+// without --host-ports.
+func TestServeNetworkAWSEndpointURL(t *testing.T) {
+	port := hostServer(t, "localstack")
+	url := fmt.Sprintf("http://%s:%d", network.HostName, port)
+	d := startDaemon(t, "--functions", netFunctions(t), "--aws-endpoint-url", url)
+	if r := try(t, d, "net", `{"op":"env","variable":"AWS_ENDPOINT_URL"}`); r.Result != url {
+		t.Errorf("AWS_ENDPOINT_URL = %q, want %q", r.Result, url)
+	}
+	if r := try(t, d, "net", `{"op":"get","url":"`+url+`/"}`); !r.OK || !strings.HasPrefix(r.Result, "localstack for ") {
+		t.Errorf("the endpoint's port: %+v; want the host's service answering", r)
+	}
+}
+
 // Egress goes through NAT: a world the test makes (a namespace with an
 // address of 203.0.113.0/29, apart from package network's tests' world)
 // sees the host's address, not the sandbox's.
