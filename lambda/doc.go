@@ -4,8 +4,9 @@
 // Lambda's limits, and the error type names clients see. The contract
 // behind each value is docs/contract.md.
 //
-// It holds constants only and imports nothing, so that every package that
-// builds, checks or reports on a sandbox can share it: function validates
-// against its limits, rootfs makes its mountpoints, sandbox mounts its
-// paths, runtimeapi and scheduler answer with its error types.
+// It holds constants only and imports nothing of lambdad, so that every
+// package that builds, checks or reports on a sandbox can share it:
+// function validates against its limits, rootfs makes its mountpoints,
+// sandbox mounts its paths, runtimeapi and scheduler answer with its error
+// types.
 package lambda

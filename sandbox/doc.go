@@ -4,15 +4,17 @@
 // and destroyed once. Create describes it as an OCI runtime spec (spec.go),
 // which libcontainer's specconv turns into its config as runc does; the same
 // spec written out with a copy of the root is a bundle `runc run` starts
-// ([Manager.WriteBundle]). A sandbox may be prestarted ahead of demand: set
+// ([WriteBundle]). A sandbox may be prestarted ahead of demand: set
 // up and entered, its init holding the command until Start releases it, so
 // that Start only lets it go. Inside it the function sees (the layout and
 // limits are package lambda's):
 //
-//   - its own pid, mount, ipc, uts, net (loopback only) and, where the kernel
-//     has it, cgroup namespaces; with CreateRequest.RuntimeAPIAddr lambdad
-//     makes the network namespace itself (netns.go) and keeps a listener in
-//     it for the Runtime API;
+//   - its own pid, mount, ipc, uts, net and, where the kernel has it, cgroup
+//     namespaces; with CreateRequest.RuntimeAPIAddr lambdad makes the
+//     network namespace itself (netns.go) and keeps a listener in it for
+//     the Runtime API. The network has loopback only, unless
+//     CreateRequest.Network attaches an interface (package network) or
+//     HostNetwork shares the host's (hostnet.go);
 //   - a read-only root (a base tree from package rootfs, with its binds), the
 //     code read-only at /var/task, the runtime directory (holding the
 //     in-sandbox init) read-only at /var/runtime, layers read-only at /opt,
