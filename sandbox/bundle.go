@@ -22,8 +22,10 @@ const BundleRoot = "rootfs"
 // differs: the CPU quota is set from the start (lambdad sets it after the
 // runtime's init), the cgroup is cgroupPath, the network namespace is a new
 // one with loopback only (req's Network, HostNetwork and Files are left
-// out), and nothing serves the Runtime API. The code, runtime and opt
-// directories are bound from where req names them.
+// out), nothing serves the Runtime API, and runc compiles the seccomp
+// profile itself, with libseccomp, and without lambdad's own rules (which
+// Docker's default implies for a process without capabilities). The code,
+// runtime and opt directories are bound from where req names them.
 func WriteBundle(req CreateRequest, cgroupPath, dir string) error {
 	if req.ID == "" {
 		req.ID = NewID()
@@ -43,6 +45,7 @@ func WriteBundle(req CreateRequest, cgroupPath, dir string) error {
 	}
 	spec := specFor(&req, cgroupPath, "", true)
 	spec.Root.Path = BundleRoot
+	spec.Linux.Seccomp = req.Seccomp.Profile
 	if err := copyTree(req.Root.Path, filepath.Join(dir, BundleRoot)); err != nil {
 		return fmt.Errorf("bundle: copy the base tree: %w", err)
 	}

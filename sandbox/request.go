@@ -8,6 +8,7 @@ import (
 
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 // CreateRequest describes one sandbox. Its layout inside (/var/task,
@@ -60,6 +61,9 @@ type CreateRequest struct {
 	// Files are more host files bound read-only into the sandbox, over
 	// files its root has (lambda.FileMountpoints), e.g. /etc/resolv.conf.
 	Files []rootfs.Bind
+	// Seccomp is the filter the sandbox's processes run under, the init
+	// included; nil means seccomp.Default(), seccomp.Unconfined none.
+	Seccomp *seccomp.Filter
 	// DeferCPULimit leaves the CPU unlimited until LimitCPU is called (after
 	// the runtime's init, which Lambda runs with boosted CPU); else Start
 	// applies the quota once the first process runs.
@@ -133,6 +137,13 @@ func (r *CreateRequest) validate() error {
 		if !filepath.IsAbs(f.Source) || !filepath.IsAbs(f.Destination) {
 			return bad("file bind %s → %s: not absolute", f.Source, f.Destination)
 		}
+	}
+	if r.Seccomp == nil {
+		f, err := seccomp.Default()
+		if err != nil {
+			return bad("%v", err)
+		}
+		r.Seccomp = f
 	}
 	if r.Network != nil && (r.RuntimeAPIAddr == "" || r.HostNetwork) {
 		return bad("a network needs the namespace lambdad makes (RuntimeAPIAddr, not HostNetwork)")

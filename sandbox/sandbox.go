@@ -82,12 +82,12 @@ func (s *Sandbox) Prestart() error {
 	if err != nil {
 		return fmt.Errorf("prestart sandbox %s: hold pipe: %w", s.id, err)
 	}
-	p, err := s.initProcess(true)
+	p, files, err := s.initProcess(r)
 	if err == nil {
-		p.ExtraFiles = []*os.File{r} // the first extra file: the init's fd 3, where --hold waits
 		err = s.container.Run(p)
 	}
-	r.Close() // the init has its own copy
+	r.Close() // the init has its own copies
+	closeAll(files)
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("prestart sandbox %s: %w", s.id, err)
@@ -105,10 +105,11 @@ func (s *Sandbox) Start() error {
 	defer s.mu.Unlock()
 	switch s.state {
 	case Created:
-		p, err := s.initProcess(false)
+		p, files, err := s.initProcess(nil)
 		if err == nil {
 			err = s.container.Run(p)
 		}
+		closeAll(files)
 		if err != nil {
 			return fmt.Errorf("start sandbox %s: %w", s.id, err)
 		}
@@ -152,16 +153,54 @@ func (s *Sandbox) closeHoldLocked() {
 }
 
 // initProcess is the sandbox's first process: the in-sandbox init, which
-// starts the request's command, or with hold waits for Start to release it.
-func (s *Sandbox) initProcess(hold bool) (*libcontainer.Process, error) {
+// starts the request's command (with hold, once Start releases it through
+// that pipe's other end) under the request's seccomp filter, which it reads
+// from a pipe. The files are that pipe's: close them once the init runs, it
+// has its own copies.
+func (s *Sandbox) initProcess(hold *os.File) (_ *libcontainer.Process, files []*os.File, _ error) {
 	p, err := process(s.spec, s.req.Stdout, s.req.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if hold != nil {
+		p.ExtraFiles = append(p.ExtraFiles, hold) // fd 3, where --hold waits
+	}
+	seccompFD := -1
+	if prog := s.req.Seccomp.Program(); prog != nil {
+		r, err := filledPipe(prog)
+		if err != nil {
+			return nil, nil, fmt.Errorf("seccomp filter: %w", err)
+		}
+		seccompFD = 3 + len(p.ExtraFiles)
+		p.ExtraFiles = append(p.ExtraFiles, r)
+		files = append(files, r)
+	}
+	p.Args = initArgs(s.req.Args, hold != nil, seccompFD)
+	return p, files, nil
+}
+
+// filledPipe is the read end of a pipe holding data, its write end closed.
+// data must fit the pipe's buffer (64 KiB; a filter is at most 32).
+func filledPipe(data []byte) (*os.File, error) {
+	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if hold {
-		p.Args = initArgs(s.req.Args, true)
+	_, err = w.Write(data)
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
-	return p, nil
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }
 
 // LimitCPU applies the CPU quota proportional to memory (see

@@ -21,21 +21,23 @@ import (
 // its own config, as runc does. The same spec, written out, is a bundle that
 // `runc run` starts (bundle.go).
 
-// The /proc paths runc masks and makes read-only by default.
+// The /proc paths runc and Docker mask and make read-only by default, and
+// what the host's kernel tells of its build and of its users' keys.
 var (
 	maskedPaths = []string{
 		"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
 		"/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list",
-		"/proc/timer_stats",
+		"/proc/timer_stats", "/proc/config.gz", "/proc/key-users",
 	}
 	readonlyPaths = []string{
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 	}
 )
 
-// Mount options.
+// Mount options. A bound directory is read-only, nosuid and nodev with
+// every mount below it (rro, rnosuid, rnodev: mount_setattr, Linux 5.12+).
 var (
-	bindRO     = []string{"rbind", "ro", "nosuid", "nodev"}
+	bindRO     = []string{"rbind", "ro", "rro", "nosuid", "rnosuid", "nodev", "rnodev"}
 	bindFileRO = []string{"bind", "ro", "nosuid", "nodev", "noexec"}
 	procOpts   = []string{"nosuid", "noexec", "nodev"}
 	devOpts    = []string{"nosuid", "strictatime", "noexec", "mode=755", "size=64k"}
@@ -90,7 +92,7 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 		Root:     &specs.Root{Path: r.Root.Path, Readonly: true},
 		Hostname: lambda.Hostname,
 		Process: &specs.Process{
-			Args: initArgs(r.Args, false),
+			Args: initArgs(r.Args, false, -1),
 			Env:  r.Env,
 			Cwd:  lambda.TaskDir,
 			User: specs.User{UID: uint32(r.UID), GID: uint32(r.GID)},
@@ -127,12 +129,16 @@ func bind(src, dst string) specs.Mount {
 }
 
 // initArgs is the sandbox's first process: lambdad's in-sandbox init,
-// which starts cmd; with hold, once the daemon releases it (Prestart).
-func initArgs(cmd []string, hold bool) []string {
-	args := make([]string, 0, len(cmd)+3)
+// which starts cmd; with hold, once the daemon releases it (Prestart);
+// with a seccompFD (not -1), under the filter it reads from that fd.
+func initArgs(cmd []string, hold bool, seccompFD int) []string {
+	args := make([]string, 0, len(cmd)+5)
 	args = append(args, lambda.InitPath)
 	if hold {
 		args = append(args, "--hold")
+	}
+	if seccompFD >= 0 {
+		args = append(args, "--seccomp-fd", strconv.Itoa(seccompFD))
 	}
 	return append(append(args, "--"), cmd...)
 }

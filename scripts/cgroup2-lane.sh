@@ -8,7 +8,8 @@
 # libcontainer) and the in-sandbox init, puts them in a share dir with
 # scripts/cgroup2-guest/run.sh, boots a Debian kernel + busybox initramfs
 # (scripts/cgroup2-guest/init) with that dir as 9p /mnt/host, and runs them there as
-# root with LAMBDAD_REQUIRE_ROOT=1 and LAMBDAD_TEST_INIT (the guest has no Go).
+# root with LAMBDAD_REQUIRE_ROOT=1, LAMBDAD_TEST_INIT and LAMBDAD_TEST_ESCAPEFN (the
+# guest has no Go).
 # The guest has loopback only; the only network use is apt (missing host packages,
 # the kernel package), and `go` resolving modules for the build, as in any build.
 #
@@ -65,6 +66,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 log "building test binaries for $* and the init"
 (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -o "$SHARE/init" ./runtime/init)
+(cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -o "$SHARE/escapefn" ./internal/testfn/escapefn)
 : > "$SHARE/tests.list"
 for pkg in "$@"; do
   dir=$(cd "$ROOT" && "$GO" list -f '{{.Dir}}' "$pkg")

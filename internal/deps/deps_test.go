@@ -27,11 +27,13 @@ var rules = map[string]rule{
 	"function":   {module: []string{"lambda", "rootfs"}},
 	"runtimeapi": {module: []string{"lambda"}},
 	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
+	// Sandboxes' seccomp filters, compiled in Go from Docker's profiles.
+	"seccomp": {foreign: []string{"github.com/moby/profiles/seccomp", "github.com/opencontainers/runtime-spec/", "golang.org/x/sys/"}},
 	// The sandboxes' network: the only importer of nftables.
 	"network": {module: []string{"rootfs"},
 		foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "github.com/vishvananda/netns", "golang.org/x/sys/"}},
 	// The only package that imports libcontainer.
-	"sandbox": {module: []string{"lambda", "rootfs"},
+	"sandbox": {module: []string{"lambda", "rootfs", "seccomp"},
 		foreign: []string{"github.com/opencontainers/", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
 	// The policy: its own words, no engine.
 	"scheduler": {module: []string{"lambda", "function"}},
@@ -39,21 +41,22 @@ var rules = map[string]rule{
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
 	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network"},
+		"launcher", "invokeapi", "host", "network", "seccomp"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network", "seccomp"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
 	"runtime/python": {},
 	// Tests' helpers, and programs that are not the daemon.
-	"internal/testkit":      {},
-	"internal/deps":         {},
-	"sandbox/sandboxtest":   {},
-	"network/networktest":   {foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
-	"bench":                 {},
-	"bench/fn":              {foreign: []string{"github.com/aws/aws-lambda-go/"}},
-	"examples/go/echo":      {foreign: []string{"github.com/aws/aws-lambda-go/"}},
-	"internal/testfn/netfn": {foreign: []string{"github.com/aws/aws-lambda-go/", "github.com/aws/aws-sdk-go-v2"}},
+	"internal/testkit":         {},
+	"internal/deps":            {},
+	"sandbox/sandboxtest":      {},
+	"network/networktest":      {foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
+	"bench":                    {},
+	"bench/fn":                 {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"examples/go/echo":         {foreign: []string{"github.com/aws/aws-lambda-go/"}},
+	"internal/testfn/netfn":    {foreign: []string{"github.com/aws/aws-lambda-go/", "github.com/aws/aws-sdk-go-v2"}},
+	"internal/testfn/escapefn": {foreign: []string{"golang.org/x/sys/"}},
 }
 
 // testHelpers may be imported by any package's tests.

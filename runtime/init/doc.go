@@ -2,11 +2,16 @@
 //
 // The daemon starts each sandbox with this binary, bound at /var/runtime/init:
 //
-//	/var/runtime/init [--hold] -- CMD [ARGS...]
+//	/var/runtime/init [--hold] [--seccomp-fd N] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:
 //
+//   - It makes itself not dumpable, so that the function, which runs as the
+//     same uid, can neither ptrace it nor read its /proc files.
+//   - With --seccomp-fd, it reads a seccomp filter (classic BPF, struct
+//     sock_filter[]) from that fd, closes it and installs the filter on
+//     all its threads before anything else; the command inherits it.
 //   - With --hold, it waits before it starts CMD until the daemon writes a
 //     byte to the pipe on its fd 3: the daemon prestarts sandboxes ahead of
 //     demand this way (spares). The end of that pipe without a byte (the
@@ -27,8 +32,9 @@
 // own: the daemon listens there itself, inside the sandbox's network
 // namespace. Init has no part in it.
 //
-// Exit codes of init itself: 2 for a usage error, 125 if the hold failed,
-// 126 if CMD was found but cannot be executed, 127 if CMD was not found.
+// Exit codes of init itself: 2 for a usage error, 125 if the hold or the
+// filter failed, 126 if CMD was found but cannot be executed, 127 if CMD was
+// not found.
 // Init writes to stderr only in those cases; on the normal path the
 // standard streams belong to the function.
 //

@@ -22,7 +22,7 @@ const (
 // the first extra file of the sandbox's process.
 const holdFD = 3
 
-const usageLine = "usage: init [--hold] -- CMD [ARGS...]"
+const usageLine = "usage: init [--hold] [--seccomp-fd N] -- CMD [ARGS...]"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -32,6 +32,7 @@ func main() {
 func run(args []string) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	hold := fs.Bool("hold", false, "wait for the daemon's release on fd 3 before starting the command")
+	seccompFD := fs.Int("seccomp-fd", -1, "install the seccomp filter (struct sock_filter[]) read from this fd")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
@@ -47,6 +48,19 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "init: missing command")
 		fmt.Fprintln(os.Stderr, usageLine)
 		return exitUsage
+	}
+
+	// Before anything of the function exists: init is out of its reach,
+	// and the filter holds for init and everything it starts.
+	if err := undumpable(); err != nil {
+		fmt.Fprintf(os.Stderr, "init: %v\n", err)
+		return exitInitFailed
+	}
+	if *seccompFD >= 0 {
+		if err := confine(*seccompFD); err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+			return exitInitFailed
+		}
 	}
 
 	// Signals are caught before the command exists, so none sent in between

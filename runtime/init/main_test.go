@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	os.Chmod(dir, 0o755) // TestUndumpable runs init as another uid
 	initBin = filepath.Join(dir, "init")
 	build := exec.Command("go", "build", "-buildvcs=false", "-o", initBin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -119,3 +119,30 @@ func BuildRuntime(dir string) error {
 		return nil
 	})
 }
+
+// EscapeFnEnv names the variable holding a prebuilt escapefn that
+// BuildEscapeFn copies instead of running go build (scripts/cgroup2-lane.sh
+// sets it).
+const EscapeFnEnv = "LAMBDAD_TEST_ESCAPEFN"
+
+// BuildEscapeFn compiles internal/testfn/escapefn (static) to path.
+func BuildEscapeFn(path string) error {
+	if prebuilt := os.Getenv(EscapeFnEnv); prebuilt != "" {
+		data, err := os.ReadFile(prebuilt)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EscapeFnEnv, err)
+		}
+		return os.WriteFile(path, data, 0o755)
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", path, "./internal/testfn/escapefn")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build escapefn: %v\n%s", err, out)
+	}
+	return nil
+}

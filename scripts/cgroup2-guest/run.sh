@@ -37,7 +37,7 @@ for name in $(cat "$H/tests.list"); do
   say "=== $name.test $flags"
   start=$(cut -d' ' -f1 /proc/uptime)
   # shellcheck disable=SC2086
-  { (cd "/run/lane/$name" && env LAMBDAD_REQUIRE_ROOT=1 LAMBDAD_TEST_INIT=$H/init \
+  { (cd "/run/lane/$name" && env LAMBDAD_REQUIRE_ROOT=1 LAMBDAD_TEST_INIT=$H/init LAMBDAD_TEST_ESCAPEFN=$H/escapefn \
       "/run/lane/$name.test" -test.v -test.count=1 -test.timeout=25m $flags 2>&1)
     echo $? > "/run/lane/$name.rc"; } | tee "$H/$name.log"
   r=$(cat "/run/lane/$name.rc")

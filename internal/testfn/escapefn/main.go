@@ -1,0 +1,205 @@
+// Command escapefn tries, from inside a sandbox, what a function must not be
+// able to do, and prints one line per attempt: NAME=ok if it worked, else
+// NAME=ERRNO (the error's name, such as EPERM). The escape tests
+// (sandbox/escape_test.go) run it as a sandbox's command and check each
+// line. It takes the paths to try writing as arguments.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	// One thread for the raw clone below and for unshare's meaning.
+	runtime.LockOSThread()
+	attempts := []struct {
+		name string
+		try  func() error
+	}{
+		{"unshare_user", func() error { return unix.Unshare(unix.CLONE_NEWUSER) }},
+		{"unshare_net", func() error { return unix.Unshare(unix.CLONE_NEWNET) }},
+		{"unshare_mnt", func() error { return unix.Unshare(unix.CLONE_NEWNS) }},
+		{"clone_user", func() error { return rawClone(unix.CLONE_NEWUSER) }},
+		{"clone_net", func() error { return rawClone(unix.CLONE_NEWNET) }},
+		{"clone_plain", func() error { return rawClone(0) }},
+		{"clone3", clone3},
+		{"setns", setns},
+		{"mount", func() error { return unix.Mount("none", "/tmp", "tmpfs", 0, "") }},
+		{"io_uring_setup", ioUringSetup},
+		{"socket_vsock", func() error { return socket(unix.AF_VSOCK, unix.SOCK_STREAM) }},
+		{"socket_packet", func() error { return socket(unix.AF_PACKET, unix.SOCK_RAW) }},
+		{"socket_inet", func() error { return socket(unix.AF_INET, unix.SOCK_STREAM) }},
+		{"add_key", addKey},
+		{"keyctl", func() error {
+			_, err := unix.KeyctlJoinSessionKeyring("lambdad-probe")
+			return err
+		}},
+		{"perf_event_open", perfEventOpen},
+		{"userfaultfd", func() error { return fd(unix.Syscall(unix.SYS_USERFAULTFD, 0, 0, 0)) }},
+		{"bpf", func() error { return fd(unix.Syscall(unix.SYS_BPF, unix.BPF_MAP_CREATE, 0, 0)) }},
+		{"personality_rie", personality},
+		{"ptrace_init", ptraceInit},
+		{"read_init_environ", func() error { return readFile("/proc/1/environ") }},
+		{"proc_config_gz", func() error { return nonEmpty("/proc/config.gz") }},
+		{"proc_key_users", func() error { return nonEmpty("/proc/key-users") }},
+		{"proc_keys", func() error { return nonEmpty("/proc/keys") }},
+		{"proc_kcore", func() error { return readFile("/proc/kcore") }},
+	}
+	for _, a := range attempts {
+		report(a.name, a.try())
+	}
+	for _, path := range os.Args[1:] {
+		report("write:"+path, os.WriteFile(path, []byte("x"), 0o644))
+	}
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "Seccomp:") || strings.HasPrefix(line, "NoNewPrivs:") {
+			fmt.Println(strings.Join(strings.Fields(line), ""))
+		}
+	}
+}
+
+func report(name string, err error) {
+	var errno syscall.Errno
+	switch {
+	case err == nil:
+		fmt.Printf("%s=ok\n", name)
+	case errors.As(err, &errno):
+		fmt.Printf("%s=%s\n", name, unix.ErrnoName(errno))
+	default:
+		fmt.Printf("%s=%v\n", name, err)
+	}
+}
+
+// fd turns a raw syscall that returns a file descriptor into an error,
+// closing the descriptor if there is one.
+func fd(r, _ uintptr, errno syscall.Errno) error {
+	if errno != 0 {
+		return errno
+	}
+	unix.Close(int(r))
+	return nil
+}
+
+// rawClone forks with flags; the child exits at once.
+func rawClone(flags uintptr) error {
+	pid, _, errno := unix.RawSyscall6(unix.SYS_CLONE, flags|uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	if pid == 0 {
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	var ws unix.WaitStatus
+	_, err := unix.Wait4(int(pid), &ws, 0, nil)
+	return err
+}
+
+// clone3 asks for a child in a new user namespace.
+func clone3() error {
+	args := struct {
+		flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls, setTID, setTIDSize, cgroup uint64
+	}{flags: unix.CLONE_NEWUSER, exitSignal: uint64(unix.SIGCHLD)}
+	pid, _, errno := unix.RawSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args), 0)
+	if errno != 0 {
+		return errno
+	}
+	if pid == 0 {
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	var ws unix.WaitStatus
+	_, err := unix.Wait4(int(pid), &ws, 0, nil)
+	return err
+}
+
+func setns() error {
+	f, err := os.Open("/proc/self/ns/net")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+}
+
+func ioUringSetup() error {
+	var params [120]byte
+	return fd(unix.Syscall(unix.SYS_IO_URING_SETUP, 1, uintptr(unsafe.Pointer(&params[0])), 0))
+}
+
+func socket(domain, typ int) error {
+	s, err := unix.Socket(domain, typ, 0)
+	if err == nil {
+		unix.Close(s)
+	}
+	return err
+}
+
+func addKey() error {
+	_, err := unix.AddKey("user", "lambdad-probe", []byte("x"), unix.KEY_SPEC_PROCESS_KEYRING)
+	return err
+}
+
+func perfEventOpen() error {
+	attr := unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK}
+	attr.Size = uint32(unsafe.Sizeof(attr))
+	r, err := unix.PerfEventOpen(&attr, 0, -1, -1, 0)
+	if err == nil {
+		unix.Close(r)
+	}
+	return err
+}
+
+// personality asks for READ_IMPLIES_EXEC, and puts things back if given it.
+func personality() error {
+	const readImpliesExec = 0x0400000
+	old, _, errno := unix.Syscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	if _, _, errno := unix.Syscall(unix.SYS_PERSONALITY, old|readImpliesExec, 0, 0); errno != 0 {
+		return errno
+	}
+	unix.Syscall(unix.SYS_PERSONALITY, old, 0, 0)
+	return nil
+}
+
+// ptraceInit attaches to the sandbox's init (PID 1), and detaches if it could.
+func ptraceInit() error {
+	if err := unix.PtraceAttach(1); err != nil {
+		return err
+	}
+	var ws unix.WaitStatus
+	unix.Wait4(1, &ws, unix.WALL, nil)
+	return unix.PtraceDetach(1)
+}
+
+func readFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var b [16]byte
+	_, err = f.Read(b[:])
+	return err
+}
+
+// nonEmpty reads path; an empty or absent file is what masking leaves.
+func nonEmpty(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return errors.New("empty")
+	}
+	return nil
+}

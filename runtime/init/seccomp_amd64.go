@@ -1,0 +1,4 @@
+package main
+
+// sysSeccomp is seccomp(2), which package syscall lacks here.
+const sysSeccomp = 317

@@ -1,0 +1,6 @@
+package main
+
+import "syscall"
+
+// sysSeccomp is seccomp(2).
+const sysSeccomp = syscall.SYS_SECCOMP
