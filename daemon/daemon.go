@@ -23,6 +23,7 @@ import (
 	"github.com/lambdad/lambdad/launcher"
 	"github.com/lambdad/lambdad/network"
 	"github.com/lambdad/lambdad/scheduler"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 // Config configures a Daemon. Zero values mean the defaults noted.
@@ -53,6 +54,10 @@ type Config struct {
 	HostPorts      []uint16
 	ResolvConf     string
 	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
+
+	// Seccomp is the sandboxes' seccomp profile, as seccomp.Load reads it:
+	// "default" (also ""), "unconfined" or a profile file.
+	Seccomp string
 
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
@@ -118,6 +123,13 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 			d.logger.Info("remounted cgroup2 with favordynmods: sandbox starts wait for no RCU grace period", "mount", mnt)
 		}
 	}
+	filter, err := seccomp.Load(cfg.Seccomp)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if filter.IsUnconfined() {
+		d.logger.Warn("sandboxes run without a seccomp filter (--seccomp unconfined)")
+	}
 	store, err := RootfsStore(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -154,6 +166,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &LocalCredentials,
+		Seccomp: filter,
 	})
 	undo = append(undo, d.launcher.Close)
 	d.sched = scheduler.New(scheduler.Config{

@@ -13,6 +13,7 @@ import (
 	"github.com/lambdad/lambdad/runtimeapi"
 	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 // Config is what a Launcher builds instances from.
@@ -37,6 +38,8 @@ type Config struct {
 	// (AWS_ACCESS_KEY_ID, …), as Lambda gives a function its role's; nil
 	// for none.
 	Credentials *function.Credentials
+	// Seccomp is every sandbox's seccomp filter; nil: seccomp.Default().
+	Seccomp *seccomp.Filter
 }
 
 // Network is how the sandboxes of one network mode are made.
@@ -162,6 +165,7 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 		Network:        net.Attacher,
 		HostNetwork:    net.Host,
 		Files:          net.Files,
+		Seccomp:        l.cfg.Seccomp,
 	}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/launcher"
 	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 func bundleCommand() *cli.Command {
@@ -28,6 +29,7 @@ func bundleCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region the function's environment names"},
+			seccompFlag(),
 		}, dirFlags()...),
 		Action: bundleAction,
 	}
@@ -50,11 +52,15 @@ func bundleAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("bundle: "+err.Error(), 2)
 	}
+	filter, err := seccomp.Load(c.String("seccomp"))
+	if err != nil {
+		return cli.Exit("bundle: "+err.Error(), 2)
+	}
 	rtDir, store, err := runtimeAndStore(c)
 	if err != nil {
 		return err
 	}
-	l := launcher.New(launcher.Config{Rootfs: store, RuntimeDir: rtDir, Region: c.String("region")})
+	l := launcher.New(launcher.Config{Rootfs: store, RuntimeDir: rtDir, Region: c.String("region"), Seccomp: filter})
 	defer l.Close()
 	req, err := l.Request(fn, false)
 	if err != nil {

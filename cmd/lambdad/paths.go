@@ -10,6 +10,7 @@ import (
 	"github.com/lambdad/lambdad/daemon"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 func dirFlags() []cli.Flag {
@@ -53,4 +54,10 @@ func runtimeDir(flag string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("the in-sandbox init was not found in %v: build it with `make` or pass --runtime-dir", candidates)
+}
+
+// seccompFlag is --seccomp, the sandboxes' seccomp profile.
+func seccompFlag() cli.Flag {
+	return &cli.StringFlag{Name: "seccomp", Value: seccomp.DefaultName,
+		Usage: "sandboxes' seccomp profile: default (Docker's default for a process without capabilities, and no namespaces, io_uring, vsock, keyrings, perf or BPF), unconfined (no filter), or a profile file in Docker's JSON format"}
 }

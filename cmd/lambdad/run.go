@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/seccomp"
 )
 
 // exitTimedOut is the exit status of a command killed at its timeout, as
@@ -39,6 +41,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "ephemeral-storage", Value: lambda.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
 			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
+			seccompFlag(),
 		}, dirFlags()...),
 		Action: runAction,
 	}
@@ -71,6 +74,10 @@ func runAction(c *cli.Context) error {
 	} else if code, err = filepath.Abs(code); err != nil {
 		return err
 	}
+	filter, err := seccomp.Load(c.String("seccomp"))
+	if err != nil {
+		return cli.Exit("run: "+err.Error(), 2)
+	}
 	mgr, err := daemon.SandboxManager(runDir, c.String("cgroup-parent"))
 	if err != nil {
 		return err
@@ -84,9 +91,14 @@ func runAction(c *cli.Context) error {
 		Env: function.Environment(function.EnvRequest{
 			Name: "lambdad-run", MemoryMB: c.Int("memory"), Handler: args[0], Vars: vars,
 		}),
-		Args:   args,
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
+		Args: args,
+		// Never the caller's files themselves: through them the sandbox
+		// could reach the caller's terminal (tcsetattr, TIOCSTI) or
+		// truncate the file its output goes to. libcontainer copies from
+		// pipes for a writer that is not an *os.File; stdin is /dev/null.
+		Stdout:  struct{ io.Writer }{os.Stdout},
+		Stderr:  struct{ io.Writer }{os.Stderr},
+		Seccomp: filter,
 	}
 	sb, err := mgr.Create(req)
 	if errors.Is(err, sandbox.ErrInvalidRequest) {

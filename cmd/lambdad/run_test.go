@@ -106,6 +106,13 @@ type runResult struct {
 // dirs, and checks that it left nothing behind.
 func lambdadRun(t *testing.T, args ...string) runResult {
 	t.Helper()
+	return lambdadRunWith(t, nil, args...)
+}
+
+// lambdadRunWith is lambdadRun with setup applied to the command before it
+// starts.
+func lambdadRunWith(t *testing.T, setup func(*exec.Cmd), args ...string) runResult {
+	t.Helper()
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
 	runDir := filepath.Join(dir, "run")
@@ -118,6 +125,9 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 	cmd := exec.Command(lambdad, full...)
 	var stdout, stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if setup != nil {
+		setup(cmd)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ var rules = map[string]rule{
 	// The policy: its own words, no engine.
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
-	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
+	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp"}},
 	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
 		"launcher", "invokeapi", "host", "network", "seccomp"}},
