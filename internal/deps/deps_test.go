@@ -26,6 +26,7 @@ var rules = map[string]rule{
 	"rootfs":     {module: []string{"lambda"}, foreign: []string{"golang.org/x/sys/"}},
 	"function":   {module: []string{"lambda", "rootfs"}},
 	"runtimeapi": {module: []string{"lambda"}},
+	"sigv4":      {},
 	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
 	// The sandboxes' network: the only importer of nftables.
 	"network": {module: []string{"rootfs"},
