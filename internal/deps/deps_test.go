@@ -38,7 +38,7 @@ var rules = map[string]rule{
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
-	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
+	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
 		"launcher", "invokeapi", "host", "network"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network"},
