@@ -40,8 +40,8 @@ var rules = map[string]rule{
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler"}},
 	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network"},
+		"launcher", "invokeapi", "host", "network", "sigv4"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network", "invokeapi", "sigv4"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
