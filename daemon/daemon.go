@@ -28,7 +28,7 @@ import (
 
 // Config configures a Daemon. Zero values mean the defaults noted.
 type Config struct {
-	Listen       string // the Invoke API's address; "": 127.0.0.1:9000
+	Listen       string // the Invoke API's addresses, comma-separated host:port or unix:PATH; "": 127.0.0.1:9000
 	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir
 	StateDir     string // "": DefaultStateDir
 	RunDir       string // "": DefaultRunDir
@@ -59,6 +59,13 @@ type Config struct {
 	// "default" (also ""), "unconfined" or a profile file.
 	Seccomp string
 
+	// Who may invoke: a unix Listen socket's group (a name or gid; "":
+	// root's), and a key file (sigv4.ParseKeys' format) that makes every
+	// request need a SigV4 signature made with one of its keys ("": none
+	// needed). Sandboxes then sign with a key of their own.
+	ListenGroup string
+	AuthKeys    string
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -76,7 +83,7 @@ type Daemon struct {
 	launcher  *launcher.Launcher
 	sched     *scheduler.Scheduler
 	queue     *scheduler.Queue
-	ln        net.Listener
+	lns       []net.Listener // the Invoke API's; lns[0] is Addr
 	srv       *http.Server
 	network   *network.Network // nil unless the mode is egress
 
@@ -97,6 +104,10 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	cfg = withDefaults(cfg)
 	if cfg.RuntimeDir == "" {
 		return nil, errors.New("daemon: no runtime directory (the in-sandbox init)")
+	}
+	verifier, creds, err := authentication(cfg.AuthKeys) // before changing anything
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	d := &Daemon{cfg: cfg, logger: cfg.Logger, unmountRunDir: func() error { return nil }, stopped: make(chan struct{})}
 	var undo []func()
@@ -144,15 +155,11 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	// lambdad before 2026-12 kept a socket directory per sandbox here.
 	os.RemoveAll(filepath.Join(cfg.RunDir, "sandboxes"))
 
-	if d.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+	if d.lns, err = listen(cfg.Listen, cfg.ListenGroup); err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	undo = append(undo, func() { d.ln.Close() })
-	invoke, err := netip.ParseAddrPort(d.ln.Addr().String())
-	if err != nil {
-		return nil, fmt.Errorf("daemon: listener: %w", err)
-	}
-	nets, err := d.networks(invoke)
+	undo = append(undo, d.closeListeners)
+	nets, err := d.networks(invokeAddr(d.lns))
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
-		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &LocalCredentials,
+		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &creds,
 		Seccomp: filter,
 	})
 	undo = append(undo, d.launcher.Close)
@@ -185,6 +192,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	d.srv = &http.Server{
 		Handler: invokeapi.NewHandler(invokeapi.Config{
 			Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+			Verifier: verifier,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -238,18 +246,23 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
-// Addr is the Invoke API's address.
-func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+// Addr is the Invoke API's (first) address.
+func (d *Daemon) Addr() net.Addr { return d.lns[0].Addr() }
 
 // Run serves the Invoke API until ctx ends, then shuts down (in-flight
 // invokes get Config.ShutdownTimeout to finish) and returns once every
 // sandbox is destroyed. It also returns when Shutdown is called, or when
 // serving fails (then after shutting down, with the failure).
 func (d *Daemon) Run(ctx context.Context) error {
-	served := make(chan error, 1)
-	go func() { served <- d.srv.Serve(d.ln) }()
-	d.logger.Info("lambdad serving", "listen", d.ln.Addr().String(), "functions", len(d.functions.fns),
-		"broken", len(d.functions.errs), "memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes)
+	served := make(chan error, len(d.lns))
+	var addrs []string
+	for _, ln := range d.lns {
+		go func() { served <- d.srv.Serve(ln) }()
+		addrs = append(addrs, ln.Addr().String())
+	}
+	d.logger.Info("lambdad serving", "listen", strings.Join(addrs, ","), "signed_requests_only", d.cfg.AuthKeys != "",
+		"functions", len(d.functions.fns), "broken", len(d.functions.errs),
+		"memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes)
 	select {
 	case err := <-served:
 		if errors.Is(err, http.ErrServerClosed) { // Shutdown was called
@@ -273,7 +286,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		defer close(d.stopped)
 		d.logger.Info("shutting down")
 		d.srv.Shutdown(ctx) // stop accepting; wait for in-flight HTTP requests
-		d.ln.Close()        // if Run never served it
+		d.closeListeners()  // if Run never served them; a unix socket's file goes
 		d.cancelBackground()
 		d.background.Wait()
 		d.sched.Shutdown(ctx)

@@ -27,6 +27,9 @@ import (
 //     host.lambdad.internal is the host's loopback, and the host's
 //     resolv.conf is used as it is.
 //
+// A daemon that listens only on unix sockets gives sandboxes no Invoke API
+// (invoke is not valid).
+//
 // --aws-endpoint-url becomes every sandbox's AWS_ENDPOINT_URL (a
 // LocalStack on the host, say); at host.lambdad.internal, its port is
 // allowed too.
@@ -49,7 +52,10 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 			return nil, err
 		}
 		d.network = n
-		lambdaURL := "http://" + net.JoinHostPort(network.HostName, strconv.Itoa(int(invoke.Port())))
+		lambdaURL := ""
+		if invoke.IsValid() {
+			lambdaURL = "http://" + net.JoinHostPort(network.HostName, strconv.Itoa(int(invoke.Port())))
+		}
 		nets[function.NetworkEgress] = launcher.Network{Attacher: n, Env: d.endpointEnv(lambdaURL)}
 		return nets, nil
 	case network.Host:
@@ -69,7 +75,10 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 		if addr.IsUnspecified() {
 			addr = netip.MustParseAddr("127.0.0.1")
 		}
-		lambdaURL := "http://" + netip.AddrPortFrom(addr, invoke.Port()).String()
+		lambdaURL := ""
+		if invoke.IsValid() {
+			lambdaURL = "http://" + netip.AddrPortFrom(addr, invoke.Port()).String()
+		}
 		nets[string(network.Host)] = launcher.Network{Host: true, Files: files, Env: d.endpointEnv(lambdaURL)}
 		return nets, nil
 	}
@@ -77,10 +86,13 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 }
 
 // endpointEnv is a network's environment defaults: the Invoke API at
-// lambdaURL for the AWS SDKs' Lambda client, and --aws-endpoint-url for
-// every other service's.
+// lambdaURL for the AWS SDKs' Lambda client ("": the daemon listens on no
+// TCP address, none), and --aws-endpoint-url for every other service's.
 func (d *Daemon) endpointEnv(lambdaURL string) map[string]string {
-	env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": lambdaURL}
+	env := map[string]string{}
+	if lambdaURL != "" {
+		env["AWS_ENDPOINT_URL_LAMBDA"] = lambdaURL
+	}
 	if d.cfg.AWSEndpointURL != "" {
 		env["AWS_ENDPOINT_URL"] = d.cfg.AWSEndpointURL
 	}

@@ -2,6 +2,7 @@ package invokeapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 )
 
@@ -14,6 +15,12 @@ const (
 	codeTooManyRequests = "TooManyRequestsException"
 	codeService         = "ServiceException"
 	codeUnknownOp       = "UnknownOperationException"
+
+	// A request's signature failed (--auth-keys): all 403.
+	codeMissingToken        = "MissingAuthenticationTokenException"
+	codeIncompleteSignature = "IncompleteSignatureException"
+	codeUnrecognizedClient  = "UnrecognizedClientException"
+	codeInvalidSignature    = "InvalidSignatureException"
 )
 
 // serviceError is an error of the service itself (the function did not run).
@@ -41,6 +48,11 @@ func (e *serviceError) write(w http.ResponseWriter) {
 	w.Header().Set("X-Amzn-ErrorType", e.code)
 	w.WriteHeader(e.status)
 	json.NewEncoder(w).Encode(body)
+}
+
+func tooLarge(limit int) *serviceError {
+	return &serviceError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
+		message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", limit)}
 }
 
 func invalidParam(msg string) *serviceError {

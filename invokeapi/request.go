@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/lambdad/lambdad/function"
@@ -85,7 +84,7 @@ func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serv
 	if inv.kind == invocationEvent {
 		limit = lambda.MaxAsyncPayload
 	}
-	payload, serr := readPayload(r.Body, limit)
+	payload, serr := readPayload(r, limit)
 	if serr != nil {
 		return nil, serr
 	}
@@ -102,15 +101,18 @@ func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serv
 	return inv, nil
 }
 
-// readPayload reads at most limit bytes of JSON; empty means {}.
-func readPayload(body io.Reader, limit int) ([]byte, *serviceError) {
-	payload, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
-	if err != nil {
-		return nil, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent, message: "could not read the request body: " + err.Error()}
+// readPayload is the request's JSON payload of at most limit bytes (the
+// body authenticate read, or read here); empty means {}.
+func readPayload(r *http.Request, limit int) ([]byte, *serviceError) {
+	payload, read := r.Context().Value(bodyKey{}).([]byte)
+	if !read {
+		var serr *serviceError
+		if payload, serr = readBody(r.Body, limit); serr != nil {
+			return nil, serr
+		}
 	}
 	if len(payload) > limit {
-		return nil, &serviceError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
-			message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", limit)}
+		return nil, tooLarge(limit)
 	}
 	if len(bytes.TrimSpace(payload)) == 0 {
 		return []byte("{}"), nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/scheduler"
+	"github.com/lambdad/lambdad/sigv4"
 )
 
 // Functions finds a function's definition by name.
@@ -34,6 +35,10 @@ type Config struct {
 	Region    string // for ARNs; default us-east-1
 	Account   string // for ARNs; default function.DefaultAccount
 	Logger    *slog.Logger
+
+	// Verifier, if set, checks every request's SigV4 signature (service
+	// SigningService, any region); nil: requests need none.
+	Verifier *sigv4.Verifier
 }
 
 // NewHandler returns the Invoke API's HTTP handler.
@@ -55,6 +60,9 @@ func NewHandler(cfg Config) http.Handler {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
 			message: "lambdad serves only POST /2015-03-31/functions/{name}/invocations and POST /invoke/{name}"}).write(w)
 	})
+	if cfg.Verifier != nil {
+		return a.authenticate(mux)
+	}
 	return mux
 }
 

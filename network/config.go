@@ -55,6 +55,7 @@ type Config struct {
 	HostPorts []uint16
 	// Invoke is the Invoke API's address: sandboxes can always reach its
 	// port at host.lambdad.internal, so a function can invoke another.
+	// Zero (a daemon listening on unix sockets only): no such port.
 	Invoke netip.AddrPort
 	// ResolvConf is the host's resolver configuration; default
 	// /etc/resolv.conf.
@@ -95,9 +96,6 @@ func (c *Config) validate() error {
 	c.Subnet = c.Subnet.Masked()
 	if !c.Subnet.Addr().Is4() || c.Subnet.Bits() < 8 || c.Subnet.Bits() > 28 {
 		return fmt.Errorf("subnet %s: want an IPv4 prefix from /8 to /28", c.Subnet)
-	}
-	if !c.Invoke.IsValid() {
-		return errors.New("the Invoke API's address is needed")
 	}
 	if c.ResolvConf == "" {
 		c.ResolvConf = "/etc/resolv.conf"

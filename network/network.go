@@ -96,9 +96,12 @@ func (n *Network) hostPorts() []hostPort {
 	if invoke.IsUnspecified() || !invoke.Is4() {
 		invoke = loopback
 	}
-	ports := []hostPort{{n.cfg.Invoke.Port(), invoke}}
+	var ports []hostPort
+	if n.cfg.Invoke.IsValid() { // else the daemon listens on no TCP port
+		ports = append(ports, hostPort{n.cfg.Invoke.Port(), invoke})
+	}
 	for _, p := range n.cfg.HostPorts {
-		if p != n.cfg.Invoke.Port() {
+		if !n.cfg.Invoke.IsValid() || p != n.cfg.Invoke.Port() {
 			ports = append(ports, hostPort{p, loopback})
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 )
@@ -22,7 +21,7 @@ func invokeCommand() *cli.Command {
 		ArgsUsage: "NAME",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "payload", Value: "{}", Usage: "the event: JSON, or @FILE"},
-			&cli.StringFlag{Name: "endpoint", Value: "http://127.0.0.1:9000", Usage: "lambdad's Invoke API", EnvVars: []string{"AWS_ENDPOINT_URL_LAMBDA"}},
+			&cli.StringFlag{Name: "endpoint", Value: "http://127.0.0.1:9000", Usage: "lambdad's Invoke API: a URL, or unix:PATH for its unix socket; requests are signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when both are set", EnvVars: []string{"AWS_ENDPOINT_URL_LAMBDA"}},
 			&cli.StringFlag{Name: "log-type", Usage: "Tail: print the invocation's last 4 KB of log to stderr"},
 			&cli.StringFlag{Name: "invocation-type", Usage: "Event (queued, returns at once) or DryRun"},
 		},
@@ -43,7 +42,8 @@ func invokeAction(c *cli.Context) error {
 			return cli.Exit("invoke: "+err.Error(), 2)
 		}
 	}
-	u := strings.TrimSuffix(c.String("endpoint"), "/") + "/2015-03-31/functions/" + url.PathEscape(c.Args().First()) + "/invocations"
+	client, base := invokeClient(c.String("endpoint"))
+	u := base + "/2015-03-31/functions/" + url.PathEscape(c.Args().First()) + "/invocations"
 	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(payload))
 	if err != nil {
 		return cli.Exit("invoke: "+err.Error(), 2)
@@ -54,7 +54,8 @@ func invokeAction(c *cli.Context) error {
 	if t := c.String("log-type"); t != "" {
 		req.Header.Set("X-Amz-Log-Type", t)
 	}
-	resp, err := (&http.Client{Timeout: 16 * time.Minute}).Do(req)
+	signFromEnv(req, payload)
+	resp, err := client.Do(req)
 	if err != nil {
 		return cli.Exit("invoke: "+err.Error(), 2)
 	}

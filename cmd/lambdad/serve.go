@@ -25,7 +25,9 @@ func serveCommand() *cli.Command {
 			"optional function.json with CreateFunction's fields (Runtime, Handler, MemorySize, Timeout,\n" +
 			"Environment, EphemeralStorage, ReservedConcurrentExecutions, ProvisionedConcurrency).",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "address of the Invoke API"},
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "addresses of the Invoke API, comma-separated: host:port, or unix:PATH for a unix socket (mode 0660, owner root, group --listen-group)"},
+			&cli.StringFlag{Name: "listen-group", Usage: "group (name or gid) of --listen's unix sockets, whose members may invoke (default: root's)"},
+			&cli.StringFlag{Name: "auth-keys", Usage: "file of access keys, one 'ACCESS_KEY_ID SECRET_ACCESS_KEY' a line (# comments; no access for other users): every request must then be SigV4-signed with one of them, as the aws CLI and SDKs sign (default: no signature checked)"},
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: 5 * time.Minute, Usage: "destroy sandboxes idle this long"},
 			&cli.IntFlag{Name: "max-sandboxes", Value: 256, Usage: "sandboxes at most, all functions together"},
@@ -78,6 +80,8 @@ func serveAction(c *cli.Context) error {
 	}
 	d, err := daemon.New(daemon.Config{
 		Listen:          c.String("listen"),
+		ListenGroup:     c.String("listen-group"),
+		AuthKeys:        c.String("auth-keys"),
 		FunctionsDir:    c.String("functions"),
 		StateDir:        c.String("state-dir"),
 		RunDir:          c.String("run-dir"),

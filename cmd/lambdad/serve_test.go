@@ -128,6 +128,9 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *served {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	if i := slices.Index(args, "--listen"); i >= 0 && i+1 < len(args) { // the later --listen wins: its first address
+		addr = strings.Split(args[i+1], ",")[0]
+	}
 	d := &served{t: t, endpoint: "http://" + addr, dir: dir, runDir: filepath.Join(dir, "run"), output: &testkit.Buffer{},
 		parent: fmt.Sprintf("%s-%s", testCgroupParent, strings.ReplaceAll(t.Name(), "/", "-"))}
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,

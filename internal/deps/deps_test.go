@@ -26,6 +26,7 @@ var rules = map[string]rule{
 	"rootfs":     {module: []string{"lambda"}, foreign: []string{"golang.org/x/sys/"}},
 	"function":   {module: []string{"lambda", "rootfs"}},
 	"runtimeapi": {module: []string{"lambda"}},
+	"sigv4":      {},
 	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
 	// Sandboxes' seccomp filters, compiled in Go from Docker's profiles.
 	"seccomp": {foreign: []string{"github.com/moby/profiles/seccomp", "github.com/opencontainers/runtime-spec/", "golang.org/x/sys/"}},
@@ -39,10 +40,10 @@ var rules = map[string]rule{
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp"}},
-	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
+	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network", "seccomp"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network", "seccomp"},
+		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network", "invokeapi", "sigv4", "seccomp"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},

@@ -1,0 +1,69 @@
+package invokeapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/lambdad/lambdad/lambda"
+	"github.com/lambdad/lambdad/sigv4"
+)
+
+// SigningService is the service a request's signature must be scoped to.
+const SigningService = "lambda"
+
+// bodyKey keys the request body authenticate read, in the request's context.
+type bodyKey struct{}
+
+// authenticate serves a request only when its SigV4 signature verifies
+// against Config.Verifier's keys. What the headers already refuse is
+// refused before the body is read; the body is read once, bounded by the
+// largest payload, and reaches the handler through the context.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pending, err := a.cfg.Verifier.Check(r)
+		if err != nil {
+			a.refuse(w, r, err)
+			return
+		}
+		body, serr := readBody(r.Body, lambda.MaxSyncPayload)
+		if serr != nil {
+			serr.write(w)
+			return
+		}
+		if err := pending.Verify(body); err != nil {
+			a.refuse(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)))
+	})
+}
+
+// refuse answers a request whose signature failed with AWS's code for it:
+// always 403, as Lambda answers.
+func (a *api) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	code := codeInvalidSignature
+	switch {
+	case errors.Is(err, sigv4.ErrMissing):
+		code = codeMissingToken
+	case errors.Is(err, sigv4.ErrIncomplete):
+		code = codeIncompleteSignature
+	case errors.Is(err, sigv4.ErrUnknownKey):
+		code = codeUnrecognizedClient
+	}
+	a.cfg.Logger.Debug("invoke refused", "remote", r.RemoteAddr, "code", code, "err", err)
+	(&serviceError{status: http.StatusForbidden, code: code, message: err.Error()}).write(w)
+}
+
+// readBody reads a request body of at most limit bytes.
+func readBody(body io.Reader, limit int) ([]byte, *serviceError) {
+	b, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
+	if err != nil {
+		return nil, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent, message: "could not read the request body: " + err.Error()}
+	}
+	if len(b) > limit {
+		return nil, tooLarge(limit)
+	}
+	return b, nil
+}
