@@ -85,9 +85,10 @@ func (m *Manager) ParentPidsMax() (int64, error) {
 }
 
 // RemoveParent removes the directories of the cgroup parent that
-// SetupParent made (in this run or one that crashed), if they are empty: a
-// directory that holds a cgroup (another lambdad's sandbox, a `lambdad run`)
-// is left, and ErrParentInUse names it.
+// SetupParent made (in this run or one that crashed), if they are empty,
+// and the record of them: a directory that holds a cgroup (another
+// lambdad's sandbox, a `lambdad run`) is left, and ErrParentInUse names it;
+// it is then no longer lambdad's to remove.
 func (m *Manager) RemoveParent() error {
 	made, err := m.madeParent()
 	if err != nil {
@@ -99,13 +100,13 @@ func (m *Manager) RemoveParent() error {
 			left = append(left, p)
 		}
 	}
-	marker := filepath.Join(m.stateDir, parentMarker)
-	if len(left) > 0 {
-		writeFileAtomic(marker, strings.Join(left, "\n"))
-		return fmt.Errorf("cgroup parent %s: %w: %s", m.cgroupParent, ErrParentInUse, strings.Join(left, ", "))
-	}
-	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// The record goes even so: the state directory must be left empty, and
+	// a parent shared with others is theirs too.
+	if err := os.Remove(filepath.Join(m.stateDir, parentMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("cgroup parent %s: %w", m.cgroupParent, err)
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("cgroup parent %s: %w: %s", m.cgroupParent, ErrParentInUse, strings.Join(left, ", "))
 	}
 	return nil
 }

@@ -99,22 +99,16 @@ func TestParentPidsMaxBoundsAllSandboxes(t *testing.T) {
 	}
 }
 
-func TestRemoveParentLeavesNothingAndSparesWhatIsInUse(t *testing.T) {
+// A daemon that crashed and restarts finds the parent made: it still
+// removes it at its stop.
+func TestRemoveParentAfterARestart(t *testing.T) {
 	e := newParentEnv(t, 3000)
-	s := e.start(e.request("sleep 1000"))
-	if err := e.mgr.RemoveParent(); !errors.Is(err, ErrParentInUse) {
-		t.Fatalf("RemoveParent with a sandbox alive: %v, want ErrParentInUse", err)
-	}
-	if n, err := e.mgr.ParentPidsMax(); err != nil || n != 3000 {
-		t.Fatalf("parent pids.max %d (%v) after a refused RemoveParent, want 3000", n, err)
-	}
-	if err := s.Destroy(); err != nil {
-		t.Fatal(err)
-	}
-	// A daemon that crashed and restarts finds the parent made: it still
-	// removes it at its stop.
+	e.start(e.request("true"))
 	again, err := NewManager(Config{StateDir: e.mgr.stateDir, CgroupParent: e.mgr.cgroupParent})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Cleanup(); err != nil {
 		t.Fatal(err)
 	}
 	if err := again.SetupParent(3000); err != nil {
@@ -125,6 +119,28 @@ func TestRemoveParentLeavesNothingAndSparesWhatIsInUse(t *testing.T) {
 	}
 	if left := sandboxtest.Leaks(again.cgroupParent, "parent"); len(left) > 0 {
 		t.Errorf("after RemoveParent: %v", left)
+	}
+}
+
+// A parent that still holds a sandbox is left as it is.
+func TestRemoveParentSparesAParentInUse(t *testing.T) {
+	e := newEnv(t)
+	parent := path.Join(testCgroupParent, t.Name())
+	mgr, err := NewManager(Config{StateDir: filepath.Join(t.TempDir(), "containers"), CgroupParent: parent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sandboxtest.RemoveCgroup(parent) })
+	e.mgr = mgr
+	if err := mgr.SetupParent(3000); err != nil {
+		t.Fatal(err)
+	}
+	e.start(e.request("sleep 1000"))
+	if err := mgr.RemoveParent(); !errors.Is(err, ErrParentInUse) {
+		t.Fatalf("RemoveParent with a sandbox alive: %v, want ErrParentInUse", err)
+	}
+	if n, err := mgr.ParentPidsMax(); err != nil || n != 3000 {
+		t.Errorf("parent pids.max %d (%v) after a refused RemoveParent, want 3000", n, err)
 	}
 }
 
