@@ -120,6 +120,7 @@ func TestMaxPidsReservesEachSandboxesPids(t *testing.T) {
 	functions := pidsFunctions(t)
 	d, cfg := newDaemonWith(t, func(cfg *Config) {
 		cfg.FunctionsDir, cfg.MaxPids, cfg.Spares, cfg.Network = functions, maxPids, 0, "none"
+		cfg.MemoryBudgetMB = 1 << 20 // the pids budget alone binds, whatever the host's memory
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
