@@ -202,3 +202,45 @@ func TestMaxPidsReservesEachSandboxesPids(t *testing.T) {
 		t.Errorf("left after Run returned: %v", left)
 	}
 }
+
+func TestInstancePids(t *testing.T) {
+	for _, tc := range []struct {
+		maxPids, spares, want int // want 0: refused
+	}{
+		{16384, 32, 16384 - 32*32},
+		{1024, 0, 1024},
+		{1023, 0, 0},
+		{2048, 33, 0}, // the spares' 1056 leave 992
+		{MaxPidsLimit, 0, MaxPidsLimit},
+		{MaxPidsLimit + 1, 0, 0},
+	} {
+		got, err := instancePids(tc.maxPids, tc.spares)
+		if tc.want == 0 {
+			if err == nil || !strings.Contains(err.Error(), "--max-pids") {
+				t.Errorf("instancePids(%d, %d) = %d, %v; want an error naming --max-pids", tc.maxPids, tc.spares, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("instancePids(%d, %d) = %d, %v; want %d", tc.maxPids, tc.spares, got, err, tc.want)
+		}
+	}
+}
+
+func TestDefaultMaxPidsIsHalfTheSmallerCapacity(t *testing.T) {
+	read := func(f string) int {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	want := min(read("/proc/sys/kernel/pid_max"), read("/proc/sys/kernel/threads-max")) / 2
+	if got, err := defaultMaxPids(); err != nil || got != min(want, MaxPidsLimit) {
+		t.Errorf("defaultMaxPids() = %d, %v; want %d", got, err, want)
+	}
+}
