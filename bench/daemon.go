@@ -28,6 +28,14 @@ type daemonConfig struct {
 	extra        []string // more flags
 }
 
+// benchMaxPids is a pids budget that holds maxSandboxes sandboxes (1024
+// pids each) and spares (64 at most, 32 each), up to the kernel's largest
+// pids.max: the benchmark's functions fork nothing, so it may overcommit
+// the host's pids where a daemon's default would not.
+func benchMaxPids(maxSandboxes int) int {
+	return min(maxSandboxes*1024+64*32, 4<<20)
+}
+
 // daemon is a running `lambdad serve`.
 type daemon struct {
 	cmd  *exec.Cmd
@@ -56,6 +64,7 @@ func startDaemon(ctx context.Context, cfg daemonConfig) (*daemon, error) {
 		"--idle-timeout", "1h",
 		"--max-sandboxes", strconv.Itoa(cfg.maxSandboxes),
 		"--memory-budget", strconv.Itoa(cfg.memoryMB),
+		"--max-pids", strconv.Itoa(benchMaxPids(cfg.maxSandboxes)),
 		"--shutdown-timeout", "30s",
 	)
 	cmd.Args = append(cmd.Args, cfg.extra...)

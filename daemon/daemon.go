@@ -22,6 +22,7 @@ import (
 	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/launcher"
 	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
 	"github.com/lambdad/lambdad/seccomp"
 )
@@ -43,6 +44,13 @@ type Config struct {
 	Spares          int           // prestarted sandboxes, at most one per function; 0: none
 	FreezeIdle      bool          // freeze idle sandboxes (cgroup freezer)
 	ShutdownTimeout time.Duration // how long Run lets in-flight invokes finish when its ctx ends; 0: 30 s
+
+	// MaxPids is the host pids all sandboxes may hold together: the
+	// cgroup parent's pids.max. Each instance reserves its own 1024
+	// against it, each spare launcher.SparePids, so that a start that
+	// does not fit is throttled up front. 0: half the smaller of
+	// kernel.pid_max and kernel.threads-max.
+	MaxPids int
 
 	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
 	// and, for egress, its bridge and subnet ("": lambdad0 and
@@ -86,6 +94,7 @@ type Daemon struct {
 	lns       []net.Listener // the Invoke API's; lns[0] is Addr
 	srv       *http.Server
 	network   *network.Network // nil unless the mode is egress
+	sandboxes *sandbox.Manager
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -101,13 +110,20 @@ type Daemon struct {
 // Invoke API. Sandboxes a crashed daemon left in the run directory are
 // destroyed first. On error nothing is left running.
 func New(cfg Config) (_ *Daemon, retErr error) {
-	cfg = withDefaults(cfg)
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.RuntimeDir == "" {
 		return nil, errors.New("daemon: no runtime directory (the in-sandbox init)")
 	}
 	verifier, creds, err := authentication(cfg.AuthKeys) // before changing anything
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	instancePids, err := instancePids(cfg.MaxPids, cfg.Spares)
+	if err != nil {
+		return nil, err
 	}
 	d := &Daemon{cfg: cfg, logger: cfg.Logger, unmountRunDir: func() error { return nil }, stopped: make(chan struct{})}
 	var undo []func()
@@ -152,6 +168,11 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err := mgr.Cleanup(); err != nil {
 		d.logger.Error("cleaning up after an earlier run", "err", err)
 	}
+	d.sandboxes = mgr
+	if err := mgr.SetupParent(int64(cfg.MaxPids)); err != nil {
+		return nil, fmt.Errorf("daemon: --max-pids: %w", err)
+	}
+	undo = append(undo, func() { d.removeCgroupParent() })
 	// lambdad before 2026-12 kept a socket directory per sandbox here.
 	os.RemoveAll(filepath.Join(cfg.RunDir, "sandboxes"))
 
@@ -180,6 +201,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Launcher:       d.launcher,
 		MaxSandboxes:   cfg.MaxSandboxes,
 		MemoryBudgetMB: cfg.MemoryBudgetMB,
+		MaxPids:        instancePids,
 		IdleTimeout:    cfg.IdleTimeout,
 		Provisioned:    d.functions.provisioned(),
 		FreezeIdle:     cfg.FreezeIdle,
@@ -206,7 +228,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	return d, nil
 }
 
-func withDefaults(cfg Config) Config {
+func withDefaults(cfg Config) (Config, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:9000"
 	}
@@ -243,7 +265,14 @@ func withDefaults(cfg Config) Config {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	return cfg
+	if cfg.MaxPids == 0 {
+		n, err := defaultMaxPids()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.MaxPids = n
+	}
+	return cfg, nil
 }
 
 // Addr is the Invoke API's (first) address.
@@ -262,7 +291,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.logger.Info("lambdad serving", "listen", strings.Join(addrs, ","), "signed_requests_only", d.cfg.AuthKeys != "",
 		"functions", len(d.functions.fns), "broken", len(d.functions.errs),
-		"memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes)
+		"memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes, "max_pids", d.cfg.MaxPids)
 	select {
 	case err := <-served:
 		if errors.Is(err, http.ErrServerClosed) { // Shutdown was called
@@ -297,6 +326,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 				d.logger.Error("network not removed", "err", err)
 			}
 		}
+		if err := d.removeCgroupParent(); err != nil { // before the tmpfs that records it
+			d.shutdownErr = err
+		}
 		if err := d.unmountRunDir(); err != nil {
 			d.shutdownErr = err
 			d.logger.Error("leaving the run directory mounted", "err", err)
@@ -306,6 +338,21 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	})
 	<-d.stopped
 	return d.shutdownErr
+}
+
+// removeCgroupParent removes the sandboxes' cgroup parent if lambdad made
+// it and it is empty; one still in use (a lambdad run, another daemon on
+// the same parent) is left, with a warning.
+func (d *Daemon) removeCgroupParent() error {
+	err := d.sandboxes.RemoveParent()
+	switch {
+	case errors.Is(err, sandbox.ErrParentInUse):
+		d.logger.Warn("cgroup parent left: other sandboxes are in it", "err", err)
+		return nil
+	case err != nil:
+		d.logger.Error("cgroup parent not removed", "err", err)
+	}
+	return err
 }
 
 // LocalCredentials are every function's AWS credentials, as Lambda gives a

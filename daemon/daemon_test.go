@@ -80,6 +80,12 @@ func run(m *testing.M) int {
 // as lambdad serve would but without the CLI.
 func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 	t.Helper()
+	return newDaemonWith(t, func(cfg *Config) { cfg.Spares = spares })
+}
+
+// newDaemonWith is newDaemon with its Config changed by edit first.
+func newDaemonWith(t *testing.T, edit func(*Config)) (*Daemon, Config) {
+	t.Helper()
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
 	k := testNetworks.Add(1)
@@ -91,13 +97,13 @@ func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 		RunDir:       filepath.Join(dir, "run"),
 		RuntimeDir:   runtimeDir,
 		CgroupParent: testCgroupParent,
-		Spares:       spares,
 		Bridge:       fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k),
 		Subnet:       netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
 		TmpfsRunDir:  true,
 		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
 		Output:       &log,
 	}
+	edit(&cfg)
 	d, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +116,12 @@ func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 	return d, cfg
 }
 
-// leftOf lists what of a stopped daemon remains: sandbox cgroups, state,
-// the run directory's tmpfs.
+// leftOf lists what of a stopped daemon remains: sandbox cgroups and their
+// parent, state, the run directory's tmpfs.
 func leftOf(cfg Config) []string {
 	var left []string
-	for _, pattern := range []string{"/sys/fs/cgroup/*" + testCgroupParent + "/*", "/sys/fs/cgroup" + testCgroupParent + "/*"} {
+	for _, pattern := range []string{"/sys/fs/cgroup/*" + testCgroupParent, "/sys/fs/cgroup" + testCgroupParent,
+		"/sys/fs/cgroup/*" + testCgroupParent + "/*", "/sys/fs/cgroup" + testCgroupParent + "/*"} {
 		dirs, _ := filepath.Glob(pattern)
 		for _, d := range dirs {
 			if fi, err := os.Stat(d); err == nil && fi.IsDir() {

@@ -9,5 +9,7 @@
 // <state-dir>/rootfs, libcontainer's state under <run-dir>/containers (see
 // RootfsStore and SandboxManager, which lambdad run and bundle share). A
 // daemon that crashed is cleaned up after by the next New on the same
-// directories.
+// directories. New also makes the cgroup parent with the pids budget as its
+// pids.max (MaxPids), and Shutdown removes it if it made it and it is
+// empty.
 package daemon

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/lambdad/lambdad/scheduler"
 )
@@ -48,6 +49,10 @@ func (a *api) invoke(w http.ResponseWriter, r *http.Request) {
 // schedulerError maps a failure to run the function to a service error.
 func (a *api) schedulerError(err error, inv *invocation) *serviceError {
 	switch {
+	case errors.Is(err, scheduler.ErrPidsBudget): // a host-wide limit, as an account's concurrency
+		return &serviceError{status: http.StatusTooManyRequests, code: codeTooManyRequests,
+			message: "Rate Exceeded: " + strings.TrimPrefix(err.Error(), scheduler.ErrThrottled.Error()+": "),
+			reason:  "ConcurrentInvocationLimitExceeded"}
 	case errors.Is(err, scheduler.ErrThrottled), errors.Is(err, scheduler.ErrQueueFull):
 		return &serviceError{status: http.StatusTooManyRequests, code: codeTooManyRequests,
 			message: "Rate Exceeded.", reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -172,5 +173,21 @@ func TestSchedulerErrors(t *testing.T) {
 		if tc.status == 429 && !strings.Contains(rec.Body.String(), `"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"`) {
 			t.Errorf("429 body %s", rec.Body)
 		}
+	}
+}
+
+func TestPidsBudgetIsAThrottleNamingMaxPids(t *testing.T) {
+	err := fmt.Errorf("%w: 2 sandboxes hold 2048 of its 3000 pids (1024 each)", scheduler.ErrPidsBudget)
+	rec := do(newTestAPI(&fakeInvoker{err: err}, &fakeQueue{}), helloPath, "{}", nil)
+	if rec.Code != 429 || rec.Header().Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
+		t.Fatalf("got %d %s", rec.Code, rec.Header().Get("X-Amzn-ErrorType"))
+	}
+	var body struct{ Type, Reason, Message string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	want := "Rate Exceeded: the host's pids budget (lambdad serve --max-pids) has no room for another sandbox: 2 sandboxes hold 2048 of its 3000 pids (1024 each)"
+	if body.Type != "User" || body.Reason != "ConcurrentInvocationLimitExceeded" || body.Message != want {
+		t.Errorf("body %s", rec.Body)
 	}
 }

@@ -218,3 +218,8 @@ func (s *spares[T]) destroy(p T) {
 		s.logger.Error("spare sandbox not destroyed", "function", p.Function().Name, "sandbox", p.ID(), "err", err)
 	}
 }
+
+// SparePids is the host pids a held spare may use: lambdad's init, a Go
+// program holding the runtime back, and its threads (7 measured on the
+// development VM). A host pids budget sets this much aside per spare.
+const SparePids = 32

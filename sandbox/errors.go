@@ -12,4 +12,7 @@ var (
 	// ErrLeaked is returned by Destroy when something of the sandbox could not
 	// be removed; the error names what is left.
 	ErrLeaked = errors.New("sandbox left resources behind")
+	// ErrParentInUse is returned by RemoveParent when the cgroup parent
+	// still holds cgroups (sandboxes of another lambdad, a `lambdad run`).
+	ErrParentInUse = errors.New("cgroup parent still in use")
 )

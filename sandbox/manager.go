@@ -164,6 +164,9 @@ func (m *Manager) Cleanup() error {
 	}
 	var errs []error
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") { // parentMarker, not a sandbox
+			continue
+		}
 		if err := m.cleanupOne(e.Name()); err != nil {
 			errs = append(errs, err)
 		}

@@ -4,8 +4,9 @@
 // invocation at a time. An invocation takes an idle warm instance of its
 // function, or cold-starts a new one, or is throttled: at the function's
 // reserved concurrency, or when the host's limits (--max-sandboxes,
-// --memory-budget) are reached and evicting idle instances of other
-// functions (least recently used first) does not make room.
+// --memory-budget, --max-pids: each instance reserves its own 1024 pids)
+// are reached and evicting idle instances of other functions (least
+// recently used first) does not make room.
 //
 // The function's timeout is a hard deadline, on the scheduler's Clock: at
 // it the instance is killed and destroyed, and the caller gets

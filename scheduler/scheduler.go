@@ -19,6 +19,10 @@ type Config struct {
 	MemoryBudgetMB int           // sum of the instances' MemorySize; 0: no limit
 	IdleTimeout    time.Duration // idle instances older than this are destroyed; 0: never
 	InitTimeout    time.Duration // 0: lambda.InitTimeout
+	// MaxPids is the host pids the instances may hold together: each
+	// reserves lambda.MaxPids, its own limit, so that no instance's fork
+	// bomb can take pids another's start needs. 0: no limit.
+	MaxPids int
 	// FreezeIdle freezes instances while they are idle (cgroup freezer), as
 	// Lambda does between invokes, and thaws them for the next one.
 	FreezeIdle bool
@@ -121,7 +125,7 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	for !s.fitsLocked(fn.MemorySize) {
 		victim := s.lruIdleLocked()
 		if victim == nil {
-			return nil, fmt.Errorf("%w: %d sandboxes, %d MB in use", ErrThrottled, s.total, s.memoryMB)
+			return nil, s.throttledLocked(fn.MemorySize)
 		}
 		s.logger.Info("evicting idle sandbox to make room", "function", victim.function, "sandbox", victim.inst.ID(), "for", fn.Name)
 		s.removeIdleLocked(victim)
@@ -145,6 +149,10 @@ func (s *Scheduler) poolLocked(name string) *pool {
 }
 
 func (s *Scheduler) fitsLocked(memoryMB int) bool {
+	return s.fitsCountAndMemoryLocked(memoryMB) && s.fitsPidsLocked()
+}
+
+func (s *Scheduler) fitsCountAndMemoryLocked(memoryMB int) bool {
 	if m := s.cfg.MaxSandboxes; m > 0 && s.total+1 > m {
 		return false
 	}
@@ -152,6 +160,22 @@ func (s *Scheduler) fitsLocked(memoryMB int) bool {
 		return false
 	}
 	return true
+}
+
+// fitsPidsLocked says whether one more instance's pids fit in MaxPids.
+func (s *Scheduler) fitsPidsLocked() bool {
+	m := s.cfg.MaxPids
+	return m <= 0 || (s.total+1)*lambda.MaxPids <= m
+}
+
+// throttledLocked is the error of a start that no limit has room for; it
+// names the pids budget when that alone is full.
+func (s *Scheduler) throttledLocked(memoryMB int) error {
+	if s.fitsCountAndMemoryLocked(memoryMB) {
+		return fmt.Errorf("%w: %d sandboxes hold %d of its %d pids (%d each)",
+			ErrPidsBudget, s.total, s.total*lambda.MaxPids, s.cfg.MaxPids, lambda.MaxPids)
+	}
+	return fmt.Errorf("%w: %d sandboxes, %d MB in use", ErrThrottled, s.total, s.memoryMB)
 }
 
 // lruIdleLocked is the idle instance used least recently, of any function,

@@ -137,6 +137,30 @@ func TestLimitsEvictLeastRecentlyUsedIdle(t *testing.T) {
 	}
 }
 
+// Each instance reserves its own pids limit against MaxPids: a third start
+// beyond two instances' worth evicts an idle one, else is refused naming the
+// pids budget.
+func TestPidsBudgetReservesEachInstancesLimit(t *testing.T) {
+	s, l, c := newTest(t, Config{MaxPids: 3*lambda.MaxPids - 1})
+	invoke(t, s, fn("a"))
+	c.Advance(time.Second)
+	invoke(t, s, fn("b"))
+	c.Advance(time.Second)
+	invoke(t, s, fn("c")) // evicts a
+	testkit.Eventually(t, "a evicted", func() bool { return l.instances()[0].destroyed.Load() == 1 })
+
+	s, l, _ = newTest(t, Config{MaxPids: 3*lambda.MaxPids - 1})
+	release := blockingInvokes(l)
+	defer release()
+	goInvoke(t, s, fn("a"))
+	goInvoke(t, s, fn("b"))
+	testkit.Eventually(t, "two busy instances", func() bool { return len(l.instances()) == 2 })
+	_, err := s.Invoke(context.Background(), Request{Function: fn("d")})
+	if !errors.Is(err, ErrPidsBudget) || !errors.Is(err, ErrThrottled) || !strings.Contains(err.Error(), "--max-pids") {
+		t.Errorf("beyond the pids budget: %v, want ErrPidsBudget (a throttle naming --max-pids)", err)
+	}
+}
+
 func TestLimitsThrottleWhenNothingIsIdle(t *testing.T) {
 	s, l, _ := newTest(t, Config{MemoryBudgetMB: 256})
 	release := blockingInvokes(l)
