@@ -150,6 +150,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.functions, err = loadFunctions(cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
+	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,

@@ -559,6 +559,38 @@ func TestServeProvisionedConcurrency(t *testing.T) {
 	}
 }
 
+// A ProvisionedConcurrency the limits cannot hold is refused at start, with
+// an error naming the function, the numbers and the flag; the function
+// still runs, on demand, and so do the others.
+func TestServeProvisionedConcurrencyOverLimits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "functions")
+	gofn, err := os.ReadFile(filepath.Join(testFunctions(t), "gofn", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, config := range map[string]string{
+		"big":   `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3,"ProvisionedConcurrency":100000}`,
+		"other": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3}`,
+	} {
+		os.MkdirAll(filepath.Join(dir, name), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "bootstrap"), gofn, 0o755)
+		os.WriteFile(filepath.Join(dir, name, "function.json"), []byte(config), 0o644)
+	}
+	os.Chmod(filepath.Dir(dir), 0o755)
+	d := startDaemon(t, "--functions", dir, "--max-sandboxes", "16")
+	out := mustInvoke(t, d, "big", `{"mode":"env","text":"AWS_LAMBDA_INITIALIZATION_TYPE"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if !strings.Contains(string(out.Payload), `"text":"on-demand"`) || !strings.Contains(string(log), "Init Duration") {
+		t.Errorf("payload %s, log:\n%s\nwant a cold start on demand", out.Payload, log)
+	}
+	mustInvoke(t, d, "other", `{}`)
+	for _, want := range []string{"provisioned concurrency refused", "function big: ProvisionedConcurrency 100000", "--max-sandboxes 16"} {
+		if !strings.Contains(d.output.String(), want) {
+			t.Errorf("daemon output lacks %q:\n%s", want, d.output)
+		}
+	}
+}
+
 // The daemon runs from a sealed copy of itself, so libcontainer seals none
 // per sandbox; the sandboxes still start.
 func TestServeRunsSealed(t *testing.T) {
