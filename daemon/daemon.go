@@ -248,9 +248,30 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		bound, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
 		defer cancel()
-		return d.Shutdown(bound)
+		stopped := make(chan error, 1)
+		go func() { stopped <- d.Shutdown(bound) }()
+		margin := time.NewTimer(d.cfg.ShutdownTimeout + TeardownMargin)
+		defer margin.Stop()
+		select {
+		case err := <-stopped:
+			return err
+		case <-margin.C:
+			d.logger.Error("stopping took longer than --shutdown-timeout and the teardown margin; leaving what is left to the next start's cleanup",
+				"shutdown_timeout", d.cfg.ShutdownTimeout, "margin", TeardownMargin)
+			return fmt.Errorf("daemon: %w", ErrStopTooLong)
+		}
 	}
 }
+
+// TeardownMargin is how long Run's stop may take beyond ShutdownTimeout:
+// killing what still runs and destroying every sandbox and the network
+// (typically well under a second; a few seconds for hundreds of sandboxes).
+// Past it Run returns ErrStopTooLong, and the next daemon on the same
+// directories destroys what is left, as after a crash.
+const TeardownMargin = 10 * time.Second
+
+// ErrStopTooLong: Run's stop outlasted ShutdownTimeout and TeardownMargin.
+var ErrStopTooLong = errors.New("stop took longer than the shutdown timeout and the teardown margin")
 
 // Shutdown stops accepting invokes, lets those in flight finish until ctx
 // ends, then kills what still runs and destroys every sandbox, spares
@@ -259,12 +280,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.shutdownOnce.Do(func() {
 		defer close(d.stopped)
-		d.logger.Info("shutting down")
-		d.srv.Shutdown(ctx) // stop accepting; wait for in-flight HTTP requests
-		d.ln.Close()        // if Run never served it
+		d.logger.Info("shutting down: no new invoke starts; in-flight ones may finish", "queued_events", d.queue.Pending())
+		// Nothing new starts from here: no queued event, no invoke of a
+		// request already read, no provisioned sandbox.
+		d.queue.Stop()
+		d.sched.StopAccepting()
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			d.srv.Shutdown(ctx) // closes the listener; waits for in-flight requests until ctx ends
+			d.ln.Close()        // if Run never served it
+		}()
+		d.sched.Shutdown(ctx) // in-flight invokes until ctx ends, then kill and destroy
+		<-served              // their requests answer once their invokes returned
+		d.srv.Close()         // connections still open past ctx (a client's slow body)
 		d.cancelBackground()
 		d.background.Wait()
-		d.sched.Shutdown(ctx)
 		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left
 		if d.network != nil { // after every sandbox
 			if err := d.network.Close(); err != nil {

@@ -24,7 +24,7 @@ import (
 
 var (
 	runtimeDir string // the in-sandbox init
-	functions  string // echo: busybox and a shell bootstrap
+	functions  string // echo: busybox and a shell bootstrap; sleepy, whose events never end
 )
 
 // testNetworks counts the daemons' networks: each its own bridge and
@@ -44,6 +44,13 @@ while :; do
 done
 `
 
+// sleepyBootstrap takes an event and never answers it.
+const sleepyBootstrap = `#!/var/task/sh
+PATH=/var/task:$PATH
+wget -q -O /dev/null "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
+exec sleep 100000
+`
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -56,7 +63,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	runtimeDir, functions = filepath.Join(dir, "runtime"), filepath.Join(dir, "functions")
-	echo := filepath.Join(functions, "echo")
+	echo, sleepy := filepath.Join(functions, "echo"), filepath.Join(functions, "sleepy")
 	steps := []func() error{
 		func() error { return os.Chmod(dir, 0o755) },
 		func() error { return os.MkdirAll(runtimeDir, 0o755) },
@@ -65,6 +72,13 @@ func run(m *testing.M) int {
 		func() error { return os.Chmod(functions, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(echo) },
 		func() error { return os.WriteFile(filepath.Join(echo, "bootstrap"), []byte(echoBootstrap), 0o755) },
+		func() error { return os.MkdirAll(sleepy, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(sleepy) },
+		func() error { return os.WriteFile(filepath.Join(sleepy, "bootstrap"), []byte(sleepyBootstrap), 0o755) },
+		func() error {
+			return os.WriteFile(filepath.Join(sleepy, "function.json"),
+				[]byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":600,"ReservedConcurrentExecutions":2}`), 0o644)
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -78,7 +92,7 @@ func run(m *testing.M) int {
 
 // newDaemon builds a daemon on the test functions, in private directories,
 // as lambdad serve would but without the CLI.
-func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
+func newDaemon(t *testing.T, spares int, edits ...func(*Config)) (*Daemon, Config) {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
 	dir := t.TempDir()
@@ -97,6 +111,9 @@ func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 		TmpfsRunDir:  true,
 		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
 		Output:       &log,
+	}
+	for _, edit := range edits {
+		edit(&cfg)
 	}
 	d, err := New(cfg)
 	if err != nil {

@@ -510,6 +510,30 @@ func TestServeSIGTERMLeavesNothing(t *testing.T) {
 	d.stop() // checks that nothing is left
 }
 
+// SIGTERM with a backlog of slow Event invokes: no invoke starts after it,
+// the two in flight are killed once --shutdown-timeout is over, the queued
+// events are logged as dropped, and the daemon exits leaving nothing.
+func TestServeSIGTERMWithEventBacklog(t *testing.T) {
+	d := startDaemon(t, "--shutdown-timeout", "1s", "--max-sandboxes", "2")
+	for range 6 {
+		out, err := d.invoke("hog", `{"mode":"sleep","ms":200000}`, func(in *lambda.InvokeInput) { in.InvocationType = types.InvocationTypeEvent })
+		if err != nil || out.StatusCode != 202 {
+			t.Fatalf("Event: %v %v", out, err)
+		}
+	}
+	testkit.Eventually(t, "two events started", func() bool { return strings.Count(d.output.String(), "START RequestId") == 2 })
+	began := time.Now()
+	d.stop() // SIGTERM; checks that nothing is left
+	t.Logf("stopped %s after SIGTERM (--shutdown-timeout 1s)", time.Since(began))
+	log := d.output.String()
+	if n := strings.Count(log, "START RequestId"); n != 2 {
+		t.Errorf("%d invokes started, want the 2 in flight at SIGTERM and none after:\n%s", n, log)
+	}
+	if !strings.Contains(log, "async events dropped at shutdown") || !strings.Contains(log, "count=6") {
+		t.Errorf("no log of the 6 events dropped:\n%s", log)
+	}
+}
+
 func TestServePython(t *testing.T) {
 	requirePython(t)
 	d := startDaemon(t)
