@@ -43,6 +43,13 @@ type Config struct {
 	FreezeIdle      bool          // freeze idle sandboxes (cgroup freezer)
 	ShutdownTimeout time.Duration // how long Run lets in-flight invokes finish when its ctx ends; 0: 30 s
 
+	// Functions' output, per sandbox (scheduler.SinkConfig): bytes per
+	// second written to Output (prefixes included), and the burst; beyond
+	// them output is dropped and a platform.logsDropped line says how much.
+	// 0: scheduler.DefaultLogRate and DefaultLogBurst (1 MiB/s, 4 MiB);
+	// negative: no limit.
+	LogRate, LogBurst int
+
 	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
 	// and, for egress, its bridge and subnet ("": lambdad0 and
 	// 10.213.0.0/16), the host's TCP ports sandboxes may reach, and the
@@ -62,6 +69,12 @@ type Config struct {
 	Output io.Writer    // functions' output and START/END/REPORT lines; nil: os.Stdout
 }
 
+// The defaults of Config.LogRate and LogBurst.
+const (
+	DefaultLogRate  = scheduler.DefaultLogRate
+	DefaultLogBurst = scheduler.DefaultLogBurst
+)
+
 // Daemon is lambdad serve: the Invoke API over the functions of a
 // directory, each invoke run in a sandbox.
 type Daemon struct {
@@ -74,6 +87,7 @@ type Daemon struct {
 	ln        net.Listener
 	srv       *http.Server
 	network   *network.Network // nil unless the mode is egress
+	sink      *scheduler.Sink  // the functions' output
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -151,9 +165,10 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		return nil, err
 	}
 	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
+	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
-		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
+		Sink: d.sink, Spares: cfg.Spares, Logger: d.logger,
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &LocalCredentials,
 	})
 	undo = append(undo, d.launcher.Close)
@@ -297,6 +312,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		d.cancelBackground()
 		d.background.Wait()
 		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left
+		d.sink.Flush()        // every sandbox's output, now that none is left
 		if d.network != nil { // after every sandbox
 			if err := d.network.Close(); err != nil {
 				d.shutdownErr = err

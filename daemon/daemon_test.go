@@ -44,6 +44,17 @@ while :; do
 done
 `
 
+// floodBootstrap prints 20 MiB of newlines for each event, then answers.
+const floodBootstrap = `#!/var/task/sh
+PATH=/var/task:$PATH
+api=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation
+while :; do
+	id=$(wget -S -O /tmp/event "$api/next" 2>&1 | sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *//p' | tr -d '\r')
+	head -c 20971520 /dev/zero | tr '\0' '\n'
+	wget -q -O /dev/null --post-file=/tmp/event "$api/$id/response"
+done
+`
+
 // sleepyBootstrap takes an event and never answers it.
 const sleepyBootstrap = `#!/var/task/sh
 PATH=/var/task:$PATH
@@ -63,7 +74,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	runtimeDir, functions = filepath.Join(dir, "runtime"), filepath.Join(dir, "functions")
-	echo, sleepy := filepath.Join(functions, "echo"), filepath.Join(functions, "sleepy")
+	echo, sleepy, flood := filepath.Join(functions, "echo"), filepath.Join(functions, "sleepy"), filepath.Join(functions, "flood")
 	steps := []func() error{
 		func() error { return os.Chmod(dir, 0o755) },
 		func() error { return os.MkdirAll(runtimeDir, 0o755) },
@@ -72,6 +83,13 @@ func run(m *testing.M) int {
 		func() error { return os.Chmod(functions, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(echo) },
 		func() error { return os.WriteFile(filepath.Join(echo, "bootstrap"), []byte(echoBootstrap), 0o755) },
+		func() error { return os.MkdirAll(flood, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(flood) },
+		func() error { return os.WriteFile(filepath.Join(flood, "bootstrap"), []byte(floodBootstrap), 0o755) },
+		func() error {
+			return os.WriteFile(filepath.Join(flood, "function.json"),
+				[]byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":120,"MemorySize":1769}`), 0o644)
+		},
 		func() error { return os.MkdirAll(sleepy, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(sleepy) },
 		func() error { return os.WriteFile(filepath.Join(sleepy, "bootstrap"), []byte(sleepyBootstrap), 0o755) },
