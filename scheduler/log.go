@@ -116,8 +116,9 @@ func (l *Log) line(line []byte) bool {
 	cost := float64(len(l.prefix) + len(line) + 1)
 	if l.sink.rate > 0 {
 		// Once dropping, wait for half a burst (or a second's rate) before
-		// logging again, so that the drop lines come seldom.
-		if l.tokens < cost || l.dropping && l.tokens < min(l.sink.burst, l.sink.rate)/2 {
+		// logging again, so that the drop lines come seldom. A line longer
+		// than a burst needs a full one (and leaves the bucket in debt).
+		if l.tokens < min(cost, l.sink.burst) || l.dropping && l.tokens < min(l.sink.burst, l.sink.rate)/2 {
 			l.dropping = true
 			l.dropped(len(line)+1, 1, dropRate)
 			return false

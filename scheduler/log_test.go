@@ -170,3 +170,23 @@ func (w *blockedWriter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// A line longer than a burst is logged when the bucket is full, not never;
+// it leaves the bucket in debt.
+func TestLogLineLongerThanBurst(t *testing.T) {
+	var out testkit.Buffer
+	clock := testkit.NewFakeClock()
+	sink := NewSinkWith(SinkConfig{Writer: &out, Rate: 100, Burst: 100, Clock: clock})
+	l := NewLog(sink, "long")
+	for _, c := range "abc" {
+		l.Write([]byte(strings.Repeat(string(c), 500) + "\n"))
+		if c == 'b' {
+			clock.Advance(10 * time.Second)
+		}
+	}
+	sink.Flush()
+	got := out.String()
+	if !strings.Contains(got, strings.Repeat("a", 500)) || strings.Contains(got, "bbb") || !strings.Contains(got, strings.Repeat("c", 500)) {
+		t.Errorf("got %q, want the lines of a and c, not b (the bucket in debt)", got)
+	}
+}
