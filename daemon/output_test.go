@@ -32,7 +32,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 func TestDaemonOutputFlood(t *testing.T) {
 	const rate, burst = 64 << 10, 256 << 10
 	var out countingWriter
-	d, cfg := newDaemon(t, 0, func(c *Config) { c.LogRate, c.LogBurst, c.Output = rate, burst, &out })
+	d, cfg := newDaemon(t, 0, func(c *Config) {
+		c.LogRate, c.LogBurst, c.Output = rate, burst, &out
+		c.MemoryBudgetMB = 65536 // flood has 1769 MB (a whole CPU), more than 3/4 of a small host
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- d.Run(ctx) }()
