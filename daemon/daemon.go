@@ -52,6 +52,13 @@ type Config struct {
 	// kernel.pid_max and kernel.threads-max.
 	MaxPids int
 
+	// Functions' output, per sandbox (scheduler.SinkConfig): bytes per
+	// second written to Output (prefixes included), and the burst; beyond
+	// them output is dropped and a platform.logsDropped line says how much.
+	// 0: scheduler.DefaultLogRate and DefaultLogBurst (1 MiB/s, 4 MiB);
+	// negative: no limit.
+	LogRate, LogBurst int
+
 	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
 	// and, for egress, its bridge and subnet ("": lambdad0 and
 	// 10.213.0.0/16), the host's TCP ports sandboxes may reach, and the
@@ -82,6 +89,12 @@ type Config struct {
 	Output io.Writer    // functions' output and START/END/REPORT lines; nil: os.Stdout
 }
 
+// The defaults of Config.LogRate and LogBurst.
+const (
+	DefaultLogRate  = scheduler.DefaultLogRate
+	DefaultLogBurst = scheduler.DefaultLogBurst
+)
+
 // Daemon is lambdad serve: the Invoke API over the functions of a
 // directory, each invoke run in a sandbox.
 type Daemon struct {
@@ -95,6 +108,7 @@ type Daemon struct {
 	srv       *http.Server
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
+	sink      *scheduler.Sink  // the functions' output
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -190,9 +204,11 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.functions, err = loadFunctions(cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
+	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
+	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
-		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
+		Sink: d.sink, Spares: cfg.Spares, Logger: d.logger,
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &creds,
 		Seccomp: filter,
 	})
@@ -302,9 +318,30 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		bound, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
 		defer cancel()
-		return d.Shutdown(bound)
+		stopped := make(chan error, 1)
+		go func() { stopped <- d.Shutdown(bound) }()
+		margin := time.NewTimer(d.cfg.ShutdownTimeout + TeardownMargin)
+		defer margin.Stop()
+		select {
+		case err := <-stopped:
+			return err
+		case <-margin.C:
+			d.logger.Error("stopping took longer than --shutdown-timeout and the teardown margin; leaving what is left to the next start's cleanup",
+				"shutdown_timeout", d.cfg.ShutdownTimeout, "margin", TeardownMargin)
+			return fmt.Errorf("daemon: %w", ErrStopTooLong)
+		}
 	}
 }
+
+// TeardownMargin is how long Run's stop may take beyond ShutdownTimeout:
+// killing what still runs and destroying every sandbox and the network
+// (typically well under a second; a few seconds for hundreds of sandboxes).
+// Past it Run returns ErrStopTooLong, and the next daemon on the same
+// directories destroys what is left, as after a crash.
+const TeardownMargin = 10 * time.Second
+
+// ErrStopTooLong: Run's stop outlasted ShutdownTimeout and TeardownMargin.
+var ErrStopTooLong = errors.New("stop took longer than the shutdown timeout and the teardown margin")
 
 // Shutdown stops accepting invokes, lets those in flight finish until ctx
 // ends, then kills what still runs and destroys every sandbox, spares
@@ -313,13 +350,24 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) Shutdown(ctx context.Context) error {
 	d.shutdownOnce.Do(func() {
 		defer close(d.stopped)
-		d.logger.Info("shutting down")
-		d.srv.Shutdown(ctx) // stop accepting; wait for in-flight HTTP requests
-		d.closeListeners()  // if Run never served them; a unix socket's file goes
+		d.logger.Info("shutting down: no new invoke starts; in-flight ones may finish", "queued_events", d.queue.Pending())
+		// Nothing new starts from here: no queued event, no invoke of a
+		// request already read, no provisioned sandbox.
+		d.queue.Stop()
+		d.sched.StopAccepting()
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			d.srv.Shutdown(ctx) // closes the listener; waits for in-flight requests until ctx ends
+			d.closeListeners()  // if Run never served them; a unix socket's file goes
+		}()
+		d.sched.Shutdown(ctx) // in-flight invokes until ctx ends, then kill and destroy
+		<-served              // their requests answer once their invokes returned
+		d.srv.Close()         // connections still open past ctx (a client's slow body)
 		d.cancelBackground()
 		d.background.Wait()
-		d.sched.Shutdown(ctx)
 		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left
+		d.sink.Flush()        // every sandbox's output, now that none is left
 		if d.network != nil { // after every sandbox
 			if err := d.network.Close(); err != nil {
 				d.shutdownErr = err

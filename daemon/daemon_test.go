@@ -24,7 +24,7 @@ import (
 
 var (
 	runtimeDir string // the in-sandbox init
-	functions  string // echo: busybox and a shell bootstrap
+	functions  string // echo: busybox and a shell bootstrap; sleepy, whose events never end
 )
 
 // testNetworks counts the daemons' networks: each its own bridge and
@@ -44,6 +44,24 @@ while :; do
 done
 `
 
+// floodBootstrap prints 20 MiB of newlines for each event, then answers.
+const floodBootstrap = `#!/var/task/sh
+PATH=/var/task:$PATH
+api=http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation
+while :; do
+	id=$(wget -S -O /tmp/event "$api/next" 2>&1 | sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *//p' | tr -d '\r')
+	head -c 20971520 /dev/zero | tr '\0' '\n'
+	wget -q -O /dev/null --post-file=/tmp/event "$api/$id/response"
+done
+`
+
+// sleepyBootstrap takes an event and never answers it.
+const sleepyBootstrap = `#!/var/task/sh
+PATH=/var/task:$PATH
+wget -q -O /dev/null "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
+exec sleep 100000
+`
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -56,7 +74,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	runtimeDir, functions = filepath.Join(dir, "runtime"), filepath.Join(dir, "functions")
-	echo := filepath.Join(functions, "echo")
+	echo, sleepy, flood := filepath.Join(functions, "echo"), filepath.Join(functions, "sleepy"), filepath.Join(functions, "flood")
 	steps := []func() error{
 		func() error { return os.Chmod(dir, 0o755) },
 		func() error { return os.MkdirAll(runtimeDir, 0o755) },
@@ -65,6 +83,20 @@ func run(m *testing.M) int {
 		func() error { return os.Chmod(functions, 0o755) },
 		func() error { return sandboxtest.BusyboxDir(echo) },
 		func() error { return os.WriteFile(filepath.Join(echo, "bootstrap"), []byte(echoBootstrap), 0o755) },
+		func() error { return os.MkdirAll(flood, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(flood) },
+		func() error { return os.WriteFile(filepath.Join(flood, "bootstrap"), []byte(floodBootstrap), 0o755) },
+		func() error {
+			return os.WriteFile(filepath.Join(flood, "function.json"),
+				[]byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":120,"MemorySize":1769}`), 0o644)
+		},
+		func() error { return os.MkdirAll(sleepy, 0o755) },
+		func() error { return sandboxtest.BusyboxDir(sleepy) },
+		func() error { return os.WriteFile(filepath.Join(sleepy, "bootstrap"), []byte(sleepyBootstrap), 0o755) },
+		func() error {
+			return os.WriteFile(filepath.Join(sleepy, "function.json"),
+				[]byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":600,"ReservedConcurrentExecutions":2}`), 0o644)
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -78,9 +110,14 @@ func run(m *testing.M) int {
 
 // newDaemon builds a daemon on the test functions, in private directories,
 // as lambdad serve would but without the CLI.
-func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
+func newDaemon(t *testing.T, spares int, edits ...func(*Config)) (*Daemon, Config) {
 	t.Helper()
-	return newDaemonWith(t, func(cfg *Config) { cfg.Spares = spares })
+	return newDaemonWith(t, func(cfg *Config) {
+		cfg.Spares = spares
+		for _, edit := range edits {
+			edit(cfg)
+		}
+	})
 }
 
 // newDaemonWith is newDaemon with its Config changed by edit first.

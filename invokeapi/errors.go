@@ -38,7 +38,7 @@ func (e *serviceError) write(w http.ResponseWriter) {
 	switch e.status {
 	case http.StatusNotFound:
 		body = map[string]string{"Type": "User", "Message": e.message}
-	case http.StatusInternalServerError:
+	case http.StatusInternalServerError, http.StatusServiceUnavailable:
 		body["Type"] = "Service"
 	}
 	if e.reason != "" {

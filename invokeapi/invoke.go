@@ -58,6 +58,8 @@ func (a *api) schedulerError(err error, inv *invocation) *serviceError {
 			message: "Rate Exceeded.", reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
 	case errors.Is(err, scheduler.ErrTooLargeForBudget):
 		return invalidParam(err.Error())
+	case errors.Is(err, scheduler.ErrShuttingDown): // not an error of lambdad's: no log
+		return &serviceError{status: http.StatusServiceUnavailable, code: codeService, message: "lambdad is shutting down"}
 	}
 	a.cfg.Logger.Error("invoke failed", "function", inv.function.Name, "request_id", inv.req.RequestID, "err", err)
 	return &serviceError{status: http.StatusInternalServerError, code: codeService, message: "lambdad could not run the function: " + err.Error()}

@@ -164,6 +164,7 @@ func TestSchedulerErrors(t *testing.T) {
 	}{
 		{scheduler.ErrThrottled, 429, "TooManyRequestsException"},
 		{scheduler.ErrTooLargeForBudget, 400, "InvalidParameterValueException"},
+		{scheduler.ErrShuttingDown, 503, "ServiceException"},
 		{errors.New("disk full"), 500, "ServiceException"},
 	} {
 		rec := do(newTestAPI(&fakeInvoker{err: tc.err}, &fakeQueue{}), helloPath, "{}", nil)

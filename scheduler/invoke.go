@@ -120,7 +120,7 @@ func (s *Scheduler) coldStart(ctx context.Context, sl *slot, req Request) (*Resu
 	}
 	s.mu.Lock()
 	sl.inst = inst
-	s.all[sl] = struct{}{}
+	s.registerLocked(sl)
 	s.mu.Unlock()
 	inst.Log().Begin(req.RequestID)
 

@@ -58,6 +58,10 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 
 	inst, err := s.cfg.Launcher.Launch(ctx, LaunchRequest{Function: fn, Provisioned: true})
 	if err == nil {
+		s.mu.Lock()
+		sl.inst = inst
+		s.registerLocked(sl) // Shutdown kills it if its init outlasts the timeout
+		s.mu.Unlock()
 		var failed *initFailure
 		if failed, err = s.awaitInit(inst); failed != nil {
 			err = failed
@@ -70,7 +74,7 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 		s.total--
 		s.memoryMB -= fn.MemorySize
 		if inst != nil {
-			sl.inst = inst
+			delete(s.all, sl)
 			s.destroy(sl)
 		}
 		if err == nil {
@@ -83,13 +87,12 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 			p.provisioned--
 			s.total--
 			s.memoryMB -= fn.MemorySize
-			sl.inst = inst
+			delete(s.all, sl)
 			s.destroy(sl)
 			return ferr
 		}
 	}
-	sl.inst, sl.lastUsed = inst, s.clock.Now()
-	s.all[sl] = struct{}{}
+	sl.lastUsed = s.clock.Now()
 	p.idle = append(p.idle, sl)
 	return nil
 }

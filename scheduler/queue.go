@@ -42,6 +42,8 @@ type Queue struct {
 	clock Clock
 	ch    chan queued
 	wg    sync.WaitGroup
+	stop  chan struct{} // closed by Stop: workers take no more events
+	once  sync.Once     // closes stop
 
 	mu      sync.Mutex
 	pending int // queued or waiting for a retry
@@ -74,7 +76,7 @@ func NewQueue(cfg QueueConfig) *Queue {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Queue{cfg: cfg, clock: cfg.Clock, ch: make(chan queued, cfg.Capacity)}
+	return &Queue{cfg: cfg, clock: cfg.Clock, ch: make(chan queued, cfg.Capacity), stop: make(chan struct{})}
 }
 
 // Enqueue accepts an event; once it returns nil the event will run.
@@ -93,11 +95,32 @@ func (q *Queue) Enqueue(req Request) error {
 	}
 }
 
+// Stop makes the workers start no more events and Enqueue refuse new ones
+// (ErrShuttingDown), at once; events running go on. Events still queued
+// stay queued, unstarted: when Run returns they are dropped, and counted in
+// its log. The daemon calls it first thing at shutdown.
+func (q *Queue) Stop() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.once.Do(func() { close(q.stop) })
+}
+
 // Pending counts events queued or waiting for a retry.
 func (q *Queue) Pending() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.pending
+}
+
+// stopped tells whether Stop was called.
+func (q *Queue) stopped() bool {
+	select {
+	case <-q.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Run runs events until ctx ends, then returns once the workers stopped.
@@ -110,7 +133,12 @@ func (q *Queue) Run(ctx context.Context) {
 				select {
 				case <-ctx.Done():
 					return
+				case <-q.stop:
+					return
 				case e := <-q.ch:
+					if q.stopped() { // Stop raced the receive: e stays unstarted
+						return
+					}
 					q.run(ctx, e)
 				}
 			}
@@ -120,8 +148,8 @@ func (q *Queue) Run(ctx context.Context) {
 	q.wg.Wait()
 	q.mu.Lock()
 	q.closed = true
-	if q.pending > 0 {
-		q.cfg.Logger.Warn("async events dropped at shutdown", "count", q.pending)
+	if q.pending > 0 { // held in memory only: a restart does not run them
+		q.cfg.Logger.Warn("async events dropped at shutdown: queued, not started or waiting for a retry", "count", q.pending)
 	}
 	q.mu.Unlock()
 }

@@ -2,7 +2,11 @@ package scheduler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,5 +74,62 @@ func TestQueueFull(t *testing.T) {
 	}
 	if err := q.Enqueue(Request{}); err != ErrQueueFull {
 		t.Errorf("second enqueue into a queue of 1: %v, want ErrQueueFull", err)
+	}
+}
+
+// countingInvoker counts the invocations the queue starts.
+type countingInvoker struct {
+	Invoker
+	n atomic.Int32
+}
+
+func (c *countingInvoker) Invoke(ctx context.Context, req Request) (Result, error) {
+	c.n.Add(1)
+	return c.Invoker.Invoke(ctx, req)
+}
+
+// At shutdown with a backlog of slow events: the queue starts none after
+// Stop, the invokes in flight are killed once the bound ends, the queue's
+// loop stops, every unstarted event stays counted (dropped), and nothing
+// is left.
+func TestShutdownWithEventBacklog(t *testing.T) {
+	l := &fakeLauncher{}
+	s := New(Config{Launcher: l, Clock: testkit.NewFakeClock()})
+	blockingInvokes(l)
+	inv := &countingInvoker{Invoker: s}
+	q := NewQueue(QueueConfig{Invoker: inv, Workers: 2, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan struct{})
+	go func() { q.Run(ctx); close(ran) }()
+	for i := range 10 {
+		if err := q.Enqueue(Request{Function: fn("slow"), RequestID: fmt.Sprint("r", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testkit.Eventually(t, "two events running", func() bool { return len(l.instances()) == 2 })
+
+	q.Stop()
+	s.StopAccepting()
+	started := inv.n.Load()
+	bound, end := context.WithCancel(context.Background())
+	end() // the bound is over at once: what runs is killed
+	s.Shutdown(bound)
+	cancel()
+	<-ran // the queue's loop stopped
+
+	if got := inv.n.Load(); got != started || started != 2 {
+		t.Errorf("%d invokes started, %d of them after the shutdown began; want 2, none after", got, got-started)
+	}
+	if err := q.Enqueue(Request{Function: fn("slow")}); !errors.Is(err, ErrShuttingDown) {
+		t.Errorf("Enqueue after Stop = %v, want ErrShuttingDown", err)
+	}
+	if got := q.Pending(); got != 10 {
+		t.Errorf("%d events pending (dropped) after shutdown, want all 10: 8 never started, 2 killed", got)
+	}
+	for _, inst := range l.instances() {
+		if inst.killed.Load() == 0 || inst.destroyed.Load() != 1 {
+			t.Errorf("instance %s: killed %d, destroyed %d times", inst.id, inst.killed.Load(), inst.destroyed.Load())
+		}
 	}
 }

@@ -43,7 +43,8 @@ type Scheduler struct {
 	all      map[*slot]struct{} // every instance, idle or busy
 	total    int                // instances counted against MaxSandboxes
 	memoryMB int                // their memory, counted against MemoryBudgetMB
-	closed   bool
+	closed   bool               // no invocation may start (StopAccepting)
+	killing  bool               // Shutdown killed every instance: kill new ones at once
 
 	inflight sync.WaitGroup // invocations running
 	teardown sync.WaitGroup // instances being destroyed

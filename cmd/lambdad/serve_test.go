@@ -513,6 +513,30 @@ func TestServeSIGTERMLeavesNothing(t *testing.T) {
 	d.stop() // checks that nothing is left
 }
 
+// SIGTERM with a backlog of slow Event invokes: no invoke starts after it,
+// the two in flight are killed once --shutdown-timeout is over, the queued
+// events are logged as dropped, and the daemon exits leaving nothing.
+func TestServeSIGTERMWithEventBacklog(t *testing.T) {
+	d := startDaemon(t, "--shutdown-timeout", "1s", "--max-sandboxes", "2")
+	for range 6 {
+		out, err := d.invoke("hog", `{"mode":"sleep","ms":200000}`, func(in *lambda.InvokeInput) { in.InvocationType = types.InvocationTypeEvent })
+		if err != nil || out.StatusCode != 202 {
+			t.Fatalf("Event: %v %v", out, err)
+		}
+	}
+	testkit.Eventually(t, "two events started", func() bool { return strings.Count(d.output.String(), "START RequestId") == 2 })
+	began := time.Now()
+	d.stop() // SIGTERM; checks that nothing is left
+	t.Logf("stopped %s after SIGTERM (--shutdown-timeout 1s)", time.Since(began))
+	log := d.output.String()
+	if n := strings.Count(log, "START RequestId"); n != 2 {
+		t.Errorf("%d invokes started, want the 2 in flight at SIGTERM and none after:\n%s", n, log)
+	}
+	if !strings.Contains(log, "async events dropped at shutdown") || !strings.Contains(log, "count=6") {
+		t.Errorf("no log of the 6 events dropped:\n%s", log)
+	}
+}
+
 func TestServePython(t *testing.T) {
 	requirePython(t)
 	d := startDaemon(t)
@@ -559,6 +583,38 @@ func TestServeProvisionedConcurrency(t *testing.T) {
 	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
 	if !strings.Contains(string(out.Payload), `"text":"provisioned-concurrency"`) || strings.Contains(string(log), "Init Duration") {
 		t.Errorf("payload %s, log:\n%s\nwant a warm invoke of a provisioned sandbox", out.Payload, log)
+	}
+}
+
+// A ProvisionedConcurrency the limits cannot hold is refused at start, with
+// an error naming the function, the numbers and the flag; the function
+// still runs, on demand, and so do the others.
+func TestServeProvisionedConcurrencyOverLimits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "functions")
+	gofn, err := os.ReadFile(filepath.Join(testFunctions(t), "gofn", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, config := range map[string]string{
+		"big":   `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3,"ProvisionedConcurrency":100000}`,
+		"other": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3}`,
+	} {
+		os.MkdirAll(filepath.Join(dir, name), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "bootstrap"), gofn, 0o755)
+		os.WriteFile(filepath.Join(dir, name, "function.json"), []byte(config), 0o644)
+	}
+	os.Chmod(filepath.Dir(dir), 0o755)
+	d := startDaemon(t, "--functions", dir, "--max-sandboxes", "16")
+	out := mustInvoke(t, d, "big", `{"mode":"env","text":"AWS_LAMBDA_INITIALIZATION_TYPE"}`, tail)
+	log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if !strings.Contains(string(out.Payload), `"text":"on-demand"`) || !strings.Contains(string(log), "Init Duration") {
+		t.Errorf("payload %s, log:\n%s\nwant a cold start on demand", out.Payload, log)
+	}
+	mustInvoke(t, d, "other", `{}`)
+	for _, want := range []string{"provisioned concurrency refused", "function big: ProvisionedConcurrency 100000", "--max-sandboxes 16"} {
+		if !strings.Contains(d.output.String(), want) {
+			t.Errorf("daemon output lacks %q:\n%s", want, d.output)
+		}
 	}
 }
 

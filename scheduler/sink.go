@@ -1,0 +1,125 @@
+package scheduler
+
+import (
+	"io"
+	"sync"
+	"time"
+)
+
+// Defaults of SinkConfig: a sandbox may log 1 MiB/s with bursts of 4 MiB,
+// and at most 4 MiB of lines wait for a slow writer.
+const (
+	DefaultLogRate    = 1 << 20
+	DefaultLogBurst   = 4 << 20
+	DefaultLogPending = 4 << 20
+)
+
+// SinkConfig configures a Sink.
+type SinkConfig struct {
+	Writer io.Writer // the daemon's output; nil discards
+	// Rate and Burst bound each Log's output: bytes per second as written
+	// to Writer (the prefixes included), and how many may go at once. Past
+	// them a Log drops the function's output and says so in one line.
+	// 0: the defaults; negative: no limit.
+	Rate, Burst int
+	// Pending bounds the bytes waiting for a slow Writer (besides the batch
+	// being written); the functions' output beyond it is dropped
+	// (lambdad's own lines never are). 0: the default.
+	Pending int
+	Clock   Clock // nil: the real clock
+}
+
+// Sink serialises the log lines of every instance onto one writer (the
+// daemon's output). Writes go through a buffer that a goroutine of the
+// sink's drains, so a slow writer never blocks a function for longer than
+// a copy into the buffer.
+type Sink struct {
+	w       io.Writer
+	rate    float64 // bytes per second per Log; 0: no limit
+	burst   float64
+	pending int
+	clock   Clock
+
+	mu      sync.Mutex
+	buf     []byte     // mu: waiting for the writer
+	spare   []byte     // mu: the drained buffer, for reuse
+	writing bool       // mu: the drain goroutine runs
+	drained *sync.Cond // on mu: signalled when the drain goroutine ends
+}
+
+// NewSink writes lines to w (nil discards them), with the default limits.
+func NewSink(w io.Writer) *Sink { return NewSinkWith(SinkConfig{Writer: w}) }
+
+// NewSinkWith returns a sink configured by cfg.
+func NewSinkWith(cfg SinkConfig) *Sink {
+	if cfg.Writer == nil {
+		cfg.Writer = io.Discard
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultLogRate
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = DefaultLogBurst
+	}
+	if cfg.Pending == 0 {
+		cfg.Pending = DefaultLogPending
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
+	s := &Sink{w: cfg.Writer, pending: cfg.Pending, clock: cfg.Clock}
+	if cfg.Rate > 0 {
+		s.rate, s.burst = float64(cfg.Rate), float64(max(cfg.Burst, 1))
+	}
+	s.drained = sync.NewCond(&s.mu)
+	return s
+}
+
+// put queues b for the writer. A function's output (own false) is refused
+// when Pending bytes already wait; lambdad's own lines never are.
+func (s *Sink) put(b []byte, own bool) bool {
+	if s.w == io.Discard {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !own && len(s.buf)+len(b) > s.pending {
+		return false
+	}
+	s.buf = append(s.buf, b...)
+	if !s.writing {
+		s.writing = true
+		go s.drain()
+	}
+	return true
+}
+
+// drain writes what waits, batch after batch, until nothing does.
+func (s *Sink) drain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.buf) > 0 {
+		b := s.buf
+		s.buf, s.spare = s.spare[:0], nil
+		s.mu.Unlock()
+		s.w.Write(b)
+		s.mu.Lock()
+		if cap(b) <= 2*s.pending { // keep one buffer, unless a burst of own lines grew it
+			s.spare = b
+		}
+	}
+	s.writing = false
+	s.drained.Broadcast()
+}
+
+// Flush returns once everything queued before it has been written.
+func (s *Sink) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.writing {
+		s.drained.Wait()
+	}
+}
+
+// now is the sink's clock's time.
+func (s *Sink) now() time.Time { return s.clock.Now() }
