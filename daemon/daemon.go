@@ -108,7 +108,7 @@ type Daemon struct {
 	srv       *http.Server
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
-	sink      *scheduler.Sink  // the functions' output
+	sink      *scheduler.Sink // the functions' output
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
