@@ -54,6 +54,9 @@ type Config struct {
 	ResolvConf     string
 	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
 
+	// Bounds on what functions and clients can make the daemon hold.
+	RuntimeAPIMaxConns int // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -93,6 +96,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if cfg.RuntimeDir == "" {
 		return nil, errors.New("daemon: no runtime directory (the in-sandbox init)")
 	}
+	warnFileLimit(cfg, cfg.Logger)
 	d := &Daemon{cfg: cfg, logger: cfg.Logger, unmountRunDir: func() error { return nil }, stopped: make(chan struct{})}
 	var undo []func()
 	defer func() {
@@ -154,6 +158,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: scheduler.NewSink(cfg.Output), Spares: cfg.Spares, Logger: d.logger,
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &LocalCredentials,
+		RuntimeAPIMaxConns: cfg.RuntimeAPIMaxConns,
 	})
 	undo = append(undo, d.launcher.Close)
 	d.sched = scheduler.New(scheduler.Config{

@@ -37,6 +37,9 @@ type Config struct {
 	// (AWS_ACCESS_KEY_ID, …), as Lambda gives a function its role's; nil
 	// for none.
 	Credentials *function.Credentials
+	// RuntimeAPIMaxConns bounds the connections each sandbox may hold open
+	// to its Runtime API; 0: runtimeapi.DefaultMaxConns.
+	RuntimeAPIMaxConns int
 }
 
 // Network is how the sandboxes of one network mode are made.
@@ -238,7 +241,9 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 		l.destroy(p.sb)
 		return nil, fmt.Errorf("launch %s: %w", p.fn.Name, err)
 	}
-	srv := runtimeapi.Serve(p.sb.RuntimeListener())
+	srv := runtimeapi.Serve(p.sb.RuntimeListener(), runtimeapi.Limits{
+		MaxConns: l.cfg.RuntimeAPIMaxConns, Logger: l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()),
+	})
 	if err := p.sb.Start(); err != nil {
 		srv.Close()
 		l.destroy(p.sb)

@@ -15,6 +15,7 @@ import (
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/runtimeapi"
 )
 
 func serveCommand() *cli.Command {
@@ -41,6 +42,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, Usage: "egress: the bridge's name, also its nftables tables'"},
 			&cli.StringFlag{Name: "host-ports", Usage: "egress: the host's TCP ports sandboxes may reach at host.lambdad.internal, e.g. 4566,8000 (the Invoke API's is always allowed)"},
 			&cli.StringFlag{Name: "aws-endpoint-url", Usage: "AWS_ENDPOINT_URL inside sandboxes, for every AWS service but Lambda (e.g. http://host.lambdad.internal:4566 for a LocalStack on the host; its port is then allowed)"},
+			&cli.IntFlag{Name: "runtime-api-max-conns", Value: runtimeapi.DefaultMaxConns, Usage: "connections a sandbox may hold open to its Runtime API at once (a runtime needs one or two); more are closed at once"},
 			&cli.StringFlag{Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "the host's resolver configuration the sandboxes' is made from"},
 		}, dirFlags()...),
 		Action: serveAction,
@@ -100,6 +102,9 @@ func serveAction(c *cli.Context) error {
 		FavorDynmods:    c.Bool("favordynmods"),
 		Logger:          logger,
 		Output:          os.Stdout,
+
+		// What functions and clients can make the daemon hold.
+		RuntimeAPIMaxConns: c.Int("runtime-api-max-conns"),
 	})
 	if err != nil {
 		return err
