@@ -55,7 +55,9 @@ type Config struct {
 	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
 
 	// Bounds on what functions and clients can make the daemon hold.
-	RuntimeAPIMaxConns int // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
+	RuntimeAPIMaxConns int   // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
+	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
+	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
 
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
@@ -173,13 +175,12 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
 		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
+		MaxBytes: cfg.AsyncQueueMaxBytes,
 	})
-	d.srv = &http.Server{
-		Handler: invokeapi.NewHandler(invokeapi.Config{
-			Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	d.srv = invokeapi.NewServer(invokeapi.Config{
+		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+		Limits: invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
+	})
 
 	d.launcher.Prestart(d.functions.byName())
 	background, cancel := context.WithCancel(context.Background())

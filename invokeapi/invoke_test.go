@@ -162,6 +162,7 @@ func TestSchedulerErrors(t *testing.T) {
 		code   string
 	}{
 		{scheduler.ErrThrottled, 429, "TooManyRequestsException"},
+		{scheduler.ErrQueueFull, 429, "TooManyRequestsException"}, // the Event queue's count or byte bound
 		{scheduler.ErrTooLargeForBudget, 400, "InvalidParameterValueException"},
 		{errors.New("disk full"), 500, "ServiceException"},
 	} {

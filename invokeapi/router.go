@@ -34,10 +34,14 @@ type Config struct {
 	Region    string // for ARNs; default us-east-1
 	Account   string // for ARNs; default function.DefaultAccount
 	Logger    *slog.Logger
+	// Limits bound what clients can make the daemon hold (limits.go).
+	Limits Limits
 }
 
 // NewHandler returns the Invoke API's HTTP handler.
-func NewHandler(cfg Config) http.Handler {
+func NewHandler(cfg Config) http.Handler { return newAPI(cfg).handler() }
+
+func newAPI(cfg Config) *api {
 	if cfg.Region == "" {
 		cfg.Region = function.DefaultRegion
 	}
@@ -47,7 +51,11 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &api{cfg}
+	cfg.Limits = cfg.Limits.withDefaults()
+	return &api{cfg: cfg, inflight: &inflight{max: cfg.Limits.MaxInflightBytes}}
+}
+
+func (a *api) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
 	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
@@ -58,4 +66,7 @@ func NewHandler(cfg Config) http.Handler {
 	return mux
 }
 
-type api struct{ cfg Config }
+type api struct {
+	cfg      Config
+	inflight *inflight // the request bodies held
+}

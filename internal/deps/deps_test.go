@@ -40,7 +40,7 @@ var rules = map[string]rule{
 	"invokeapi": {module: []string{"lambda", "function", "scheduler"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
 		"launcher", "invokeapi", "host", "network"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "launcher", "daemon", "host", "network"},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
