@@ -81,6 +81,11 @@ type Config struct {
 	ListenGroup string
 	AuthKeys    string
 
+	// Bounds on what functions and clients can make the daemon hold.
+	RuntimeAPIMaxConns int   // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
+	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
+	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -139,6 +144,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	warnFileLimit(cfg, cfg.Logger)
 	d := &Daemon{cfg: cfg, logger: cfg.Logger, unmountRunDir: func() error { return nil }, stopped: make(chan struct{})}
 	var undo []func()
 	defer func() {
@@ -210,7 +216,8 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: d.sink, Spares: cfg.Spares, Logger: d.logger,
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &creds,
-		Seccomp: filter,
+		Seccomp:            filter,
+		RuntimeAPIMaxConns: cfg.RuntimeAPIMaxConns,
 	})
 	undo = append(undo, d.launcher.Close)
 	d.sched = scheduler.New(scheduler.Config{
@@ -226,14 +233,13 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
 		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
+		MaxBytes: cfg.AsyncQueueMaxBytes,
 	})
-	d.srv = &http.Server{
-		Handler: invokeapi.NewHandler(invokeapi.Config{
-			Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
-			Verifier: verifier,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	d.srv = invokeapi.NewServer(invokeapi.Config{
+		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+		Limits:   invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
+		Verifier: verifier,
+	})
 
 	d.launcher.Prestart(d.functions.byName())
 	background, cancel := context.WithCancel(context.Background())

@@ -3,7 +3,6 @@ package invokeapi
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/lambdad/lambdad/lambda"
@@ -19,7 +18,8 @@ type bodyKey struct{}
 // authenticate serves a request only when its SigV4 signature verifies
 // against Config.Verifier's keys. What the headers already refuse is
 // refused before the body is read; the body is read once, bounded by the
-// largest payload, and reaches the handler through the context.
+// largest payload and held against Limits.MaxInflightBytes until the
+// handler returns, and reaches the handler through the context.
 func (a *api) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pending, err := a.cfg.Verifier.Check(r)
@@ -27,11 +27,12 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			a.refuse(w, r, err)
 			return
 		}
-		body, serr := readBody(r.Body, lambda.MaxSyncPayload)
+		body, held, serr := a.readBody(w, r, lambda.MaxSyncPayload)
 		if serr != nil {
 			serr.write(w)
 			return
 		}
+		defer a.inflight.release(held)
 		if err := pending.Verify(body); err != nil {
 			a.refuse(w, r, err)
 			return
@@ -54,16 +55,4 @@ func (a *api) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	a.cfg.Logger.Debug("invoke refused", "remote", r.RemoteAddr, "code", code, "err", err)
 	(&serviceError{status: http.StatusForbidden, code: code, message: err.Error()}).write(w)
-}
-
-// readBody reads a request body of at most limit bytes.
-func readBody(body io.Reader, limit int) ([]byte, *serviceError) {
-	b, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
-	if err != nil {
-		return nil, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent, message: "could not read the request body: " + err.Error()}
-	}
-	if len(b) > limit {
-		return nil, tooLarge(limit)
-	}
-	return b, nil
 }

@@ -11,11 +11,12 @@ import (
 
 // invoke serves POST /2015-03-31/functions/{name}/invocations.
 func (a *api) invoke(w http.ResponseWriter, r *http.Request) {
-	inv, serr := a.parse(r, r.PathValue("name"), r.URL.Query().Get("Qualifier"))
+	inv, serr := a.parse(w, r, r.PathValue("name"), r.URL.Query().Get("Qualifier"))
 	if serr != nil {
 		serr.write(w)
 		return
 	}
+	defer a.inflight.release(inv.held)
 	w.Header().Set("X-Amzn-RequestId", inv.req.RequestID)
 	switch inv.kind {
 	case invocationDryRun:

@@ -163,6 +163,7 @@ func TestSchedulerErrors(t *testing.T) {
 		code   string
 	}{
 		{scheduler.ErrThrottled, 429, "TooManyRequestsException"},
+		{scheduler.ErrQueueFull, 429, "TooManyRequestsException"}, // the Event queue's count or byte bound
 		{scheduler.ErrTooLargeForBudget, 400, "InvalidParameterValueException"},
 		{scheduler.ErrShuttingDown, 503, "ServiceException"},
 		{errors.New("disk full"), 500, "ServiceException"},

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
@@ -34,11 +36,12 @@ type invocation struct {
 	kind     string // RequestResponse, Event or DryRun
 	tail     bool
 	function function.Config
+	held     int64 // bytes of a.inflight the payload holds, until the handler returns
 }
 
 // parse validates an Invoke request for the function named by the path
 // segment name (already percent-decoded) and qualifier.
-func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serviceError) {
+func (a *api) parse(w http.ResponseWriter, r *http.Request, name, qualifier string) (*invocation, *serviceError) {
 	ref, err := function.ParseName(name)
 	if err != nil {
 		return nil, invalidParam(err.Error())
@@ -84,10 +87,11 @@ func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serv
 	if inv.kind == invocationEvent {
 		limit = lambda.MaxAsyncPayload
 	}
-	payload, serr := readPayload(r, limit)
+	payload, held, serr := a.readPayload(w, r, limit)
 	if serr != nil {
 		return nil, serr
 	}
+	inv.held = held
 	contentType := defaultContentType
 	inv.req = scheduler.Request{
 		Function:      fn,
@@ -101,27 +105,112 @@ func (a *api) parse(r *http.Request, name, qualifier string) (*invocation, *serv
 	return inv, nil
 }
 
-// readPayload is the request's JSON payload of at most limit bytes (the
-// body authenticate read, or read here); empty means {}.
-func readPayload(r *http.Request, limit int) ([]byte, *serviceError) {
+// readBody reads the request's body, at most limit bytes, held against
+// a.inflight: by its Content-Length before a byte is read, or, for a
+// chunked body, as it arrives. It returns the bytes held, which the caller
+// releases once it lets go of the body; on error it holds none. The body
+// must arrive within Limits.BodyTimeout.
+func (a *api) readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, int64, *serviceError) {
+	if r.ContentLength > int64(limit) {
+		return nil, 0, tooLarge(limit)
+	}
+	// Not supported by test recorders: then there is no deadline.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(a.cfg.Limits.BodyTimeout))
+	var body []byte
+	var held int64
+	var err error
+	if r.ContentLength >= 0 {
+		if !a.inflight.reserve(r.ContentLength) {
+			return nil, 0, a.tooManyBytes()
+		}
+		held = r.ContentLength
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		rr := &reservingReader{r: io.LimitReader(r.Body, int64(limit)+1), b: a.inflight}
+		body, err = io.ReadAll(rr)
+		held = rr.held
+	}
+	if err == nil {
+		// A sync invoke may run for 15 minutes: no deadline meanwhile. (After
+		// a failed read the deadline stays, for the server's discarding of
+		// the rest of the body.)
+		rc.SetReadDeadline(time.Time{})
+	}
+	switch {
+	case errors.Is(err, errNoRoom):
+		a.inflight.release(held)
+		return nil, 0, a.tooManyBytes()
+	case err != nil:
+		a.inflight.release(held)
+		return nil, 0, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent, message: "could not read the request body: " + err.Error()}
+	case len(body) > limit:
+		a.inflight.release(held)
+		return nil, 0, tooLarge(limit)
+	}
+	return body, held, nil
+}
+
+// readPayload is the request's JSON payload of at most limit bytes (empty
+// means {}): the body authenticate read (and holds), or read here by
+// readBody, with the bytes held that the caller releases.
+func (a *api) readPayload(w http.ResponseWriter, r *http.Request, limit int) ([]byte, int64, *serviceError) {
 	payload, read := r.Context().Value(bodyKey{}).([]byte)
+	var held int64
 	if !read {
 		var serr *serviceError
-		if payload, serr = readBody(r.Body, limit); serr != nil {
-			return nil, serr
+		if payload, held, serr = a.readBody(w, r, limit); serr != nil {
+			return nil, 0, serr
 		}
 	}
-	if len(payload) > limit {
-		return nil, tooLarge(limit)
-	}
-	if len(bytes.TrimSpace(payload)) == 0 {
-		return []byte("{}"), nil
-	}
-	if !json.Valid(payload) {
-		return nil, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent,
+	switch {
+	case len(payload) > limit:
+		a.inflight.release(held)
+		return nil, 0, tooLarge(limit)
+	case len(bytes.TrimSpace(payload)) == 0:
+		a.inflight.release(held)
+		return []byte("{}"), 0, nil
+	case !json.Valid(payload):
+		a.inflight.release(held)
+		return nil, 0, &serviceError{status: http.StatusBadRequest, code: codeInvalidContent,
 			message: "Could not parse request body into json: the payload is not valid JSON"}
 	}
-	return payload, nil
+	return payload, held, nil
+}
+
+// tooManyBytes answers a request whose body does not fit under
+// Limits.MaxInflightBytes.
+func (a *api) tooManyBytes() *serviceError {
+	return &serviceError{status: http.StatusTooManyRequests, code: codeTooManyRequests, reason: "CallerRateLimitExceeded",
+		message: fmt.Sprintf("Rate Exceeded: lambdad holds at most %d bytes of request bodies at once (--max-inflight-bytes); retry later", a.cfg.Limits.MaxInflightBytes)}
+}
+
+// errNoRoom: a chunked body outgrew what a.inflight could give it.
+var errNoRoom = errors.New("no room for the request body")
+
+// readChunk bounds what reservingReader reserves ahead of a read.
+const readChunk = 64 << 10
+
+// reservingReader reads r, holding each chunk against b before reading it
+// and keeping what was read.
+type reservingReader struct {
+	r    io.Reader
+	b    *inflight
+	held int64
+}
+
+func (rr *reservingReader) Read(p []byte) (int, error) {
+	if len(p) > readChunk {
+		p = p[:readChunk]
+	}
+	if !rr.b.reserve(int64(len(p))) {
+		return 0, errNoRoom
+	}
+	n, err := rr.r.Read(p)
+	rr.b.release(int64(len(p) - n))
+	rr.held += int64(n)
+	return n, err
 }
 
 // decodeClientContext turns X-Amz-Client-Context (base64 JSON) into JSON.

@@ -35,6 +35,8 @@ type Config struct {
 	Region    string // for ARNs; default us-east-1
 	Account   string // for ARNs; default function.DefaultAccount
 	Logger    *slog.Logger
+	// Limits bound what clients can make the daemon hold (limits.go).
+	Limits Limits
 
 	// Verifier, if set, checks every request's SigV4 signature (service
 	// SigningService, any region); nil: requests need none.
@@ -42,7 +44,9 @@ type Config struct {
 }
 
 // NewHandler returns the Invoke API's HTTP handler.
-func NewHandler(cfg Config) http.Handler {
+func NewHandler(cfg Config) http.Handler { return newAPI(cfg).handler() }
+
+func newAPI(cfg Config) *api {
 	if cfg.Region == "" {
 		cfg.Region = function.DefaultRegion
 	}
@@ -52,7 +56,11 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &api{cfg}
+	cfg.Limits = cfg.Limits.withDefaults()
+	return &api{cfg: cfg, inflight: &inflight{max: cfg.Limits.MaxInflightBytes}}
+}
+
+func (a *api) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
 	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
@@ -60,10 +68,13 @@ func NewHandler(cfg Config) http.Handler {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
 			message: "lambdad serves only POST /2015-03-31/functions/{name}/invocations and POST /invoke/{name}"}).write(w)
 	})
-	if cfg.Verifier != nil {
+	if a.cfg.Verifier != nil {
 		return a.authenticate(mux)
 	}
 	return mux
 }
 
-type api struct{ cfg Config }
+type api struct {
+	cfg      Config
+	inflight *inflight // the request bodies held
+}

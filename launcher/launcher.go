@@ -40,6 +40,9 @@ type Config struct {
 	Credentials *function.Credentials
 	// Seccomp is every sandbox's seccomp filter; nil: seccomp.Default().
 	Seccomp *seccomp.Filter
+	// RuntimeAPIMaxConns bounds the connections each sandbox may hold open
+	// to its Runtime API; 0: runtimeapi.DefaultMaxConns.
+	RuntimeAPIMaxConns int
 }
 
 // Network is how the sandboxes of one network mode are made.
@@ -242,7 +245,9 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 		l.destroy(p.sb)
 		return nil, fmt.Errorf("launch %s: %w", p.fn.Name, err)
 	}
-	srv := runtimeapi.Serve(p.sb.RuntimeListener())
+	srv := runtimeapi.Serve(p.sb.RuntimeListener(), runtimeapi.Limits{
+		MaxConns: l.cfg.RuntimeAPIMaxConns, Logger: l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()),
+	})
 	if err := p.sb.Start(); err != nil {
 		srv.Close()
 		l.destroy(p.sb)

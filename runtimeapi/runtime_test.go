@@ -18,7 +18,7 @@ func listen(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := Serve(ln)
+	s := Serve(ln, Limits{})
 	tb.Cleanup(func() { s.Close() })
 	return s
 }

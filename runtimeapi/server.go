@@ -11,8 +11,9 @@ import (
 
 // Server is the Runtime API server of one sandbox.
 type Server struct {
-	ln   net.Listener
-	http *http.Server
+	ln    net.Listener
+	http  *http.Server
+	conns *conns // nil for handler tests' servers
 
 	closeOnce sync.Once
 	closeErr  error
@@ -29,18 +30,30 @@ type Server struct {
 
 // Serve serves the Runtime API on ln in the background until Close, which
 // closes ln: a listener the daemon opened inside the sandbox's own network
-// namespace, so that only that sandbox reaches it.
-func Serve(ln net.Listener) *Server {
+// namespace, so that only that sandbox reaches it. lim bounds the
+// connections the sandbox may hold open (conns.go).
+func Serve(ln net.Listener, lim Limits) *Server {
 	s := newServer()
 	s.ln = ln
+	s.conns = newConns(lim)
 	s.http = &http.Server{
 		Handler: router{s},
 		// No timeouts: GET /next waits as long as the sandbox is idle, and
-		// the runtime keeps its connection open meanwhile.
-		ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+		// the runtime keeps its connection open meanwhile. Connections that
+		// send nothing are closed when the sandbox needs their room.
+		ConnState: s.conns.track,
+		ErrorLog:  slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
-	go s.http.Serve(ln) // returns http.ErrServerClosed on Close
+	go s.http.Serve(limitListener{Listener: ln, conns: s.conns}) // returns http.ErrServerClosed on Close
 	return s
+}
+
+// ConnStats counts the connections of a server Serve made.
+func (s *Server) ConnStats() ConnStats {
+	if s.conns == nil {
+		return ConnStats{}
+	}
+	return s.conns.stats()
 }
 
 // newServer returns a server in StateInitializing that serves nothing yet:

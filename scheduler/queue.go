@@ -12,8 +12,22 @@ import (
 // asynchronous invocation.
 var DefaultRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
 
-// ErrQueueFull: the async queue holds as many events as it may.
+// ErrQueueFull: the async queue holds as many events, or as many bytes of
+// them, as it may.
 var ErrQueueFull = errors.New("async event queue is full")
+
+// DefaultQueueMaxBytes is QueueConfig.MaxBytes's default: a thousand
+// events of Lambda's largest (256 KB).
+const DefaultQueueMaxBytes = 256 << 20
+
+// eventOverhead is what an event costs besides its variable fields: the
+// Request and its queue entry (~0.5 KB), rounded up.
+const eventOverhead = 1 << 10
+
+// eventBytes is what an event counts against QueueConfig.MaxBytes.
+func eventBytes(req Request) int64 {
+	return int64(eventOverhead + len(req.Payload) + len(req.ClientContext) + len(req.CognitoIdentity) + len(req.TraceID))
+}
 
 // Invoker runs one invocation (the Scheduler).
 type Invoker interface {
@@ -31,6 +45,10 @@ type QueueConfig struct {
 	// doubles per attempt up to a minute. 0: 100 ms.
 	Backoff time.Duration
 	Logger  *slog.Logger
+
+	// MaxBytes bounds the bytes of the events held (queued or waiting for
+	// a retry; see eventBytes); 0: DefaultQueueMaxBytes.
+	MaxBytes int64
 }
 
 // Queue runs Event invocations in the background: a function error is
@@ -46,7 +64,8 @@ type Queue struct {
 	once  sync.Once     // closes stop
 
 	mu      sync.Mutex
-	pending int // queued or waiting for a retry
+	pending int   // queued or waiting for a retry
+	bytes   int64 // eventBytes of the pending events
 	closed  bool
 }
 
@@ -67,6 +86,9 @@ func NewQueue(cfg QueueConfig) *Queue {
 	if cfg.Capacity == 0 {
 		cfg.Capacity = 100000
 	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultQueueMaxBytes
+	}
 	if cfg.RetryDelays == nil {
 		cfg.RetryDelays = DefaultRetryDelays
 	}
@@ -86,9 +108,14 @@ func (q *Queue) Enqueue(req Request) error {
 	if q.closed {
 		return ErrShuttingDown
 	}
+	n := eventBytes(req)
+	if q.bytes+n > q.cfg.MaxBytes {
+		return ErrQueueFull
+	}
 	select {
 	case q.ch <- queued{req: req, backoff: q.cfg.Backoff}:
 		q.pending++
+		q.bytes += n
 		return nil
 	default:
 		return ErrQueueFull
@@ -121,6 +148,14 @@ func (q *Queue) stopped() bool {
 	default:
 		return false
 	}
+}
+
+// PendingBytes is what the pending events count against
+// QueueConfig.MaxBytes.
+func (q *Queue) PendingBytes() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
 }
 
 // Run runs events until ctx ends, then returns once the workers stopped.
@@ -178,6 +213,7 @@ func (q *Queue) run(ctx context.Context, e queued) {
 		}
 		q.mu.Lock()
 		q.pending--
+		q.bytes -= eventBytes(e.req)
 		q.mu.Unlock()
 	}
 }

@@ -133,3 +133,68 @@ func TestShutdownWithEventBacklog(t *testing.T) {
 		}
 	}
 }
+
+// gatedInvoker runs each invocation when the gate opens, and records it.
+type gatedInvoker struct {
+	gate chan struct{}
+	mu   sync.Mutex
+	ran  []string
+}
+
+func (g *gatedInvoker) Invoke(ctx context.Context, req Request) (Result, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return Result{}, ErrShuttingDown
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ran = append(g.ran, req.RequestID)
+	return Result{Payload: []byte("{}")}, nil
+}
+
+func (g *gatedInvoker) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.ran)
+}
+
+// The queue holds events up to MaxBytes: one more is refused with
+// ErrQueueFull, and every event it accepted runs; once they ran, their
+// bytes are free again.
+func TestQueueByteBound(t *testing.T) {
+	event := func(id string) Request {
+		return Request{Function: fn("a"), RequestID: id, Payload: make([]byte, 300)}
+	}
+	inv := &gatedInvoker{gate: make(chan struct{})}
+	q := NewQueue(QueueConfig{Invoker: inv, Workers: 1, MaxBytes: 3 * eventBytes(event(""))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { q.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for _, id := range []string{"e1", "e2", "e3"} {
+		if err := q.Enqueue(event(id)); err != nil {
+			t.Fatalf("enqueue %s: %v", id, err)
+		}
+	}
+	if err := q.Enqueue(event("e4")); err != ErrQueueFull {
+		t.Fatalf("enqueue beyond MaxBytes: %v, want ErrQueueFull", err)
+	}
+	if err := q.Enqueue(Request{Function: fn("a"), RequestID: "small"}); err != ErrQueueFull {
+		t.Errorf("enqueue of a small event into a full queue: %v, want ErrQueueFull", err)
+	}
+	if got, want := q.PendingBytes(), 3*eventBytes(event("")); got != want {
+		t.Errorf("PendingBytes = %d, want %d", got, want)
+	}
+	close(inv.gate)
+	testkit.Eventually(t, "the accepted events to run", func() bool { return q.Pending() == 0 })
+	if got := inv.count(); got != 3 {
+		t.Errorf("%d events ran, want the 3 accepted", got)
+	}
+	if got := q.PendingBytes(); got != 0 {
+		t.Errorf("PendingBytes = %d after the queue drained, want 0", got)
+	}
+	if err := q.Enqueue(event("e5")); err != nil {
+		t.Errorf("enqueue after the queue drained: %v", err)
+	}
+}

@@ -14,7 +14,10 @@ import (
 	"github.com/lambdad/lambdad/daemon"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
+	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/runtimeapi"
+	"github.com/lambdad/lambdad/scheduler"
 )
 
 func serveCommand() *cli.Command {
@@ -47,6 +50,9 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "host-ports", Usage: "egress: the host's TCP ports sandboxes may reach at host.lambdad.internal, e.g. 4566,8000 (the Invoke API's is always allowed)"},
 			&cli.StringFlag{Name: "aws-endpoint-url", Usage: "AWS_ENDPOINT_URL inside sandboxes, for every AWS service but Lambda (e.g. http://host.lambdad.internal:4566 for a LocalStack on the host; its port is then allowed)"},
 			seccompFlag(),
+			&cli.Int64Flag{Name: "max-inflight-bytes", Value: invokeapi.DefaultMaxInflightBytes, Usage: "bytes of Invoke API request bodies held at once, all requests together; beyond, 429 TooManyRequestsException"},
+			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
+			&cli.IntFlag{Name: "runtime-api-max-conns", Value: runtimeapi.DefaultMaxConns, Usage: "connections a sandbox may hold open to its Runtime API at once (a runtime needs one or two); more are closed at once"},
 			&cli.StringFlag{Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "the host's resolver configuration the sandboxes' is made from"},
 		}, dirFlags()...),
 		Action: serveAction,
@@ -112,6 +118,11 @@ func serveAction(c *cli.Context) error {
 		FavorDynmods:    c.Bool("favordynmods"),
 		Logger:          logger,
 		Output:          os.Stdout,
+
+		// What functions and clients can make the daemon hold.
+		RuntimeAPIMaxConns: c.Int("runtime-api-max-conns"),
+		MaxInflightBytes:   c.Int64("max-inflight-bytes"),
+		AsyncQueueMaxBytes: c.Int64("async-queue-max-bytes"),
 	})
 	if err != nil {
 		return err

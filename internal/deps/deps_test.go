@@ -43,7 +43,7 @@ var rules = map[string]rule{
 	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
 		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "launcher", "daemon", "host", "network", "invokeapi", "sigv4", "seccomp"},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,12 +20,13 @@ import (
 )
 
 type event struct {
-	Op       string `json:"op"`       // get, dial, lookup, invoke, listen, env
+	Op       string `json:"op"`       // get, dial, lookup, invoke, listen, env, flood
 	URL      string `json:"url"`      // get
 	Addr     string `json:"addr"`     // dial
 	Name     string `json:"name"`     // lookup; invoke: the function
 	Payload  string `json:"payload"`  // invoke
 	Variable string `json:"variable"` // env
+	Count    int    `json:"count"`    // flood
 }
 
 type reply struct {
@@ -62,6 +64,8 @@ func handle(ctx context.Context, e event) (reply, error) {
 		result, err = listen()
 	case "env":
 		result = os.Getenv(e.Variable)
+	case "flood":
+		result, err = flood(e.Count)
 	default:
 		err = fmt.Errorf("unknown op %q", e.Op)
 	}
@@ -131,4 +135,9 @@ func listen() (string, error) {
 	return "", fmt.Errorf("no address but loopback: %v", addrs)
 }
 
-func main() { lambda.Start(handle) }
+func main() {
+	if n, err := strconv.Atoi(os.Getenv(floodChildEnv)); err == nil {
+		floodChild(n)
+	}
+	lambda.Start(handle)
+}

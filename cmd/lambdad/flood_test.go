@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/lambdad/lambdad/runtimeapi"
+)
+
+// openFiles counts the file descriptors process pid holds.
+func openFiles(t *testing.T, pid int) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
+}
+
+// A function that opens thousands of connections to its own Runtime API
+// (from several processes: one holds at most 1024 files) makes the daemon
+// hold no more than its limit of them; the excess is closed at once and
+// logged, and another function keeps answering its invokes meanwhile.
+func TestServeRuntimeAPIFlood(t *testing.T) {
+	const flood = 3000
+	d := startDaemon(t, "--functions", netFunctions(t))
+	pid := d.cmd.Process.Pid
+	try(t, d, "net2", `{"op":"env","variable":"AWS_REGION"}`) // net2's sandbox is up
+	try(t, d, "net", `{"op":"env","variable":"AWS_REGION"}`)  // and the flooder's
+	before := openFiles(t, pid)
+
+	type result struct {
+		out *lambda.InvokeOutput
+		err error
+	}
+	flooded := make(chan result, 1)
+	go func() {
+		out, err := d.invoke("net", `{"op":"flood","count":`+strconv.Itoa(flood)+`}`)
+		flooded <- result{out, err}
+	}()
+	var fr result
+	answered := 0
+	for done := false; !done; {
+		select {
+		case fr = <-flooded:
+			done = true
+		default:
+		}
+		// Another function, invoked all along: each invoke must succeed.
+		if got := try(t, d, "net2", `{"op":"env","variable":"AWS_REGION"}`); !got.OK || got.Result != "us-east-1" {
+			t.Fatalf("net2 during the flood: %+v", got)
+		}
+		answered++
+	}
+	var r netReply
+	if fr.err != nil || fr.out.FunctionError != nil || json.Unmarshal(fr.out.Payload, &r) != nil {
+		t.Fatalf("the flood's invoke: %v %+v", fr.err, fr.out)
+	}
+	if n, _ := strconv.Atoi(r.Result); !r.OK || n < flood*9/10 {
+		t.Fatalf("the flood opened %+v connections, want about %d: the test proves nothing", r, flood)
+	}
+	after := openFiles(t, pid)
+	// The flooder's connections beyond the runtime's own, and some slack
+	// for what the daemon opens meanwhile (its log, a cgroup file).
+	if limit := before + runtimeapi.DefaultMaxConns + 16; after > limit {
+		t.Errorf("the daemon holds %d files after a flood of %d connections (%d before): want at most %d", after, flood, before, limit)
+	}
+	if !strings.Contains(d.output.String(), "too many connections") {
+		t.Errorf("no warning of the refused connections in the daemon's log:\n%s", d.output)
+	}
+	// The flooder itself still answers on its runtime's connection.
+	if got := try(t, d, "net", `{"op":"env","variable":"AWS_REGION"}`); !got.OK {
+		t.Errorf("the flooder after its flood: %+v", got)
+	}
+	t.Logf("%d connections flooded; daemon files %d before, %d after; net2 answered %d invokes meanwhile", flood, before, after, answered)
+}
