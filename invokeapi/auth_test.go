@@ -183,3 +183,31 @@ func TestAuthRaw(t *testing.T) {
 		t.Errorf("unsigned 256 MB body: %d, %d bytes sent", resp.StatusCode, big.n)
 	}
 }
+
+// TestAuthBodiesCountInflight: a signed request's body, which the
+// signature check reads, is held against Limits.MaxInflightBytes like any
+// other: one that does not fit is 429 before the function runs.
+func TestAuthBodiesCountInflight(t *testing.T) {
+	inv := &fakeInvoker{res: scheduler.Result{Payload: []byte(`{}`)}}
+	srv := httptest.NewServer(NewHandler(Config{
+		Functions: fakeFunctions{"hello": nil}, Invoker: inv, Queue: &fakeQueue{},
+		Verifier: sigv4.NewVerifier(sigv4.Keys{authKeyID: authSecret}, SigningService, nil),
+		Limits:   Limits{MaxInflightBytes: 1 << 10},
+	}))
+	t.Cleanup(srv.Close)
+	client := sdkClient(srv.URL, credentials.NewStaticCredentialsProvider(authKeyID, authSecret, ""))
+	small := []byte(`{"a":1}`)
+	big := []byte(`"` + strings.Repeat("x", 4<<10) + `"`)
+	if _, err := client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("hello"), Payload: small}); err != nil {
+		t.Fatalf("a small signed body: %v", err)
+	}
+	inv.last = scheduler.Request{}
+	_, err := client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("hello"), Payload: big})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "TooManyRequestsException" {
+		t.Errorf("a signed body over the budget: %v, want TooManyRequestsException", err)
+	}
+	if inv.last.RequestID != "" {
+		t.Error("the function ran")
+	}
+}
