@@ -66,6 +66,12 @@ type Config struct {
 	ListenGroup string
 	AuthKeys    string
 
+	// SandboxUIDs is the first of the sandbox.UIDsPerRange host uids (and
+	// gids) the sandboxes run as, two per sandbox, each sandbox in a user
+	// namespace where it is lambda.UID; 0: sandbox.DefaultFirstUID. Two
+	// daemons on one host need ranges apart.
+	SandboxUIDs int
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -145,7 +151,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent)
+	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent, cfg.SandboxUIDs)
 	if err != nil {
 		return nil, err
 	}

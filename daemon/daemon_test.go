@@ -81,7 +81,7 @@ func run(m *testing.M) int {
 func newDaemon(t *testing.T, spares int) (*Daemon, Config) {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	k := testNetworks.Add(1)
 	var log testkit.Buffer
 	cfg := Config{
@@ -202,7 +202,7 @@ func TestDaemonShutdownWithoutRun(t *testing.T) {
 // is missing, after the tmpfs was mounted.
 func TestDaemonNewFailsCleanly(t *testing.T) {
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	k := testNetworks.Add(1)
 	cfg := Config{
 		FunctionsDir: filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),

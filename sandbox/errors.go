@@ -12,4 +12,11 @@ var (
 	// ErrLeaked is returned by Destroy when something of the sandbox could not
 	// be removed; the error names what is left.
 	ErrLeaked = errors.New("sandbox left resources behind")
+	// ErrNoUIDs is returned by Create when every slot of the Manager's
+	// uid range belongs to a live sandbox.
+	ErrNoUIDs = errors.New("no sandbox uid left")
+	// ErrRootUnreachable is returned by Create when a directory above the
+	// sandbox's root tree is not searchable by other users: the sandbox's
+	// root, an unprivileged host uid (userns.go), could not reach it.
+	ErrRootUnreachable = errors.New("root tree not reachable from a user namespace")
 )
