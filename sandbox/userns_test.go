@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/lambda"
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
 // hostIDs reads the real, effective, saved and filesystem uids and gids of
@@ -107,7 +110,6 @@ func TestInotifyLimitIsPerSandbox(t *testing.T) {
 	}
 }
 
-
 func TestCheckReachable(t *testing.T) {
 	dir := t.TempDir() // 0700, as its parent
 	tree := filepath.Join(dir, "tree")
@@ -143,4 +145,26 @@ func TestUIDPoolSlots(t *testing.T) {
 	if got, err := p.get(lambda.UID, lambda.GID); err != nil || got != freed {
 		t.Errorf("get = %+v, %v; want the freed slot 7 and its namespace", got, err)
 	}
+}
+
+// BenchmarkNewUserNS measures what a sandbox slot's first use adds to its
+// sandbox's start: the holder process, the maps, the namespace opened (later
+// sandboxes on the slot reuse the namespace).
+//
+//	sudo go test -run '^$' -bench NewUserNS -benchtime 200x ./sandbox/
+func BenchmarkNewUserNS(b *testing.B) {
+	sandboxtest.RequireRoot(b)
+	samples := make([]time.Duration, 0, b.N)
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		ns, err := newUserNS(DefaultFirstUID+2*(i%100), DefaultFirstUID+2*(i%100)+1, lambda.UID, lambda.GID)
+		samples = append(samples, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ns.Close()
+	}
+	slices.Sort(samples)
+	b.ReportMetric(float64(samples[len(samples)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(samples[len(samples)*99/100].Microseconds())/1000, "p99-ms")
 }
