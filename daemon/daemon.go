@@ -86,6 +86,12 @@ type Config struct {
 	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
 	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
 
+	// SandboxUIDs is the first of the sandbox.UIDsPerRange host uids (and
+	// gids) the sandboxes run as, two per sandbox, each sandbox in a user
+	// namespace where it is lambda.UID; 0: sandbox.DefaultFirstUID. Two
+	// daemons on one host need ranges apart.
+	SandboxUIDs int
+
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
@@ -181,7 +187,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent)
+	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent, cfg.SandboxUIDs)
 	if err != nil {
 		return nil, err
 	}

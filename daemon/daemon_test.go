@@ -124,7 +124,7 @@ func newDaemon(t *testing.T, spares int, edits ...func(*Config)) (*Daemon, Confi
 func newDaemonWith(t *testing.T, edit func(*Config)) (*Daemon, Config) {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	k := testNetworks.Add(1)
 	var log testkit.Buffer
 	cfg := Config{
@@ -246,7 +246,7 @@ func TestDaemonShutdownWithoutRun(t *testing.T) {
 // is missing, after the tmpfs was mounted.
 func TestDaemonNewFailsCleanly(t *testing.T) {
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	k := testNetworks.Add(1)
 	cfg := Config{
 		FunctionsDir: filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),

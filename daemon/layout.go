@@ -21,10 +21,12 @@ func RootfsStore(stateDir string) (*rootfs.Store, error) {
 }
 
 // SandboxManager opens the sandboxes' state under runDir, their cgroups
-// under cgroupParent ("" for sandbox.DefaultCgroupParent).
-func SandboxManager(runDir, cgroupParent string) (*sandbox.Manager, error) {
+// under cgroupParent ("" for sandbox.DefaultCgroupParent), their host uids
+// from firstUID (0 for sandbox.DefaultFirstUID).
+func SandboxManager(runDir, cgroupParent string, firstUID int) (*sandbox.Manager, error) {
 	return sandbox.NewManager(sandbox.Config{
 		StateDir:     filepath.Join(runDir, host.StateSubdir),
 		CgroupParent: cgroupParent,
+		FirstUID:     firstUID,
 	})
 }

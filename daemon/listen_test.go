@@ -160,7 +160,7 @@ func TestUnixSocketStale(t *testing.T) {
 // refused, and the socket is gone after Shutdown, with nothing else left.
 func TestDaemonUnixSocketAndAuth(t *testing.T) {
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	sock := filepath.Join(dir, "run", "api.sock")
 	keys := filepath.Join(dir, "keys")
 	if err := os.WriteFile(keys, []byte("# test\nAKIDTEST secret\n"), 0o600); err != nil {

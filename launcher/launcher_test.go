@@ -76,7 +76,7 @@ func TestLaunchWithEndedCtx(t *testing.T) {
 // not started.
 func TestLaunchGivesUpASandboxWhenCtxEnds(t *testing.T) {
 	sandboxtest.RequireRoot(t)
-	store, err := rootfs.NewStore(filepath.Join(t.TempDir(), "rootfs"))
+	store, err := rootfs.NewStore(filepath.Join(sandboxtest.TempDir(t), "rootfs"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // BundleRoot is the bundle's copy of the base tree, relative to the bundle.
@@ -25,8 +27,14 @@ const BundleRoot = "rootfs"
 // out), nothing serves the Runtime API, and runc compiles the seccomp
 // profile itself, with libseccomp, and without lambdad's own rules (which
 // Docker's default implies for a process without capabilities). The code,
-// runtime and opt directories are bound from where req names them.
-func WriteBundle(req CreateRequest, cgroupPath, dir string) error {
+// runtime and opt directories are bound from where req names them. The
+// sandbox's user namespace maps the function's ids and root to the first
+// slot of the host ids from firstUID (0: DefaultFirstUID), as lambdad's
+// first sandbox has them, but runc makes the namespace as root, so the
+// kernel counts its per-user limits against root (userns.go); and every
+// directory above dir must be searchable by others (0711), as for lambdad's
+// base trees.
+func WriteBundle(req CreateRequest, cgroupPath, dir string, firstUID int) error {
 	if req.ID == "" {
 		req.ID = NewID()
 	}
@@ -46,6 +54,15 @@ func WriteBundle(req CreateRequest, cgroupPath, dir string) error {
 	spec := specFor(&req, cgroupPath, "", true)
 	spec.Root.Path = BundleRoot
 	spec.Linux.Seccomp = req.Seccomp.Profile
+	if firstUID == 0 {
+		firstUID = DefaultFirstUID
+	}
+	if err := checkUIDRange(firstUID); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	u := &userNS{uid: firstUID, root: firstUID + 1, inUID: req.UID, inGID: req.GID}
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	spec.Linux.UIDMappings, spec.Linux.GIDMappings = u.specMaps()
 	if err := copyTree(req.Root.Path, filepath.Join(dir, BundleRoot)); err != nil {
 		return fmt.Errorf("bundle: copy the base tree: %w", err)
 	}

@@ -51,6 +51,11 @@ func (s *Sandbox) Destroy() error {
 	if err := s.leftovers(); err != nil {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)
 	}
+	// Only now that nothing of the sandbox runs may another take its uid.
+	if s.userns != nil {
+		s.uids.put(s.userns)
+		s.userns = nil
+	}
 	s.mu.Lock()
 	s.state = Destroyed
 	s.mu.Unlock()

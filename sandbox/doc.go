@@ -23,7 +23,10 @@
 //   - Lambda's limits: memory = MemorySize with no swap, a CPU quota
 //     proportional to memory (1769 MB = one vCPU), at most 1024 pids and 1024
 //     open files;
-//   - a non-root uid with no capabilities and no_new_privs.
+//   - a non-root uid with no capabilities and no_new_privs: lambda.UID
+//     inside, in a user namespace of its own (userns.go), so that on the
+//     host each sandbox is a uid of its own (Config.FirstUID's range) and
+//     the kernel's per-user limits are per sandbox.
 //
 // Kill goes through the cgroup, never through a polite signal: cgroup.kill
 // where the kernel has it (cgroup v2, and the unified hierarchy of a hybrid

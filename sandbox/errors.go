@@ -15,4 +15,11 @@ var (
 	// ErrParentInUse is returned by RemoveParent when the cgroup parent
 	// still holds cgroups (sandboxes of another lambdad, a `lambdad run`).
 	ErrParentInUse = errors.New("cgroup parent still in use")
+	// ErrNoUIDs is returned by Create when every slot of the Manager's
+	// uid range belongs to a live sandbox.
+	ErrNoUIDs = errors.New("no sandbox uid left")
+	// ErrRootUnreachable is returned by Create when a directory above the
+	// sandbox's root tree is not searchable by other users: the sandbox's
+	// root, an unprivileged host uid (userns.go), could not reach it.
+	ErrRootUnreachable = errors.New("root tree not reachable from a user namespace")
 )

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/cgroups"
@@ -30,12 +31,18 @@ type Config struct {
 	// CgroupParent is the cgroup path (from the hierarchy roots) under which
 	// each sandbox gets <CgroupParent>/<id>; default /lambdad.
 	CgroupParent string
+	// FirstUID is the first of the UIDsPerRange host uids (and gids) the
+	// sandboxes run as, two per sandbox (userns.go); 0 means
+	// DefaultFirstUID.
+	FirstUID int
 }
 
 // Manager creates sandboxes.
 type Manager struct {
 	stateDir     string
 	cgroupParent string
+	uids         *uidPool
+	reachable    sync.Map // root tree paths checkReachable passed
 }
 
 // NewManager checks cfg and makes the state directory.
@@ -49,10 +56,16 @@ func NewManager(cfg Config) (*Manager, error) {
 	if !path.IsAbs(cfg.CgroupParent) {
 		return nil, fmt.Errorf("sandbox manager: cgroup parent %q must start with /", cfg.CgroupParent)
 	}
+	if cfg.FirstUID == 0 {
+		cfg.FirstUID = DefaultFirstUID
+	}
+	if err := checkUIDRange(cfg.FirstUID); err != nil {
+		return nil, fmt.Errorf("sandbox manager: %w", err)
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sandbox manager: %w", err)
 	}
-	return &Manager{stateDir: cfg.StateDir, cgroupParent: path.Clean(cfg.CgroupParent)}, nil
+	return &Manager{stateDir: cfg.StateDir, cgroupParent: path.Clean(cfg.CgroupParent), uids: newUIDPool(cfg.FirstUID)}, nil
 }
 
 // CgroupPath is the cgroup of the sandbox id, from the hierarchy roots.
@@ -70,6 +83,21 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	if err := req.validate(); err != nil {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 	}
+	if _, ok := m.reachable.Load(req.Root.Path); !ok {
+		if err := checkReachable(req.Root.Path); err != nil {
+			return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+		}
+		m.reachable.Store(req.Root.Path, true)
+	}
+	uns, err := m.uids.get(req.UID, req.GID)
+	if err != nil {
+		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
+	}
+	defer func() {
+		if retErr != nil {
+			m.uids.put(uns)
+		}
+	}()
 	var rn *runtimeNet
 	netnsPath := ""
 	switch {
@@ -119,6 +147,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 	}
+	joinUserNS(config, uns)
 	cg, err := manager.New(config.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox %s: cgroup manager: %w", req.ID, err)
@@ -136,6 +165,8 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 		cgroup:    cg,
 		net:       rn,
 		detach:    detach,
+		userns:    uns,
+		uids:      m.uids,
 		done:      make(chan struct{}),
 	}
 	if req.HostNetwork {

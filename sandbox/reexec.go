@@ -18,8 +18,13 @@ import (
 // parked there for good — holding the sandbox's mounts and /tmp alive and
 // making /proc/self/mountinfo show the sandbox's mounts.
 func init() {
-	if len(os.Args) > 1 && os.Args[1] == "init" {
-		libcontainer.Init()
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "init":
+			libcontainer.Init()
+		case usernsHoldArg:
+			holdUserNS()
+		}
 	}
 	runtime.LockOSThread()
 }

@@ -26,6 +26,8 @@ type Sandbox struct {
 	cgroup    cgroups.Manager
 	net       *runtimeNet  // nil unless CreateRequest.RuntimeAPIAddr
 	detach    func() error // undoes CreateRequest.Network's Attach; nil if none
+	userns    *userNS      // the sandbox's slot; nil once given back (or for Cleanup's)
+	uids      *uidPool     // where userns goes back
 
 	mu      sync.Mutex
 	state   State // mu
@@ -158,10 +160,7 @@ func (s *Sandbox) closeHoldLocked() {
 // from a pipe. The files are that pipe's: close them once the init runs, it
 // has its own copies.
 func (s *Sandbox) initProcess(hold *os.File) (_ *libcontainer.Process, files []*os.File, _ error) {
-	p, err := process(s.spec, s.req.Stdout, s.req.Stderr)
-	if err != nil {
-		return nil, nil, err
-	}
+	p := process(s.spec, s.req.Stdout, s.req.Stderr)
 	if hold != nil {
 		p.ExtraFiles = append(p.ExtraFiles, hold) // fd 3, where --hold waits
 	}

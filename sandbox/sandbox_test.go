@@ -62,7 +62,7 @@ func TestIdentityAndIsolation(t *testing.T) {
 		"uid=993 gid=990",
 		"CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
 		"CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
-		"pid1=/var/runtime/init --seccomp-fd 3 -- sh -c",
+		"pid1=/var/runtime/init --nofile 1024 --seccomp-fd 3 -- sh -c",
 		"hostname=localhost",
 		"cwd=/var/task",
 		"netdevs=lo,\n",
@@ -545,7 +545,7 @@ func TestRuntimeAPIInTheSandboxNetwork(t *testing.T) {
 	if st.Code != 0 || !strings.Contains(got, "pong /2018-06-01/ping\ndirect=ok") {
 		t.Errorf("exit %s, output:\n%s", st, got)
 	}
-	for _, want := range []string{"pid1=/var/runtime/init --seccomp-fd 3 -- sh -c", "routes=0\n", "devices=lo,\n"} {
+	for _, want := range []string{"pid1=/var/runtime/init --nofile 1024 --seccomp-fd 3 -- sh -c", "routes=0\n", "devices=lo,\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/lambdad/lambdad/lambda"
 )
@@ -101,9 +100,7 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 				Bounding: []string{}, Effective: []string{}, Inheritable: []string{}, Permitted: []string{}, Ambient: []string{},
 			},
 			NoNewPrivileges: true,
-			Rlimits: []specs.POSIXRlimit{
-				{Type: "RLIMIT_NOFILE", Hard: lambda.MaxOpenFiles, Soft: lambda.MaxOpenFiles},
-			},
+			// No Rlimits: the init sets the open-file limit (initArgs).
 		},
 		Mounts: mounts,
 		Linux: &specs.Linux{
@@ -129,11 +126,15 @@ func bind(src, dst string) specs.Mount {
 }
 
 // initArgs is the sandbox's first process: lambdad's in-sandbox init,
-// which starts cmd; with hold, once the daemon releases it (Prestart);
-// with a seccompFD (not -1), under the filter it reads from that fd.
+// which starts cmd with Lambda's limit of open files; with hold, once the
+// daemon releases it (Prestart); with a seccompFD (not -1), under the
+// filter it reads from that fd. The init sets the limit itself: libcontainer
+// would prlimit(2) it from the daemon, which needs CAP_SYS_RESOURCE over
+// the sandbox's user namespace (userns.go), and a daemon in a container may
+// lack it.
 func initArgs(cmd []string, hold bool, seccompFD int) []string {
-	args := make([]string, 0, len(cmd)+5)
-	args = append(args, lambda.InitPath)
+	args := make([]string, 0, len(cmd)+7)
+	args = append(args, lambda.InitPath, "--nofile", strconv.Itoa(lambda.MaxOpenFiles))
 	if hold {
 		args = append(args, "--hold")
 	}
@@ -172,9 +173,9 @@ func containerConfig(id string, spec *specs.Spec) (*configs.Config, error) {
 
 // process is the libcontainer process of spec.Process, the sandbox's init,
 // writing to stdout and stderr.
-func process(spec *specs.Spec, stdout, stderr io.Writer) (*libcontainer.Process, error) {
+func process(spec *specs.Spec, stdout, stderr io.Writer) *libcontainer.Process {
 	p := spec.Process
-	lp := &libcontainer.Process{
+	return &libcontainer.Process{
 		Args:   p.Args,
 		Env:    p.Env,
 		Cwd:    p.Cwd,
@@ -184,14 +185,6 @@ func process(spec *specs.Spec, stdout, stderr io.Writer) (*libcontainer.Process,
 		Stderr: orDiscard(stderr),
 		Init:   true,
 	}
-	for _, rl := range p.Rlimits {
-		typ, ok := rlimits[rl.Type]
-		if !ok {
-			return nil, fmt.Errorf("rlimit %s not known", rl.Type)
-		}
-		lp.Rlimits = append(lp.Rlimits, configs.Rlimit{Type: typ, Hard: rl.Hard, Soft: rl.Soft})
-	}
-	return lp, nil
 }
 
 func orDiscard(w io.Writer) io.Writer {
@@ -200,9 +193,6 @@ func orDiscard(w io.Writer) io.Writer {
 	}
 	return w
 }
-
-// rlimits are the rlimit names a sandbox's spec uses.
-var rlimits = map[string]int{"RLIMIT_NOFILE": unix.RLIMIT_NOFILE}
 
 // cpuQuota is the CFS quota per 100 ms period for a memory size: Lambda gives
 // one vCPU per 1769 MB. The kernel refuses quotas under 1 ms.

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go"
+
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
 const (
@@ -177,7 +179,7 @@ func TestServeAuthKeysRefusesOpenFile(t *testing.T) {
 	if err := os.WriteFile(keys, []byte(e2eKeyID+" "+e2eSecret+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	cmd := exec.Command(lambdad, "serve", "--listen", "127.0.0.1:0", "--auth-keys", keys, "--functions", dir,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", filepath.Join(dir, "run"))
 	out, err := cmd.CombinedOutput()

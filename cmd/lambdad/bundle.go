@@ -30,6 +30,7 @@ func bundleCommand() *cli.Command {
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region the function's environment names"},
 			seccompFlag(),
+			sandboxUIDsFlag(),
 		}, dirFlags()...),
 		Action: bundleAction,
 	}
@@ -69,7 +70,7 @@ func bundleAction(c *cli.Context) error {
 	if len(cmd) > 0 {
 		req.Args = cmd
 	}
-	if err := sandbox.WriteBundle(req, path.Join(c.String("cgroup-parent"), req.ID), dir); err != nil {
+	if err := sandbox.WriteBundle(req, path.Join(c.String("cgroup-parent"), req.ID), dir, c.Int("sandbox-uids")); err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
 	fmt.Fprintf(c.App.Writer, "bundle of %s in %s: sudo runc run --bundle %s %s\n", fn.Name, dir, dir, req.ID)

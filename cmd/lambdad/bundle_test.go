@@ -85,7 +85,7 @@ func TestBundleRunsUnderRunc(t *testing.T) {
 		t.Skip("SKIPPED: no runc on this machine (apt-get install runc; scripts/deps.sh does)")
 	}
 	functions := probeFunctions(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	parent := fmt.Sprintf("%s-bundle", testCgroupParent)
 	t.Cleanup(func() { sandboxtest.RemoveCgroup(parent) })
 

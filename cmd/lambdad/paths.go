@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/lambdad/lambdad/daemon"
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/seccomp"
@@ -54,6 +55,12 @@ func runtimeDir(flag string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("the in-sandbox init was not found in %v: build it with `make` or pass --runtime-dir", candidates)
+}
+
+// sandboxUIDsFlag is --sandbox-uids, the host uids sandboxes run as.
+func sandboxUIDsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "sandbox-uids", Value: sandbox.DefaultFirstUID,
+		Usage: fmt.Sprintf("first of the %d host uids and gids sandboxes run as, two per sandbox (inside, each is still %d:%d); between 65536 and 2^31; each lambdad running at once needs its own range", sandbox.UIDsPerRange, lambda.UID, lambda.GID)}
 }
 
 // seccompFlag is --seccomp, the sandboxes' seccomp profile.

@@ -42,6 +42,7 @@ func runCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
 			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
 			seccompFlag(),
+			sandboxUIDsFlag(),
 		}, dirFlags()...),
 		Action: runAction,
 	}
@@ -78,7 +79,7 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("run: "+err.Error(), 2)
 	}
-	mgr, err := daemon.SandboxManager(runDir, c.String("cgroup-parent"))
+	mgr, err := daemon.SandboxManager(runDir, c.String("cgroup-parent"), c.Int("sandbox-uids"))
 	if err != nil {
 		return err
 	}

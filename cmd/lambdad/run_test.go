@@ -114,7 +114,7 @@ func lambdadRun(t *testing.T, args ...string) runResult {
 func lambdadRunWith(t *testing.T, setup func(*exec.Cmd), args ...string) runResult {
 	t.Helper()
 	sandboxtest.RequireRoot(t)
-	dir := t.TempDir()
+	dir := sandboxtest.TempDir(t)
 	runDir := filepath.Join(dir, "run")
 	parent := testCgroupParent
 	// Generous defaults (a test may override them): under software

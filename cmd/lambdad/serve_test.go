@@ -113,7 +113,7 @@ func testFunctions(t *testing.T) string {
 // cleanup that stops it with SIGTERM and proves nothing of it is left.
 func startDaemon(t *testing.T, args ...string) *served {
 	t.Helper()
-	return startDaemonIn(t, t.TempDir(), args...)
+	return startDaemonIn(t, sandboxtest.TempDir(t), args...)
 }
 
 // startDaemonIn is startDaemon with its state and run directories in dir:

@@ -2,7 +2,7 @@
 //
 // The daemon starts each sandbox with this binary, bound at /var/runtime/init:
 //
-//	/var/runtime/init [--hold] [--seccomp-fd N] -- CMD [ARGS...]
+//	/var/runtime/init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:
@@ -12,6 +12,8 @@
 //   - With --seccomp-fd, it reads a seccomp filter (classic BPF, struct
 //     sock_filter[]) from that fd, closes it and installs the filter on
 //     all its threads before anything else; the command inherits it.
+//   - With --nofile, it sets its soft and hard limit of open files to N,
+//     which CMD inherits (the daemon cannot: see limit.go).
 //   - With --hold, it waits before it starts CMD until the daemon writes a
 //     byte to the pipe on its fd 3: the daemon prestarts sandboxes ahead of
 //     demand this way (spares). The end of that pipe without a byte (the
@@ -32,8 +34,8 @@
 // own: the daemon listens there itself, inside the sandbox's network
 // namespace. Init has no part in it.
 //
-// Exit codes of init itself: 2 for a usage error, 125 if the hold or the
-// filter failed, 126 if CMD was found but cannot be executed, 127 if CMD was
+// Exit codes of init itself: 2 for a usage error, 125 if the hold, the
+// limit or the filter failed, 126 if CMD was found but cannot be executed, 127 if CMD was
 // not found.
 // Init writes to stderr only in those cases; on the normal path the
 // standard streams belong to the function.

@@ -22,7 +22,7 @@ const (
 // the first extra file of the sandbox's process.
 const holdFD = 3
 
-const usageLine = "usage: init [--hold] [--seccomp-fd N] -- CMD [ARGS...]"
+const usageLine = "usage: init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -33,6 +33,7 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	hold := fs.Bool("hold", false, "wait for the daemon's release on fd 3 before starting the command")
 	seccompFD := fs.Int("seccomp-fd", -1, "install the seccomp filter (struct sock_filter[]) read from this fd")
+	nofile := fs.Uint64("nofile", 0, "set the soft and hard limit of open files to this (0: leave them)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
@@ -55,6 +56,12 @@ func run(args []string) int {
 	if err := undumpable(); err != nil {
 		fmt.Fprintf(os.Stderr, "init: %v\n", err)
 		return exitInitFailed
+	}
+	if *nofile > 0 {
+		if err := limitOpenFiles(*nofile); err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+			return exitInitFailed
+		}
 	}
 	if *seccompFD >= 0 {
 		if err := confine(*seccompFD); err != nil {

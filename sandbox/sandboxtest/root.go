@@ -5,6 +5,7 @@ package sandboxtest
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -23,4 +24,19 @@ func RequireRoot(t testing.TB) {
 		t.Fatalf("this test starts real sandboxes and needs root, and %s=1 makes it mandatory", RequireRootEnv)
 	}
 	t.Skipf("SKIPPED: this test starts real sandboxes and needs root (run as root; CI sets %s=1 to make it mandatory)", RequireRootEnv)
+}
+
+// TempDir is t.TempDir made searchable (0711) by other users, its parent
+// too: sandboxes run in user namespaces whose root is an unprivileged host
+// uid, and a sandbox's root tree must be reachable to it. Tests keep base
+// trees (state directories) in one.
+func TempDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -6,6 +6,9 @@
 //
 // With --syscalls N as its arguments it does nothing of that, and instead
 // times N getppid calls and prints ns_per_syscall=X (the seccomp benchmark).
+// With --inotify N it makes up to N inotify instances, prints
+// inotify=MADE and, if one failed, inotify_error=ERRNO, then holds them
+// until killed (the per-uid limit test, sandbox/userns_test.go).
 package main
 
 import (
@@ -25,6 +28,10 @@ import (
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == "--syscalls" {
 		timeSyscalls(os.Args[2])
+		return
+	}
+	if len(os.Args) == 3 && os.Args[1] == "--inotify" {
+		holdInotify(os.Args[2])
 		return
 	}
 	// One thread for the raw clone below and for unshare's meaning.
@@ -226,4 +233,25 @@ func timeSyscalls(arg string) {
 		unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 	}
 	fmt.Printf("ns_per_syscall=%.1f\n", float64(time.Since(start).Nanoseconds())/float64(n))
+}
+
+func holdInotify(arg string) {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		fmt.Fprintln(os.Stderr, "escapefn: --inotify N")
+		os.Exit(2)
+	}
+	made := 0
+	for ; made < n; made++ {
+		if _, err = unix.InotifyInit1(unix.IN_CLOEXEC); err != nil {
+			break
+		}
+	}
+	fmt.Printf("inotify=%d\n", made)
+	if err != nil {
+		report("inotify_error", err)
+	}
+	for {
+		time.Sleep(time.Hour) // holding the instances until the sandbox ends
+	}
 }
