@@ -26,27 +26,7 @@ import (
 //
 //	sudo go test -run '^$' -bench Lifecycle -benchtime 200x ./sandbox/
 func BenchmarkLifecycle(b *testing.B) {
-	sandboxtest.RequireRoot(b)
-	store, err := rootfs.NewStore(baseDir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := store.Base(rootfs.Provided)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// State on a tmpfs, as lambdad serve keeps its run directory (and as
-	// runc's /run is on most hosts): on ext4 the inode churn alone made
-	// lambdad's lifecycle ~10 ms slower here.
-	dir := b.TempDir()
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
-	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
-	if err != nil {
-		b.Fatal(err)
-	}
+	mgr, base, dir := benchManager(b)
 	results := map[string][]time.Duration{}
 
 	// What describing each sandbox as an OCI spec costs a start: the spec
@@ -129,6 +109,32 @@ func BenchmarkLifecycle(b *testing.B) {
 	}
 }
 
+// benchManager is a Manager for benchmarks, its state on a tmpfs in dir as
+// lambdad serve keeps its run directory (and as runc's /run is on most
+// hosts: on ext4 the inode churn alone made lambdad's lifecycle ~10 ms
+// slower here), and the provided base tree.
+func benchManager(b *testing.B) (*Manager, rootfs.Tree, string) {
+	sandboxtest.RequireRoot(b)
+	store, err := rootfs.NewStore(baseDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := store.Base(rootfs.Provided)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return mgr, base, dir
+}
+
 // runcBundle copies the base tree (runc writes mountpoints into its root)
 // and adds the same /var/task and command.
 func runcBundle(b *testing.B, base string) string {
@@ -187,30 +193,13 @@ func ratio(a, b []time.Duration, p int) float64 {
 
 // BenchmarkSeccomp measures what the default seccomp filter costs: a
 // sandbox's create→start→exit→destroy of /bin/true with the filter and
-// without, alternating in the same loop so that the machine's drift weighs
-// on both alike, and the cost of one syscall (getppid) inside a sandbox
+// without, alternating in the same loop (each first every other time) so
+// that the machine's drift weighs on both alike, and the cost of one syscall (getppid) inside a sandbox
 // with and without it. It prints p50/p99 of both and their ratio.
 //
 //	sudo go test -run '^$' -bench Seccomp -benchtime 200x ./sandbox/
 func BenchmarkSeccomp(b *testing.B) {
-	sandboxtest.RequireRoot(b)
-	store, err := rootfs.NewStore(baseDir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := store.Base(rootfs.Provided)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "mode=0755"); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
-	mgr, err := NewManager(Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
-	if err != nil {
-		b.Fatal(err)
-	}
+	mgr, base, dir := benchManager(b)
 	probe, err := escapeFn()
 	if err != nil {
 		b.Fatal(err)
@@ -255,7 +244,8 @@ func BenchmarkSeccomp(b *testing.B) {
 	lifecycle := map[string][]time.Duration{}
 	perCall := map[string][]float64{}
 	for i := 0; i < b.N; i++ {
-		for _, f := range filters {
+		for j := range filters {
+			f := filters[(i+j)%2] // each goes first every other time
 			took, _ := run(f.filter, "/var/task/true")
 			lifecycle[f.name] = append(lifecycle[f.name], took)
 		}

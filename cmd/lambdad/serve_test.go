@@ -433,7 +433,10 @@ func TestServeServiceErrors(t *testing.T) {
 }
 
 func TestServeConcurrency(t *testing.T) {
-	d := startDaemon(t)
+	// A small host's default --max-pids (half its threads-max: 7828 in the
+	// cgroup v2 lane's 2 GB guest) fits 7 sandboxes; pids are not this
+	// test's subject.
+	d := startDaemon(t, "--max-pids", "65536")
 	mustInvoke(t, d, "gofn", `{}`) // a first cold start outside the measurement
 	const n = 8
 	start := time.Now()

@@ -111,6 +111,12 @@ func rawClone(flags uintptr) error {
 	if errno != 0 {
 		return errno
 	}
+	return reap(pid)
+}
+
+// reap ends a raw fork: in the child (pid 0) it exits at once, in the
+// parent it waits for the child.
+func reap(pid uintptr) error {
 	if pid == 0 {
 		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 	}
@@ -128,12 +134,7 @@ func clone3() error {
 	if errno != 0 {
 		return errno
 	}
-	if pid == 0 {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
-	}
-	var ws unix.WaitStatus
-	_, err := unix.Wait4(int(pid), &ws, 0, nil)
-	return err
+	return reap(pid)
 }
 
 func setns() error {
