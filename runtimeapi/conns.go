@@ -16,9 +16,11 @@ type Limits struct {
 	// beyond it is closed as soon as it is accepted, and counted. 0:
 	// DefaultMaxConns.
 	MaxConns int
-	// StaleAfter is how long a connection may send nothing (no request
-	// yet, or none since the last answer) before it may be closed to make
-	// room for a new one; 0: DefaultStaleAfter.
+	// StaleAfter is how long a connection that never sent a request may
+	// stay open before it may be closed to make room for a new one; 0:
+	// DefaultStaleAfter. A connection that did send one is the runtime's
+	// (or an extension's): it is never closed for room, however long it
+	// stays idle while the function works on an event.
 	StaleAfter time.Duration
 	// Logger says, once per server, that its limit was reached; nil:
 	// discard.
@@ -50,9 +52,11 @@ func (l Limits) withDefaults() Limits {
 // for minutes with a connection its runtime had just opened, or between its
 // POST /response and the GET /next that follows. Closing it would break the
 // runtime at its thaw. A frozen sandbox opens no connection, so it never
-// reaches its limit. A GET /next waiting for an event, and a body being
-// read, are never stale: the connection is active, and neither has a
-// timeout.
+// reaches its limit. Only a connection that never sent a request is stale:
+// a runtime's connection sits idle between the event its GET /next got and
+// its POST of the response, for as long as the function runs (a POST on a
+// connection closed meanwhile is not retried: the runtime fails). A GET
+// /next waiting for an event, and a body being read, are active.
 
 // conns bounds and tracks the connections of one server.
 type conns struct {
@@ -96,12 +100,12 @@ func (cs *conns) admit(c net.Conn) bool {
 	return true
 }
 
-// closeStale closes the connections that sent nothing for StaleAfter;
-// cs.mu must be held.
+// closeStale closes the connections that have sent no request in the
+// StaleAfter since they were accepted; cs.mu must be held.
 func (cs *conns) closeStale() {
 	cutoff := cs.now().Add(-cs.lim.StaleAfter)
 	for c, st := range cs.open {
-		if (st.state == http.StateNew || st.state == http.StateIdle) && !st.since.After(cutoff) {
+		if st.state == http.StateNew && !st.since.After(cutoff) {
 			delete(cs.open, c)
 			c.Close()
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,6 +110,57 @@ func TestConnLimitClosesStaleForNew(t *testing.T) {
 	r, err := s.Invoke(ctx, testInvocation("id-1"))
 	if err != nil || string(r.Body) != `{"name":"World"}` {
 		t.Errorf("Invoke on the runtime's connection after its long GET /next = %q, %v", r.Body, err)
+	}
+}
+
+// The runtime's connection, idle while the function works on its event (after
+// GET /next, before POST /response), is never closed to make room, however
+// long the function runs: the runtime posts its response on it.
+func TestConnLimitKeepsTheRuntimesIdleConnection(t *testing.T) {
+	s, advance := listenLimited(t, Limits{MaxConns: 2, StaleAfter: 10 * time.Second})
+	rt := newTestRuntime(t, addr(s))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got, release := make(chan string, 1), make(chan struct{})
+	go func() {
+		resp, _, err := rt.next(ctx)
+		if err != nil {
+			return
+		}
+		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+		got <- id
+		<-release
+		rt.post(responsePath(id), []byte(`"done"`), nil)
+	}()
+	invoked := make(chan Result, 1)
+	go func() {
+		r, _ := s.Invoke(ctx, testInvocation("id-1"))
+		invoked <- r
+	}()
+	<-got
+	testkit.Eventually(t, "the runtime's connection idle", func() bool {
+		s.conns.mu.Lock()
+		defer s.conns.mu.Unlock()
+		for _, st := range s.conns.open {
+			if st.state == http.StateIdle {
+				return true
+			}
+		}
+		return false
+	})
+	dialSilent(t, s)
+	advance(time.Hour) // a long invoke
+	for range 3 {
+		if c := dialSilent(t, s); !closedByServer(c) {
+			c.Close()
+		}
+	}
+	close(release)
+	if r := <-invoked; r.Outcome != Response || string(r.Body) != `"done"` {
+		t.Errorf("Invoke = %+v, want the runtime's response", r)
+	}
+	if n := rt.dials.Load(); n != 1 {
+		t.Errorf("the runtime dialed %d times, want once: its connection was closed under it", n)
 	}
 }
 
