@@ -111,15 +111,17 @@ func rawClone(flags uintptr) error {
 	if errno != 0 {
 		return errno
 	}
-	return reap(pid)
-}
-
-// reap ends a raw fork: in the child (pid 0) it exits at once, in the
-// parent it waits for the child.
-func reap(pid uintptr) error {
 	if pid == 0 {
+		// The child of a raw fork has one thread of a Go process: no Go
+		// code may run in it (a call could grow the stack and wait for a
+		// lock some thread it lacks holds), only the exit.
 		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 	}
+	return waitChild(pid)
+}
+
+// waitChild waits for the child of a raw fork.
+func waitChild(pid uintptr) error {
 	var ws unix.WaitStatus
 	_, err := unix.Wait4(int(pid), &ws, 0, nil)
 	return err
@@ -134,7 +136,13 @@ func clone3() error {
 	if errno != 0 {
 		return errno
 	}
-	return reap(pid)
+	if pid == 0 {
+		// The child of a raw fork has one thread of a Go process: no Go
+		// code may run in it (a call could grow the stack and wait for a
+		// lock some thread it lacks holds), only the exit.
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
+	}
+	return waitChild(pid)
 }
 
 func setns() error {
