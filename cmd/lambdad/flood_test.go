@@ -76,9 +76,11 @@ func TestServeRuntimeAPIFlood(t *testing.T) {
 	if !strings.Contains(d.output.String(), "too many connections") {
 		t.Errorf("no warning of the refused connections in the daemon's log:\n%s", d.output)
 	}
-	// The flooder itself still answers on its runtime's connection.
-	if got := try(t, d, "net", `{"op":"env","variable":"AWS_REGION"}`); !got.OK {
-		t.Errorf("the flooder after its flood: %+v", got)
-	}
+	// Whether the flooder answers again is its own business: its children
+	// still hold its sandbox's connections, so a new connection of its
+	// runtime may be refused (in the cgroup v2 lane, once in a few runs,
+	// its runtime then exited). That the runtime's own idle connection is
+	// never closed to make room is runtimeapi's
+	// TestConnLimitKeepsTheRuntimesIdleConnection.
 	t.Logf("%d connections flooded; daemon files %d before, %d after; net2 answered %d invokes meanwhile", flood, before, after, answered)
 }
