@@ -146,6 +146,13 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
+	filter, err := seccomp.Load(cfg.Seccomp)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if filter.IsUnconfined() {
+		cfg.Logger.Warn("sandboxes run without a seccomp filter (--seccomp unconfined)")
+	}
 	instancePids, err := instancePids(cfg.MaxPids, cfg.Spares)
 	if err != nil {
 		return nil, err
@@ -175,13 +182,6 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		} else if mnt != "" {
 			d.logger.Info("remounted cgroup2 with favordynmods: sandbox starts wait for no RCU grace period", "mount", mnt)
 		}
-	}
-	filter, err := seccomp.Load(cfg.Seccomp)
-	if err != nil {
-		return nil, fmt.Errorf("daemon: %w", err)
-	}
-	if filter.IsUnconfined() {
-		d.logger.Warn("sandboxes run without a seccomp filter (--seccomp unconfined)")
 	}
 	store, err := RootfsStore(cfg.StateDir)
 	if err != nil {

@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -258,5 +260,15 @@ func TestDaemonNewFailsCleanly(t *testing.T) {
 	}
 	if left := leftOf(cfg); len(left) > 0 {
 		t.Errorf("left after a failed New: %v", left)
+	}
+	// A seccomp profile that cannot be read is refused before anything on
+	// the host changes: not even the run directory is made.
+	cfg.Seccomp = filepath.Join(dir, "no-such-profile.json")
+	cfg.RunDir = filepath.Join(dir, "run2")
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "seccomp") {
+		t.Fatalf("New = %v, want the seccomp profile's error", err)
+	}
+	if _, err := os.Stat(cfg.RunDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("run directory after a refused profile: %v, want none", err)
 	}
 }
