@@ -42,6 +42,11 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
+	// Searchable by the sandboxes' root (a host uid of their range): the
+	// base trees are in here.
+	if err := os.Chmod(work, 0o711); err != nil {
+		return nil, err
+	}
 	res := &results{cfg: cfg, started: time.Now()}
 
 	progress("building the functions (bench/fn for the sleeper)")

@@ -187,6 +187,9 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sandbox.CheckReachable(store.Dir()); err != nil { // else every start would fail
+		return nil, fmt.Errorf("daemon: --state-dir: %w", err)
+	}
 	mgr, err := SandboxManager(cfg.RunDir, cfg.CgroupParent, cfg.SandboxUIDs)
 	if err != nil {
 		return nil, err

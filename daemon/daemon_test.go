@@ -21,6 +21,7 @@ import (
 	"github.com/lambdad/lambdad/internal/testkit"
 	"github.com/lambdad/lambdad/network"
 	"github.com/lambdad/lambdad/network/networktest"
+	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
@@ -270,5 +271,20 @@ func TestDaemonNewFailsCleanly(t *testing.T) {
 	}
 	if _, err := os.Stat(cfg.RunDir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("run directory after a refused profile: %v, want none", err)
+	}
+	// A state directory the sandboxes' root (a host uid of their range)
+	// cannot search would fail every start: refused at once.
+	cfg.Seccomp = ""
+	private := filepath.Join(dir, "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg.FunctionsDir = functions
+	cfg.StateDir = filepath.Join(private, "state")
+	if _, err := New(cfg); !errors.Is(err, sandbox.ErrRootUnreachable) || !strings.Contains(err.Error(), "--state-dir") {
+		t.Fatalf("New with a state dir under a 0700 directory = %v, want ErrRootUnreachable naming --state-dir", err)
+	}
+	if left := leftOf(cfg); len(left) > 0 {
+		t.Errorf("left after a failed New: %v", left)
 	}
 }

@@ -70,6 +70,9 @@ func NewStore(dir string) (*Store, error) {
 	return s, nil
 }
 
+// Dir is the directory the store keeps its trees in.
+func (s *Store) Dir() string { return s.dir }
+
 // Base returns the prepared tree for name: Provided, Host, or an absolute
 // path to a directory the user prepared (e.g. with debootstrap).
 func (s *Store) Base(name string) (Tree, error) {

@@ -175,6 +175,12 @@ func checkUIDRange(first int) error {
 	return nil
 }
 
+// CheckReachable fails (ErrRootUnreachable) unless every directory from /
+// down to dir lets other users search it, as a sandbox's root must to
+// reach a root tree in dir: it is a host uid of the sandboxes' range, not
+// root. A daemon checks its base trees' directory once at start.
+func CheckReachable(dir string) error { return checkReachable(dir) }
+
 // checkReachable fails unless every directory from / down to dir lets other
 // users search it (o+x; 0711 is enough, nothing need be readable).
 func checkReachable(dir string) error {
