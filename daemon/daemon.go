@@ -198,6 +198,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		d.logger.Error("cleaning up after an earlier run", "err", err)
 	}
 	d.sandboxes = mgr
+	mgr.MakeUserNSAhead(userNSAhead)
 	if err := mgr.SetupParent(int64(cfg.MaxPids)); err != nil {
 		return nil, fmt.Errorf("daemon: --max-pids: %w", err)
 	}
@@ -347,6 +348,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// userNSAhead is how many sandbox user namespaces the daemon keeps made
+// ahead once its sandboxes outgrow the slots made so far: a cold start
+// without a spare then need not start the namespace's holder process (~1
+// ms alone, ~5 ms on a busy host) itself.
+const userNSAhead = 4
 
 // TeardownMargin is how long Run's stop may take beyond ShutdownTimeout:
 // killing what still runs and destroying every sandbox and the network

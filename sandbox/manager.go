@@ -68,6 +68,12 @@ func NewManager(cfg Config) (*Manager, error) {
 	return &Manager{stateDir: cfg.StateDir, cgroupParent: path.Clean(cfg.CgroupParent), uids: newUIDPool(cfg.FirstUID)}, nil
 }
 
+// MakeUserNSAhead makes the Manager keep n user namespaces ready for new
+// sandbox slots once the sandboxes outgrow the slots made so far (each is a
+// process started, ~1 ms, more on a busy host): a cold start that needs a
+// new slot then finds one. For a daemon; 0 (the default) makes none ahead.
+func (m *Manager) MakeUserNSAhead(n int) { m.uids.setAhead(n) }
+
 // CgroupPath is the cgroup of the sandbox id, from the hierarchy roots.
 func (m *Manager) CgroupPath(id string) string { return path.Join(m.cgroupParent, id) }
 

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"sync"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // DefaultFirstUID is the first host uid (and gid) of sandboxes, the start
@@ -20,13 +22,19 @@ const UIDsPerRange = 65536
 // function's) and first+2i+1 (its namespace's root). A slot's user
 // namespace is made the first time the slot is used and kept for the next
 // sandbox that takes it: the namespace holds nothing of a sandbox once that
-// sandbox's processes are gone, and making one costs a process.
+// sandbox's processes are gone, and making one costs a process (~1 ms, more
+// on a busy host). With ahead, once the sandboxes outgrow the slots made so
+// far, that many more are made in the background, for lambda's ids, so the
+// next cold start finds one ready.
 type uidPool struct {
 	first int
 
-	mu   sync.Mutex
-	free []*userNS // mu; not in use, the last freed last
-	next int       // mu; the lowest slot never used
+	mu     sync.Mutex
+	free   []*userNS // mu; not in use, the last freed last
+	ready  []*userNS // mu; never used, their namespace made ahead
+	ahead  int       // mu; how many to keep ready
+	making int       // mu; being made ahead
+	next   int       // mu; the lowest slot never handed out
 }
 
 func newUIDPool(first int) *uidPool {
@@ -37,12 +45,17 @@ func newUIDPool(first int) *uidPool {
 func (p *uidPool) get(inUID, inGID int) (*userNS, error) {
 	p.mu.Lock()
 	var u *userNS
-	if n := len(p.free); n > 0 {
-		u = p.free[n-1]
-		p.free = p.free[:n-1]
-	} else if 2*p.next+1 < UIDsPerRange {
-		u = &userNS{slot: p.next, uid: p.first + 2*p.next, root: p.first + 2*p.next + 1}
-		p.next++
+	switch {
+	case len(p.free) > 0:
+		u = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+	case len(p.ready) > 0:
+		u = p.ready[0]
+		p.ready = p.ready[1:]
+		p.refillLocked()
+	default:
+		u = p.newSlotLocked()
+		p.refillLocked()
 	}
 	p.mu.Unlock()
 	if u == nil {
@@ -61,6 +74,52 @@ func (p *uidPool) get(inUID, inGID int) (*userNS, error) {
 		u.ns, u.inUID, u.inGID = ns, inUID, inGID
 	}
 	return u, nil
+}
+
+// newSlotLocked is the lowest slot never handed out, or nil if none is left.
+func (p *uidPool) newSlotLocked() *userNS {
+	if 2*p.next+1 >= UIDsPerRange {
+		return nil
+	}
+	u := &userNS{slot: p.next, uid: p.first + 2*p.next, root: p.first + 2*p.next + 1}
+	p.next++
+	return u
+}
+
+// refillLocked starts making namespaces ahead until ahead are ready or
+// being made.
+func (p *uidPool) refillLocked() {
+	for len(p.ready)+p.making < p.ahead {
+		u := p.newSlotLocked()
+		if u == nil {
+			return
+		}
+		p.making++
+		go p.makeAhead(u)
+	}
+}
+
+// makeAhead makes u's namespace for lambda's ids, and adds u to the ready
+// slots (or, if that failed, to the free ones: get makes it then).
+func (p *uidPool) makeAhead(u *userNS) {
+	ns, err := newUserNS(u.uid, u.root, lambda.UID, lambda.GID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.making--
+	if err != nil {
+		p.free = append(p.free, u)
+		return
+	}
+	u.ns, u.inUID, u.inGID = ns, lambda.UID, lambda.GID
+	p.ready = append(p.ready, u)
+}
+
+// setAhead sets how many namespaces to keep ready once sandboxes outgrow
+// the slots made so far.
+func (p *uidPool) setAhead(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ahead = n
 }
 
 // put gives a slot back once nothing of its sandbox runs.

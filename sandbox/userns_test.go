@@ -147,6 +147,46 @@ func TestUIDPoolSlots(t *testing.T) {
 	}
 }
 
+// TestUIDPoolAhead: with ahead, a pool that has to make a slot also makes
+// that many more in the background, and a get takes a ready one (its
+// namespace made already) and starts the next; a freed slot is reused first
+// and makes nothing.
+func TestUIDPoolAhead(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	p := newUIDPool(DefaultFirstUID)
+	p.setAhead(2)
+	settled := func(ready, next int) func() bool {
+		return func() bool {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return p.making == 0 && len(p.ready) == ready && p.next == next
+		}
+	}
+	first, err := p.get(lambda.UID, lambda.GID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "two slots made ahead", settled(2, 3))
+	p.mu.Lock()
+	ahead := p.ready[0]
+	p.mu.Unlock()
+	second, err := p.get(lambda.UID, lambda.GID)
+	if err != nil || second != ahead || second.ns == nil {
+		t.Fatalf("get = %+v, %v; want the first slot made ahead, its namespace ready", second, err)
+	}
+	testkit.Eventually(t, "the ready slots made up again", settled(2, 4))
+	p.put(first)
+	if got, err := p.get(lambda.UID, lambda.GID); err != nil || got != first {
+		t.Errorf("get = %+v, %v; want the freed slot", got, err)
+	}
+	if !settled(2, 4)() {
+		t.Error("reusing a freed slot made another ahead")
+	}
+	for _, u := range append(p.ready, first, second) {
+		u.ns.Close()
+	}
+}
+
 // BenchmarkNewUserNS measures what a sandbox slot's first use adds to its
 // sandbox's start: the holder process, the maps, the namespace opened (later
 // sandboxes on the slot reuse the namespace).
