@@ -85,6 +85,7 @@ type Config struct {
 	RuntimeAPIMaxConns int   // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
 	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
 	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
+	MaxClientConns     int   // connections one remote address (a sandbox) may hold open to the Invoke API; loopback is not limited; 0: invokeapi.DefaultMaxClientConns (64)
 
 	// SandboxUIDs is the first of the sandbox.UIDsPerRange host uids (and
 	// gids) the sandboxes run as, two per sandbox, each sandbox in a user
@@ -210,6 +211,9 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	undo = append(undo, d.closeListeners)
+	for i, ln := range d.lns {
+		d.lns[i] = invokeapi.LimitClients(ln, cfg.MaxClientConns, d.logger)
+	}
 	nets, err := d.networks(invokeAddr(d.lns))
 	if err != nil {
 		return nil, err

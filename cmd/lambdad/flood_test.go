@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -9,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/lambdad/lambdad/invokeapi"
+	"github.com/lambdad/lambdad/network"
 	"github.com/lambdad/lambdad/runtimeapi"
 )
 
@@ -27,11 +31,34 @@ func openFiles(t *testing.T, pid int) int {
 // hold no more than its limit of them; the excess is closed at once and
 // logged, and another function keeps answering its invokes meanwhile.
 func TestServeRuntimeAPIFlood(t *testing.T) {
-	// Without the limit the daemon would hold ~800 more files; with it, a
+	d := startDaemon(t, "--functions", netFunctions(t))
+	floodAndCount(t, d, "", runtimeapi.DefaultMaxConns, "too many connections")
+	// Whether the flooder answers again is its own business: its children
+	// still hold its sandbox's connections, so a new connection of its
+	// runtime may be refused (in the cgroup v2 lane, once in a few runs,
+	// its runtime then exited). That the runtime's own idle connection is
+	// never closed to make room is runtimeapi's
+	// TestConnLimitKeepsTheRuntimesIdleConnection.
+}
+
+// The same flood at the Invoke API, which sandboxes reach at
+// host.lambdad.internal: the daemon holds at most --max-client-conns of the
+// flooder's connections.
+func TestServeInvokeAPIFlood(t *testing.T) {
+	d := startDaemon(t, "--functions", netFunctions(t))
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(d.endpoint, "http://"))
+	floodAndCount(t, d, net.JoinHostPort(network.HostName, port), invokeapi.DefaultMaxClientConns, "holds too many connections")
+}
+
+// floodAndCount has function net open 800 connections to addr (its Runtime
+// API if empty) and hold them, while net2 is invoked all along, and checks
+// that the daemon then holds at most limit more files, and logged warn.
+func floodAndCount(t *testing.T, d *served, addr string, limit int, warn string) {
+	t.Helper()
+	// Without a limit the daemon would hold ~800 more files; with it, a
 	// handful. More would only slow the cgroup v2 lane's emulated CPUs,
 	// where 3000 outlasted the function's 20 s and 1200 took 15 s of it.
 	const flood = 800
-	d := startDaemon(t, "--functions", netFunctions(t))
 	pid := d.cmd.Process.Pid
 	try(t, d, "net2", `{"op":"env","variable":"AWS_REGION"}`) // net2's sandbox is up
 	try(t, d, "net", `{"op":"env","variable":"AWS_REGION"}`)  // and the flooder's
@@ -43,7 +70,7 @@ func TestServeRuntimeAPIFlood(t *testing.T) {
 	}
 	flooded := make(chan result, 1)
 	go func() {
-		out, err := d.invoke("net", `{"op":"flood","count":`+strconv.Itoa(flood)+`}`)
+		out, err := d.invoke("net", fmt.Sprintf(`{"op":"flood","count":%d,"addr":%q}`, flood, addr))
 		flooded <- result{out, err}
 	}()
 	var fr result
@@ -68,19 +95,13 @@ func TestServeRuntimeAPIFlood(t *testing.T) {
 		t.Fatalf("the flood opened %+v connections, want about %d: the test proves nothing", r, flood)
 	}
 	after := openFiles(t, pid)
-	// The flooder's connections beyond the runtime's own, and some slack
-	// for what the daemon opens meanwhile (its log, a cgroup file).
-	if limit := before + runtimeapi.DefaultMaxConns + 16; after > limit {
-		t.Errorf("the daemon holds %d files after a flood of %d connections (%d before): want at most %d", after, flood, before, limit)
+	// The flooder's connections, and some slack for what the daemon opens
+	// meanwhile (its log, a cgroup file).
+	if max := before + limit + 16; after > max {
+		t.Errorf("the daemon holds %d files after a flood of %d connections (%d before): want at most %d", after, flood, before, max)
 	}
-	if !strings.Contains(d.output.String(), "too many connections") {
-		t.Errorf("no warning of the refused connections in the daemon's log:\n%s", d.output)
+	if !strings.Contains(d.output.String(), warn) {
+		t.Errorf("no warning of the refused connections (%q) in the daemon's log:\n%s", warn, d.output)
 	}
-	// Whether the flooder answers again is its own business: its children
-	// still hold its sandbox's connections, so a new connection of its
-	// runtime may be refused (in the cgroup v2 lane, once in a few runs,
-	// its runtime then exited). That the runtime's own idle connection is
-	// never closed to make room is runtimeapi's
-	// TestConnLimitKeepsTheRuntimesIdleConnection.
 	t.Logf("%d connections flooded; daemon files %d before, %d after; net2 answered %d invokes meanwhile", flood, before, after, answered)
 }

@@ -22,7 +22,7 @@ import (
 type event struct {
 	Op       string `json:"op"`       // get, dial, lookup, invoke, listen, env, flood
 	URL      string `json:"url"`      // get
-	Addr     string `json:"addr"`     // dial
+	Addr     string `json:"addr"`     // dial; flood (default: the Runtime API)
 	Name     string `json:"name"`     // lookup; invoke: the function
 	Payload  string `json:"payload"`  // invoke
 	Variable string `json:"variable"` // env
@@ -65,7 +65,7 @@ func handle(ctx context.Context, e event) (reply, error) {
 	case "env":
 		result = os.Getenv(e.Variable)
 	case "flood":
-		result, err = flood(e.Count)
+		result, err = flood(e.Count, e.Addr)
 	default:
 		err = fmt.Errorf("unknown op %q", e.Op)
 	}
