@@ -30,7 +30,7 @@ func bundleCommand() *cli.Command {
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region the function's environment names"},
 			seccompFlag(),
-			sandboxUIDsFlag(),
+			sandboxUIDsFlag(oneOffUIDs),
 		}, dirFlags()...),
 		Action: bundleAction,
 	}

@@ -57,11 +57,21 @@ func runtimeDir(flag string) (string, error) {
 	return "", fmt.Errorf("the in-sandbox init was not found in %v: build it with `make` or pass --runtime-dir", candidates)
 }
 
-// sandboxUIDsFlag is --sandbox-uids, the host uids sandboxes run as.
-func sandboxUIDsFlag() cli.Flag {
-	return &cli.IntFlag{Name: "sandbox-uids", Value: sandbox.DefaultFirstUID,
+// sandboxUIDsFlag is --sandbox-uids, the host uids sandboxes run as, from
+// first by default: serve's range, or (for run and bundle) the one after
+// it, so that their sandboxes never share a host uid with a running
+// serve's.
+func sandboxUIDsFlag(first int) cli.Flag {
+	return &cli.IntFlag{Name: "sandbox-uids", Value: first,
 		Usage: fmt.Sprintf("first of the %d host uids and gids sandboxes run as, two per sandbox (inside, each is still %d:%d); between 65536 and 2^31; each lambdad running at once needs its own range", sandbox.UIDsPerRange, lambda.UID, lambda.GID)}
 }
+
+// The first uids of serve's sandboxes, and of run's and bundle's: the range
+// after serve's.
+const (
+	serveUIDs  = sandbox.DefaultFirstUID
+	oneOffUIDs = sandbox.DefaultFirstUID + sandbox.UIDsPerRange
+)
 
 // seccompFlag is --seccomp, the sandboxes' seccomp profile.
 func seccompFlag() cli.Flag {

@@ -42,7 +42,7 @@ func runCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
 			&cli.StringSliceFlag{Name: "env", Usage: "set K=V in the environment (repeatable)"},
 			seccompFlag(),
-			sandboxUIDsFlag(),
+			sandboxUIDsFlag(oneOffUIDs),
 		}, dirFlags()...),
 		Action: runAction,
 	}

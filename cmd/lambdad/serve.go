@@ -54,7 +54,7 @@ func serveCommand() *cli.Command {
 			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
 			&cli.IntFlag{Name: "max-client-conns", Value: invokeapi.DefaultMaxClientConns, Usage: "connections one remote address (a sandbox, through host.lambdad.internal) may hold open to the Invoke API at once; more are closed at once; loopback clients are not limited"},
 			&cli.IntFlag{Name: "runtime-api-max-conns", Value: runtimeapi.DefaultMaxConns, Usage: "connections a sandbox may hold open to its Runtime API at once (a runtime needs one or two); more are closed at once"},
-			sandboxUIDsFlag(),
+			sandboxUIDsFlag(serveUIDs),
 			&cli.StringFlag{Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "the host's resolver configuration the sandboxes' is made from"},
 		}, dirFlags()...),
 		Action: serveAction,
