@@ -42,7 +42,7 @@ type Manager struct {
 	stateDir     string
 	cgroupParent string
 	uids         *uidPool
-	reachable    sync.Map // root tree paths checkReachable passed
+	reachable    sync.Map // root tree paths CheckReachable passed
 }
 
 // NewManager checks cfg and makes the state directory.
@@ -90,7 +90,7 @@ func (m *Manager) Create(req CreateRequest) (_ *Sandbox, retErr error) {
 		return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 	}
 	if _, ok := m.reachable.Load(req.Root.Path); !ok {
-		if err := checkReachable(req.Root.Path); err != nil {
+		if err := CheckReachable(req.Root.Path); err != nil {
 			return nil, fmt.Errorf("create sandbox %s: %w", req.ID, err)
 		}
 		m.reachable.Store(req.Root.Path, true)

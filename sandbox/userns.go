@@ -176,14 +176,11 @@ func checkUIDRange(first int) error {
 }
 
 // CheckReachable fails (ErrRootUnreachable) unless every directory from /
-// down to dir lets other users search it, as a sandbox's root must to
-// reach a root tree in dir: it is a host uid of the sandboxes' range, not
-// root. A daemon checks its base trees' directory once at start.
-func CheckReachable(dir string) error { return checkReachable(dir) }
-
-// checkReachable fails unless every directory from / down to dir lets other
-// users search it (o+x; 0711 is enough, nothing need be readable).
-func checkReachable(dir string) error {
+// down to dir lets other users search it (o+x; 0711 is enough, nothing need
+// be readable), as a sandbox's root must to reach a root tree in dir: it is
+// a host uid of the sandboxes' range, not root. Create checks each root
+// tree once; a daemon checks its base trees' directory at start.
+func CheckReachable(dir string) error {
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
 		if err != nil {

@@ -116,13 +116,13 @@ func TestCheckReachable(t *testing.T) {
 	if err := os.Mkdir(tree, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkReachable(tree); !errors.Is(err, ErrRootUnreachable) {
+	if err := CheckReachable(tree); !errors.Is(err, ErrRootUnreachable) {
 		t.Errorf("under a 0700 directory: %v, want ErrRootUnreachable", err)
 	}
 	for _, d := range []string{filepath.Dir(dir), dir} {
 		os.Chmod(d, 0o711)
 	}
-	if err := checkReachable(tree); err != nil {
+	if err := CheckReachable(tree); err != nil {
 		t.Errorf("under 0711 directories: %v", err)
 	}
 }

@@ -92,7 +92,7 @@ func TestProgramMatchesRules(t *testing.T) {
 // decide runs f on the native call of name with args.
 func decide(t *testing.T, f *Filter, name string, args ...uint64) uint32 {
 	t.Helper()
-	nr, ok := Number(name)
+	nr, ok := lookup(name)
 	if !ok {
 		t.Fatalf("no syscall %s here", name)
 	}
@@ -178,7 +178,7 @@ func TestLambdaRulesNeeded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docker, err := Compile("docker", d.Profile)
+	docker, err := compile("docker", d.Profile, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,9 +100,6 @@ var defaultFilter = sync.OnceValues(func() (*Filter, error) {
 	return compile(DefaultName, p, lambdaRules())
 })
 
-// Compile compiles the profile p, named name.
-func Compile(name string, p *specs.LinuxSeccomp) (*Filter, error) { return compile(name, p, nil) }
-
 func compile(name string, p *specs.LinuxSeccomp, first []namedRule) (*Filter, error) {
 	rules, def, err := rulesOf(p, first)
 	if err != nil {

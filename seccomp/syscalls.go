@@ -1,9 +1,6 @@
 package seccomp
 
-import (
-	"sort"
-	"strings"
-)
+import "sort"
 
 // syscallNumber is one row of this architecture's syscall table
 // (zsysnum_linux_GOARCH.go, generated from golang.org/x/sys/unix).
@@ -23,6 +20,3 @@ func lookup(name string) (uint32, bool) {
 	}
 	return 0, false
 }
-
-// Number returns the number of the syscall name on this architecture.
-func Number(name string) (uint32, bool) { return lookup(strings.ToLower(name)) }
