@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,30 @@ func TestEscape(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("unconfined: %s=%s, want %s", k, got[k], v)
 		}
+	}
+}
+
+// TestStreamsAreNotTheCallersFiles: a file given as Stdout is written
+// through a pipe, never handed to the sandbox (a terminal could be driven
+// through it, a file truncated); stdin is /dev/null.
+func TestStreamsAreNotTheCallersFiles(t *testing.T) {
+	e := newEnv(t)
+	out, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	req := e.request(`echo "0=$(readlink /proc/$$/fd/0) 1=$(readlink /proc/$$/fd/1)"`) // the shell's own, not $(…)'s
+	req.Stdout, req.Stderr = out, out
+	s := e.start(req)
+	if st, err := s.Wait(context.Background()); err != nil || st.Code != 0 {
+		t.Fatalf("exit %v, %v", st, err)
+	}
+	got, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(got), "0=/dev/null 1=pipe:[") {
+		t.Errorf("the sandbox's stdin and stdout: %q, want /dev/null and a pipe", got)
 	}
 }

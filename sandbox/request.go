@@ -40,7 +40,8 @@ type CreateRequest struct {
 	// UID and GID the processes run as; 0 means lambda.UID and lambda.GID
 	// (root is never used).
 	UID, GID int
-	// Stdout and Stderr receive the function's output; nil discards it.
+	// Stdout and Stderr receive the function's output; nil discards it. A
+	// file is written to through a pipe, never handed to the sandbox.
 	Stdout, Stderr io.Writer
 	// RuntimeAPIAddr, if set (lambda.RuntimeAPIAddr), makes lambdad create
 	// the sandbox's network namespace and open a listener on this address

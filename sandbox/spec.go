@@ -181,15 +181,23 @@ func process(spec *specs.Spec, stdout, stderr io.Writer) *libcontainer.Process {
 		Cwd:    p.Cwd,
 		UID:    int(p.User.UID),
 		GID:    int(p.User.GID),
-		Stdout: orDiscard(stdout),
-		Stderr: orDiscard(stderr),
+		Stdout: stream(stdout),
+		Stderr: stream(stderr),
 		Init:   true,
 	}
 }
 
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
+// stream is what the sandbox's init writes w through: io.Discard for nil,
+// and never a file of the caller's itself (a terminal the sandbox could
+// tcsetattr or push input into with TIOCSTI, a file it could truncate):
+// libcontainer copies through a pipe for a writer that is not an *os.File.
+// Its stdin is /dev/null.
+func stream(w io.Writer) io.Writer {
+	switch w.(type) {
+	case nil:
 		return io.Discard
+	case *os.File:
+		return struct{ io.Writer }{w}
 	}
 	return w
 }

@@ -7,8 +7,9 @@
 // none at all ("unconfined").
 //
 // The daemon compiles the profile once, in pure Go, into classic BPF for
-// this machine's architecture (Load, Default); lambdad's in-sandbox init installs
-// that program before anything of the function runs (runtime/init). No
+// this machine's architecture (Load, Default); lambdad's in-sandbox init
+// installs that program before anything of the function runs
+// (runtime/init). No
 // libseccomp, no cgo, and no filter compiled per sandbox start: a start
 // only pipes the program to the init.
 //

