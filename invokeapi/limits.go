@@ -63,7 +63,7 @@ func (l Limits) withDefaults() Limits {
 // timeouts. It has no ReadTimeout: that deadline would stay on the
 // connection while a sync invoke runs and, once passed, cancel it (the
 // server's background read fails); the handler bounds the body's reading
-// itself (readPayload).
+// itself (readBody).
 func NewServer(cfg Config) *http.Server {
 	lim := cfg.Limits.withDefaults()
 	return &http.Server{
