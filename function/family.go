@@ -66,7 +66,7 @@ var (
 		DefaultRuntime: "python3.12",
 		DefaultHandler: defaultPythonHandler,
 		Base:           rootfs.Host,
-		Command:        []string{"/usr/bin/python3", "-u", lambda.RuntimeDir + "/python/bootstrap.py"},
+		Command:        []string{"/usr/bin/python3", "-u", lambda.LambdadDir + "/python/bootstrap.py"},
 		Managed:        true,
 		match:          isPythonRuntime,
 		detect: func(dir string) bool {

@@ -3,15 +3,16 @@ package lambda
 // Paths inside every sandbox.
 const (
 	TaskDir    = "/var/task"    // the function's code, read-only; the working directory
-	RuntimeDir = "/var/runtime" // lambdad's in-sandbox init and runtime clients, read-only
+	RuntimeDir = "/var/runtime" // LAMBDA_RUNTIME_DIR: where Lambda's runtimes live (container images keep theirs there)
+	LambdadDir = "/var/lambdad" // lambdad's in-sandbox init and runtime clients, read-only: a path of lambdad's own, so that an image's /var/runtime is its own
 	OptDir     = "/opt"         // layers, read-only
 	TmpDir     = "/tmp"         // a tmpfs of the function's ephemeral storage: the only writable path
-	InitPath   = RuntimeDir + "/init"
+	InitPath   = LambdadDir + "/init"
 )
 
 // Mountpoints are the directories every base tree must contain, since a
 // sandbox mounts over them and its root is read-only.
-var Mountpoints = []string{"/proc", "/dev", TmpDir, TaskDir, RuntimeDir, OptDir}
+var Mountpoints = []string{"/proc", "/dev", TmpDir, TaskDir, LambdadDir, OptDir}
 
 // FileMountpoints are the files every base tree must contain: a sandbox
 // with a network binds its own over them.

@@ -20,7 +20,7 @@ import (
 type Config struct {
 	Sandboxes  *sandbox.Manager
 	Rootfs     *rootfs.Store
-	RuntimeDir string // holds the in-sandbox init and python/, bound at /var/runtime
+	RuntimeDir string // holds the in-sandbox init and python/, bound at /var/lambdad
 	Region     string
 	Sink       *scheduler.Sink // where every instance's log lines go
 	// Spares is how many prestarted sandboxes to keep ready, at most one

@@ -1,8 +1,8 @@
 // Package rootfs prepares the base root filesystems that sandboxes run on.
 //
 // A sandbox mounts its base tree read-only as "/" and mounts proc, a tmpfs
-// /dev, a tmpfs /tmp, the code at /var/task, the runtime at /var/runtime and
-// layers at /opt on top. One tree is shared by every concurrent sandbox, so
+// /dev, a tmpfs /tmp, the code at /var/task, lambdad's init and runtime
+// clients at /var/lambdad and layers at /opt on top. One tree is shared by every concurrent sandbox, so
 // starting a sandbox must never write into it: every tree already contains
 // each of lambda.Mountpoints.
 //

@@ -17,7 +17,7 @@
 //     HostNetwork shares the host's (hostnet.go);
 //   - a read-only root (a base tree from package rootfs, with its binds), the
 //     code read-only at /var/task, the runtime directory (holding the
-//     in-sandbox init) read-only at /var/runtime, layers read-only at /opt,
+//     in-sandbox init) read-only at /var/lambdad, layers read-only at /opt,
 //     a tmpfs /tmp sized to the ephemeral storage, and minimal /proc and
 //     /dev masked like runc's defaults;
 //   - Lambda's limits: memory = MemorySize with no swap, a CPU quota

@@ -12,7 +12,7 @@ import (
 )
 
 // CreateRequest describes one sandbox. Its layout inside (/var/task,
-// /var/runtime, /opt, /tmp) and its limits are package lambda's.
+// /var/lambdad, /opt, /tmp) and its limits are package lambda's.
 type CreateRequest struct {
 	// ID names the sandbox (its cgroup, state directory, log lines);
 	// [a-zA-Z0-9_-], at most 64 characters. The Manager makes one if empty.
@@ -23,7 +23,7 @@ type CreateRequest struct {
 	Root rootfs.Tree
 	// CodeDir is mounted read-only at /var/task.
 	CodeDir string
-	// RuntimeDir is mounted read-only at /var/runtime; it must hold the
+	// RuntimeDir is mounted read-only at /var/lambdad; it must hold the
 	// in-sandbox init, which runs as PID 1 and starts Args.
 	RuntimeDir string
 	// OptDir, if set, is mounted read-only at /opt (layers).

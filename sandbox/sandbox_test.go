@@ -62,7 +62,7 @@ func TestIdentityAndIsolation(t *testing.T) {
 		"uid=993 gid=990",
 		"CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
 		"CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "NoNewPrivs:\t1",
-		"pid1=/var/runtime/init --nofile 1024 --seccomp-fd 3 -- sh -c",
+		"pid1=/var/lambdad/init --nofile 1024 --seccomp-fd 3 -- sh -c",
 		"hostname=localhost",
 		"cwd=/var/task",
 		"netdevs=lo,\n",
@@ -93,7 +93,7 @@ func field(out, key string) int {
 func TestReadOnlyFilesystems(t *testing.T) {
 	e := newEnv(t)
 	req := e.request(`
-		for f in /etc/x /var/task/x /var/runtime/x /x /opt/x; do
+		for f in /etc/x /var/task/x /var/lambdad/x /x /opt/x; do
 			touch $f 2>&1 | grep -q 'Read-only file system' && echo "$f=erofs" || echo "$f=WRITABLE"
 		done
 		echo hi >/tmp/ok && echo tmp=writable
@@ -106,7 +106,7 @@ func TestReadOnlyFilesystems(t *testing.T) {
 		t.Fatalf("exit %s: %s", st, out)
 	}
 	for _, want := range []string{
-		"/etc/x=erofs", "/var/task/x=erofs", "/var/runtime/x=erofs", "/x=erofs", "/opt/x=erofs",
+		"/etc/x=erofs", "/var/task/x=erofs", "/var/lambdad/x=erofs", "/x=erofs", "/opt/x=erofs",
 		"tmp=writable", "No space left on device", "tmpsize=512",
 	} {
 		if !strings.Contains(out, want) {
@@ -545,7 +545,7 @@ func TestRuntimeAPIInTheSandboxNetwork(t *testing.T) {
 	if st.Code != 0 || !strings.Contains(got, "pong /2018-06-01/ping\ndirect=ok") {
 		t.Errorf("exit %s, output:\n%s", st, got)
 	}
-	for _, want := range []string{"pid1=/var/runtime/init --nofile 1024 --seccomp-fd 3 -- sh -c", "routes=0\n", "devices=lo,\n"} {
+	for _, want := range []string{"pid1=/var/lambdad/init --nofile 1024 --seccomp-fd 3 -- sh -c", "routes=0\n", "devices=lo,\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}

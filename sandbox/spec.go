@@ -60,7 +60,7 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 	}
 	mounts = append(mounts,
 		bind(r.CodeDir, lambda.TaskDir),
-		bind(r.RuntimeDir, lambda.RuntimeDir),
+		bind(r.RuntimeDir, lambda.LambdadDir),
 		specs.Mount{Destination: lambda.TmpDir, Type: "tmpfs", Source: "tmpfs",
 			Options: append(tmpOptions[:len(tmpOptions):len(tmpOptions)], fmt.Sprintf("size=%dm", r.EphemeralMB))},
 	)

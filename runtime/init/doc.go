@@ -1,8 +1,8 @@
 // Command init is PID 1 inside every lambdad sandbox.
 //
-// The daemon starts each sandbox with this binary, bound at /var/runtime/init:
+// The daemon starts each sandbox with this binary, bound at /var/lambdad/init:
 //
-//	/var/runtime/init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]
+//	/var/lambdad/init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:

@@ -2,7 +2,7 @@
 
 The daemon starts it inside the sandbox as
 
-    /usr/bin/python3 /var/runtime/python/bootstrap.py
+    /usr/bin/python3 /var/lambdad/python/bootstrap.py
 
 with the Lambda environment (AWS_LAMBDA_RUNTIME_API, _HANDLER,
 LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*, ...). It imports the handler named

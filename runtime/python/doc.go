@@ -3,9 +3,9 @@
 //
 // The files here are not Go: bootstrap.py and the lambda_runtime package are
 // the process a python3.x function runs as inside its sandbox. The daemon
-// binds this directory read-only at /var/runtime/python and starts
+// binds this directory read-only at /var/lambdad/python and starts
 //
-//	/usr/bin/python3 /var/runtime/python/bootstrap.py
+//	/usr/bin/python3 /var/lambdad/python/bootstrap.py
 //
 // with the function's Lambda environment (AWS_LAMBDA_RUNTIME_API, _HANDLER,
 // LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*, AWS_REGION). The client imports the
