@@ -40,3 +40,12 @@ const (
 	MaxOpenFiles        = 1024
 	MaxEnvironmentBytes = 4096 // keys plus values of a function's own variables
 )
+
+// Deployment packages: a function's code and layers.
+const (
+	// MaxUnzippedBytes bounds a function's code and layers together,
+	// unzipped: 250 MB, as CreateFunction's error says it in bytes.
+	MaxUnzippedBytes = 262144000
+	// MaxLayers is how many layers a function may have.
+	MaxLayers = 5
+)

@@ -35,6 +35,17 @@
 // changing one in use. Old trees are never removed by the Store, since a
 // running sandbox may still use them.
 //
+// [Store.Unpack] holds the other read-only trees a sandbox binds: a
+// function's code zip unpacked (<dir>/code-<first 12 hex of the zip's
+// sha256>, bound at /var/task) and its layers merged in order
+// (<dir>/opt-<digest>, bound at /opt). They are built, named and reused the
+// same way, remembered by their sources' identity so that a cold start does
+// not hash a zip again. Unpacking trusts nothing in a zip (zip.go): names
+// that leave the tree, paths through symlinks, duplicates, entries other
+// than files, directories and symlinks, and more than Lambda's 250 MB
+// (counted as written, whatever the zip declares) or MaxEntries are refused,
+// and a failure leaves nothing on disk.
+//
 // A Store looks at the host once per base: later calls return the remembered
 // tree. A daemon restart (a new Store) picks up host changes. Directory bases
 // are checked on every call, which never writes when the mountpoints exist.

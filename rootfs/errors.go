@@ -19,3 +19,21 @@ var (
 	// the tree).
 	ErrMountpoint = errors.New("cannot create mountpoint")
 )
+
+// Errors of Unpack: a code zip or a layer that cannot be unpacked safely.
+var (
+	// ErrBadZip: the file is not a zip archive, or is corrupt.
+	ErrBadZip = errors.New("not a valid zip file")
+	// ErrUnsafeEntry: an entry's name would leave the tree (.., an
+	// absolute name, a backslash), or its path runs through a symlink.
+	ErrUnsafeEntry = errors.New("unsafe entry")
+	// ErrEntryConflict: two entries of one zip have the same name, or a
+	// name is both a file and a directory.
+	ErrEntryConflict = errors.New("conflicting entries")
+	// ErrTooLarge: the code and layers unzip to more than
+	// lambda.MaxUnzippedBytes.
+	ErrTooLarge = errors.New("unzipped size must be smaller than 262144000 bytes (Lambda's limit for code and layers)")
+	// ErrTooManyEntries: more than MaxEntries files, directories and
+	// symlinks.
+	ErrTooManyEntries = errors.New("too many entries")
+)

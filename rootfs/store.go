@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // Tree is a prepared base root filesystem.
@@ -36,9 +38,15 @@ type Store struct {
 	dir  string
 	host string // root of the host the trees are made from: "/" outside tests
 
-	mu     sync.Mutex
-	trees  map[string]*pending // provided and host, once asked for
-	builds atomic.Int64        // trees written rather than reused, for tests
+	// maxUnzipped bounds a Package's size and maxEntries each of its
+	// trees: lambda.MaxUnzippedBytes and MaxEntries outside tests.
+	maxUnzipped int64
+	maxEntries  int
+
+	mu       sync.Mutex
+	trees    map[string]*pending   // provided and host, once asked for
+	unpacked map[string]*unpacking // code and opt trees, by their sources' identity
+	builds   atomic.Int64          // trees written rather than reused, for tests
 }
 
 // pending is a tree being prepared, or prepared.
@@ -65,7 +73,8 @@ func NewStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rootfs store: %w", err)
 	}
-	s := &Store{dir: abs, host: "/", trees: map[string]*pending{}}
+	s := &Store{dir: abs, host: "/", maxUnzipped: lambda.MaxUnzippedBytes, maxEntries: MaxEntries,
+		trees: map[string]*pending{}, unpacked: map[string]*unpacking{}}
 	s.removeStale()
 	return s, nil
 }
@@ -126,7 +135,12 @@ func (s *Store) prepare(name string) (Tree, error) {
 	}
 	if err == nil {
 		var path string
-		path, err = s.materialize(name, p)
+		path, err = s.materialize(name+"-"+p.digest(), func(dir string) error {
+			if err := p.build(dir); err != nil {
+				return fmt.Errorf("build %s: %w", dir, err)
+			}
+			return nil
+		})
 		if err == nil {
 			return Tree{Path: path, Binds: p.binds}, nil
 		}
@@ -134,12 +148,13 @@ func (s *Store) prepare(name string) (Tree, error) {
 	return Tree{}, fmt.Errorf("rootfs %q: %w", name, err)
 }
 
-// materialize returns <dir>/<name>-<digest>, building it unless it exists.
-// The tree is built in a temporary directory and renamed into place, so a
-// tree that exists is complete; if another process renames first, its tree
-// is used and ours removed.
-func (s *Store) materialize(name string, p *plan) (_ string, retErr error) {
-	final := filepath.Join(s.dir, name+"-"+p.digest())
+// materialize returns <dir>/<name>, where name ends with the tree's
+// digest, building it with build unless it exists. The tree is built in a
+// temporary directory and renamed into place, so a tree that exists is
+// complete; if another process renames first, its tree is used and ours
+// removed.
+func (s *Store) materialize(name string, build func(dir string) error) (_ string, retErr error) {
+	final := filepath.Join(s.dir, name)
 	if isDir(final) {
 		return final, nil
 	}
@@ -152,8 +167,8 @@ func (s *Store) materialize(name string, p *plan) (_ string, retErr error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := p.build(tmp); err != nil {
-		return "", fmt.Errorf("build %s: %w", tmp, err)
+	if err := build(tmp); err != nil {
+		return "", err
 	}
 	if err := syncfs(tmp); err != nil {
 		return "", fmt.Errorf("build %s: %w", tmp, err)
