@@ -33,8 +33,21 @@ type Config struct {
 	// NetworkEgress or NetworkNone. lambdad's own field: Lambda has none.
 	Network string
 	// CodeDir is the absolute host path of the code, mounted at /var/task.
-	// Empty when the Config did not come from a directory.
+	// Empty when the Config did not come from a directory, or its code is
+	// a zip.
 	CodeDir string
+	// ZipFile is the .zip holding the code (function.json's Code.ZipFile,
+	// or <name>.zip in a functions directory), absolute once loaded; ""
+	// when the code is CodeDir. The launcher unpacks it
+	// (rootfs.Store.Unpack) and mounts that tree at /var/task.
+	ZipFile string
+	// Layers are the function's layers, .zip files or directories,
+	// absolute once loaded, merged in order (a later one's files win) and
+	// mounted at /opt.
+	Layers []string
+	// Source is the file the function was defined by (its function.json or
+	// <name>.json), else its directory or zip.
+	Source string
 }
 
 // The network modes a function may ask for (package network's names).

@@ -7,12 +7,21 @@
 //
 // A functions directory holds one subdirectory per function. The
 // subdirectory's name is the function's name and its contents are the code,
-// mounted at /var/task. An optional function.json in it uses the field names
+// mounted at /var/task. A file <name>.zip there is a function too, its
+// code the zip's contents and its definition <name>.json beside it. An
+// optional function.json in a function's directory uses the field names
 // of Lambda's CreateFunction request:
 //
 //	{"Runtime": "provided.al2023", "Handler": "bootstrap", "MemorySize": 128, "Timeout": 3,
 //	 "Environment": {"Variables": {"GREETING": "hi"}}, "EphemeralStorage": {"Size": 512},
 //	 "ReservedConcurrentExecutions": 4, "ProvisionedConcurrency": 0}
+//
+// Code.ZipFile (the path of a .zip, where CreateFunction takes its bytes)
+// makes that zip the code, and Layers lists up to five .zip files or
+// directories merged at /opt; relative paths start at the function's
+// directory. Zips are unpacked by the launcher (rootfs.Store.Unpack): this
+// package only checks they are there and read their entries to infer the
+// runtime.
 //
 // Every field is optional. Without a Runtime, the code decides: a bootstrap
 // (which must be executable) means provided.al2023, else a handler.py means

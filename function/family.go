@@ -1,8 +1,7 @@
 package function
 
 import (
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strings"
 
 	"github.com/lambdad/lambdad/lambda"
@@ -32,9 +31,9 @@ type Family struct {
 	Managed bool
 
 	match func(runtime string) bool
-	// detect tells whether a code directory without a Runtime setting is
-	// of this family.
-	detect func(dir string) bool
+	// detect tells whether code (a directory or a zip's contents) without
+	// a Runtime setting is of this family.
+	detect func(code fs.FS) bool
 	// handlerProblem checks a Handler beyond the rules every family
 	// shares; "" if fine.
 	handlerProblem func(handler string) string
@@ -56,7 +55,7 @@ var (
 		},
 		// Any file named bootstrap: one that cannot run is reported by
 		// LoadDir, not taken for another family's code.
-		detect: func(dir string) bool { return exists(filepath.Join(dir, "bootstrap")) },
+		detect: func(code fs.FS) bool { return exists(code, "bootstrap") },
 	}
 	// Python runs lambdad's Python runtime client (runtime/python) on the
 	// host's python3, which imports Handler's module from the code.
@@ -69,8 +68,8 @@ var (
 		Command:        []string{"/usr/bin/python3", "-u", lambda.LambdadDir + "/python/bootstrap.py"},
 		Managed:        true,
 		match:          isPythonRuntime,
-		detect: func(dir string) bool {
-			fi, err := os.Stat(filepath.Join(dir, "handler.py"))
+		detect: func(code fs.FS) bool {
+			fi, err := fs.Stat(code, "handler.py")
 			return err == nil && fi.Mode().IsRegular()
 		},
 		handlerProblem: pythonHandlerProblem,
@@ -139,7 +138,7 @@ func pythonHandlerProblem(handler string) string {
 	return ""
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
+func exists(code fs.FS, name string) bool {
+	_, err := fs.Stat(code, name)
 	return err == nil
 }

@@ -68,6 +68,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("bad name", []byte(`{}`))
 	f.Add("f", []byte(`{"Runtime": "provided"} {}`))
 	f.Add("f", []byte(``))
+	f.Add("f", []byte(`{"Runtime": "provided", "Code": {"ZipFile": "c.zip", "ImageUri": 1}, "Layers": ["a.zip", "/b", "arn:x"]}`))
+	f.Add("f", []byte(`{"Runtime": "provided", "Code": {"S3Bucket": "b"}, "Layers": []}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		c, err := ParseConfig(name, data)
 		if err != nil {
@@ -105,6 +107,12 @@ func configJSON(t *testing.T, c Config) []byte {
 	}
 	if c.ReservedConcurrency != nil {
 		m["ReservedConcurrentExecutions"] = *c.ReservedConcurrency
+	}
+	if c.ZipFile != "" {
+		m["Code"] = map[string]string{"ZipFile": c.ZipFile}
+	}
+	if c.Layers != nil {
+		m["Layers"] = c.Layers
 	}
 	data, err := json.Marshal(m)
 	if err != nil {

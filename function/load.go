@@ -30,6 +30,8 @@ type fileConfig struct {
 	ReservedConcurrentExecutions *int
 	ProvisionedConcurrency       *int
 	Network                      *string // lambdad's: "egress" or "none"
+	Code                         *codeConfig
+	Layers                       []string
 	ignoredFields
 }
 
@@ -39,7 +41,6 @@ type fileConfig struct {
 // error.
 type ignoredFields struct {
 	Architectures        json.RawMessage
-	Code                 json.RawMessage
 	CodeSigningConfigArn json.RawMessage
 	DeadLetterConfig     json.RawMessage
 	Description          json.RawMessage
@@ -47,7 +48,6 @@ type ignoredFields struct {
 	FunctionName         json.RawMessage
 	ImageConfig          json.RawMessage
 	KMSKeyArn            json.RawMessage
-	Layers               json.RawMessage
 	LoggingConfig        json.RawMessage
 	PackageType          json.RawMessage
 	Publish              json.RawMessage
@@ -62,22 +62,29 @@ type ignoredFields struct {
 // Absent fields get Lambda's defaults; Runtime is required, since only
 // LoadDir can look at the code to infer it. Errors are *FieldError values
 // (joined when several), naming the field and, for malformed JSON, the line
-// and column. The result's CodeDir is empty.
+// and column. The result's CodeDir is empty, and its ZipFile and Layers are
+// as written.
 func ParseConfig(name string, data []byte) (Config, error) {
+	var f fileConfig
+	if p := decodeStrict(data, &f); p != nil {
+		return Config{}, joinProblems("", []*FieldError{p})
+	}
 	noCode := func() (string, error) {
 		return "", &FieldError{Field: "Runtime", Msg: "required"}
 	}
-	c, ps := parseConfig(name, data, true, noCode)
+	c, ps := parseConfig(name, &f, noCode)
 	return c, joinProblems("", ps)
 }
 
-// LoadDir loads the function in dir: its name is dir's base name, its code
-// is dir, and its definition is dir/function.json if present, else inferred
-// from the code: a bootstrap file means provided.al2023 (handler bootstrap),
-// else a handler.py means python3.12 (handler handler.handler).
-// A bootstrap that is present but not executable is an error for provided
-// runtimes; one that is absent under a function.json is not (the invoke
-// then fails with Runtime.InvalidEntrypoint, as in Lambda).
+// LoadDir loads the function in dir: its name is dir's base name, its
+// definition is dir/function.json if present, and its code is dir, or the
+// zip function.json names as Code.ZipFile (relative to dir). Without a
+// Runtime, the code decides: a bootstrap file means provided.al2023
+// (handler bootstrap), else a handler.py means python3.12 (handler
+// handler.handler). A bootstrap that is present but not executable is an
+// error for provided runtimes; one that is absent under a function.json is
+// not (the invoke then fails with Runtime.InvalidEntrypoint, as in Lambda).
+// The code zip and Layers must exist; they are unpacked by the launcher.
 func LoadDir(dir string) (Config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -88,33 +95,72 @@ func LoadDir(dir string) (Config, error) {
 	} else if !fi.IsDir() {
 		return Config{}, &FieldError{File: abs, Msg: "not a directory"}
 	}
-	file := filepath.Join(abs, ConfigFile)
+	return load(filepath.Base(abs), abs, filepath.Join(abs, ConfigFile), "")
+}
+
+// load loads the function name defined by file (if present), whose
+// relative paths start at base; its code is zipFile if given, else
+// function.json's Code.ZipFile, else the directory base.
+func load(name, base, file, zipFile string) (Config, error) {
 	data, err := readLimited(file)
 	hasFile := err == nil
+	source := file
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		file = abs
+		source = base
+		if zipFile != "" {
+			source = zipFile
+		}
 	case err != nil:
 		return Config{}, fmt.Errorf("load function: %w", err)
 	}
-	c, ps := parseConfig(filepath.Base(abs), data, hasFile, func() (string, error) { return detectRuntime(abs, hasFile) })
+	var f *fileConfig
+	if hasFile {
+		f = new(fileConfig)
+		if p := decodeStrict(data, f); p != nil {
+			return Config{}, joinProblems(file, []*FieldError{p})
+		}
+		p := zipFileProblem(f, zipFile)
+		if p == nil {
+			p = f.Code.problem()
+		}
+		if p != nil {
+			return Config{}, joinProblems(file, []*FieldError{p})
+		}
+	}
+	if zipFile == "" && f != nil && f.Code != nil && f.Code.ZipFile != nil && *f.Code.ZipFile != "" {
+		zipFile = absolute(base, *f.Code.ZipFile)
+	}
+	code, closeCode, p := codeFS(base, zipFile)
+	if p != nil {
+		return Config{}, joinProblems(source, []*FieldError{p})
+	}
+	defer closeCode()
+	c, ps := parseConfig(name, f, func() (string, error) { return detectRuntime(code, hasFile) })
+	if len(ps) == 0 {
+		ps = c.resolveCode(base, zipFile)
+	}
 	if len(ps) == 0 && c.Family() == Provided {
-		if p := bootstrapProblem(abs); p != nil {
+		if p := bootstrapProblem(code, base, zipFile); p != nil {
 			ps = append(ps, p)
 		}
 	}
-	if err := joinProblems(file, ps); err != nil {
+	if err := joinProblems(source, ps); err != nil {
 		return Config{}, err
 	}
-	c.CodeDir = abs
+	if c.ZipFile == "" {
+		c.CodeDir = base
+	}
+	c.Source = source
 	return c, nil
 }
 
 // LoadAll loads every function under root: each subdirectory (or symlink to
-// one) is a function. Entries whose name starts with '.' and plain files are
-// skipped. A broken function never stops the others: fns holds those that
-// loaded and errs the reason each other one did not, both by directory name.
-// err is set only when root itself cannot be read.
+// one) is a function, and so is each <name>.zip (LoadZip). Entries whose
+// name starts with '.' and other files are skipped. A broken function never
+// stops the others: fns holds those that loaded and errs the reason each
+// other one did not, both by name. err is set only when root itself cannot
+// be read.
 func LoadAll(root string) (fns map[string]Config, errs map[string]error, err error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -126,13 +172,24 @@ func LoadAll(root string) (fns map[string]Config, errs map[string]error, err err
 		if strings.HasPrefix(name, ".") {
 			continue
 		}
-		path := filepath.Join(root, name)
-		if !e.IsDir() {
-			if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
-				continue // a file, or a symlink to one or to nothing
-			}
+		fi, err := os.Stat(filepath.Join(root, name))
+		if err != nil {
+			continue // a symlink to nothing
 		}
-		if c, err := LoadDir(path); err != nil {
+		if !fi.IsDir() {
+			stem, ok := strings.CutSuffix(name, ZipSuffix)
+			if !ok || !fi.Mode().IsRegular() || stem == "" || strings.HasPrefix(stem, ".") {
+				continue
+			}
+			name = stem
+		}
+		if _, done := fns[name]; done {
+			continue
+		}
+		if _, done := errs[name]; done {
+			continue
+		}
+		if c, err := Load(root, name); err != nil {
 			errs[name] = err
 		} else {
 			fns[name] = c
@@ -141,15 +198,11 @@ func LoadAll(root string) (fns map[string]Config, errs map[string]error, err err
 	return fns, errs, nil
 }
 
-// parseConfig decodes data (if hasFile: else there is no function.json),
-// fills defaults, and validates. detect gives the runtime when the file
-// names none.
-func parseConfig(name string, data []byte, hasFile bool, detect func() (string, error)) (Config, []*FieldError) {
-	var f fileConfig
-	if hasFile {
-		if p := decodeStrict(data, &f); p != nil {
-			return Config{}, []*FieldError{p}
-		}
+// parseConfig fills defaults into f (nil: there is no function.json), and
+// validates. detect gives the runtime when the file names none.
+func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Config, []*FieldError) {
+	if f == nil {
+		f = new(fileConfig)
 	}
 	c := Config{
 		Name:                   name,
@@ -158,6 +211,13 @@ func parseConfig(name string, data []byte, hasFile bool, detect func() (string, 
 		EphemeralStorageMB:     lambda.DefaultEphemeralMB,
 		ReservedConcurrency:    f.ReservedConcurrentExecutions,
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
+		Layers:                 f.Layers,
+	}
+	if p := f.Code.problem(); p != nil {
+		return Config{}, []*FieldError{p}
+	}
+	if f.Code != nil && f.Code.ZipFile != nil {
+		c.ZipFile = *f.Code.ZipFile
 	}
 	if f.Network != nil {
 		c.Network = *f.Network
@@ -257,12 +317,12 @@ func kind(t reflect.Type) string {
 	return t.String()
 }
 
-// detectRuntime infers the runtime of a directory without a Runtime
-// setting, from the first family that recognises its code; hasFile says
-// whether it has a function.json.
-func detectRuntime(dir string, hasFile bool) (string, error) {
+// detectRuntime infers the runtime of code without a Runtime setting, from
+// the first family that recognises it; hasFile says whether it has a
+// function.json.
+func detectRuntime(code fs.FS, hasFile bool) (string, error) {
 	for _, f := range Families {
-		if f.detect(dir) {
+		if f.detect(code) {
 			return f.DefaultRuntime, nil
 		}
 	}
@@ -273,15 +333,22 @@ func detectRuntime(dir string, hasFile bool) (string, error) {
 		"(add an executable bootstrap, a handler.py, or a " + ConfigFile + " with Runtime and Handler)"}
 }
 
-// bootstrapProblem checks dir/bootstrap, if present, can be executed.
-func bootstrapProblem(dir string) *FieldError {
+// bootstrapProblem checks code's bootstrap, if present, can be executed:
+// code is the directory dir, or the zip zipFile's entries (a symlink
+// there is not followed).
+func bootstrapProblem(code fs.FS, dir, zipFile string) *FieldError {
+	fi, err := fs.Stat(code, "bootstrap")
+	if zipFile != "" && err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 == 0 {
+		return &FieldError{File: zipFile, Msg: fmt.Sprintf("entry bootstrap: not executable (mode %v): chmod +x it before zipping", fi.Mode().Perm())}
+	}
 	path := filepath.Join(dir, "bootstrap")
-	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:
 		return &FieldError{Msg: err.Error()}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil
 	case !fi.Mode().IsRegular():
 		return &FieldError{File: path, Msg: "not a regular file"}
 	case fi.Mode().Perm()&0o111 == 0:

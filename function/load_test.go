@@ -35,9 +35,9 @@ func TestParseConfigDefaults(t *testing.T) {
 				ReservedConcurrency: intp(0)}},
 		{"ignored CreateFunction fields", `{"Runtime": "python3.11", "Handler": "app.main",
 			"FunctionName": "other", "Role": "arn:aws:iam::123456789012:role/x", "Description": "d",
-			"Architectures": ["arm64"], "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:l:1"],
+			"Architectures": ["arm64"],
 			"TracingConfig": {"Mode": "Active"}, "Tags": {"k": "v"}, "PackageType": "Zip",
-			"Code": {"ZipFile": "UEsDBA=="}, "Publish": true, "VpcConfig": {"SubnetIds": []},
+			"Code": {"ImageUri": "x", "SourceKMSKeyArn": "y"}, "Publish": true, "VpcConfig": {"SubnetIds": []},
 			"LoggingConfig": {"LogFormat": "JSON"}, "DeadLetterConfig": {}, "KMSKeyArn": "",
 			"FileSystemConfigs": [], "ImageConfig": {}, "CodeSigningConfigArn": "x", "SnapStart": {"ApplyOn": "None"}}`,
 			Config{Name: "f", Runtime: "python3.11", Handler: "app.main", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512}},
@@ -184,6 +184,10 @@ func TestLoadAll(t *testing.T) {
 	with := func(name, runtime, handler string, edit func(*Config)) Config {
 		c := base
 		c.Name, c.Runtime, c.Handler, c.CodeDir = name, runtime, handler, filepath.Join(root, name)
+		c.Source = c.CodeDir
+		if _, err := os.Stat(filepath.Join(c.CodeDir, ConfigFile)); err == nil {
+			c.Source = filepath.Join(c.CodeDir, ConfigFile)
+		}
 		if edit != nil {
 			edit(&c)
 		}

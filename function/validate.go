@@ -104,7 +104,7 @@ func (c Config) problems() []*FieldError {
 	case r != nil && *r >= 0 && c.ProvisionedConcurrency > *r:
 		bad("ProvisionedConcurrency", "%d is more than ReservedConcurrentExecutions (%d)", c.ProvisionedConcurrency, *r)
 	}
-	return ps
+	return append(ps, c.codeProblems()...)
 }
 
 // validName matches [a-zA-Z0-9_-]{1,64}, a function's name.
