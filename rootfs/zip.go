@@ -37,7 +37,7 @@ type unpacker struct {
 
 	kinds  map[string]kind  // what each path of the tree holds (clean, relative)
 	sizes  map[string]int64 // each file's bytes, given back when a later layer replaces it
-	source map[string]bool // the paths the current source wrote, for duplicates
+	source map[string]bool  // the paths the current source wrote, for duplicates
 }
 
 func newUnpacker(root *os.Root, budget int64, entries int) *unpacker {
