@@ -221,7 +221,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.network != nil {
 		undo = append(undo, func() { d.network.Close() })
 	}
-	if d.functions, err = loadFunctions(cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
+	if d.functions, err = loadFunctions(cfg.FunctionsDir, store, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
 	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)

@@ -3,13 +3,13 @@ package daemon
 import (
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/launcher"
+	"github.com/lambdad/lambdad/rootfs"
 )
 
 // registry is the functions loaded at start: the good ones, and the reason
@@ -23,16 +23,25 @@ var _ invokeapi.Functions = (*registry)(nil)
 
 // loadFunctions loads every function of dir; broken ones are logged and
 // kept with their error, so invoking them says what is wrong. A function
-// that asks for a network mode not in nets is broken too.
-func loadFunctions(dir string, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
+// that asks for a network mode not in nets is broken too, and so is one
+// whose code zip or layers store cannot unpack (unpacked here, once, so
+// that the first cold start does not pay for it).
+func loadFunctions(dir string, store *rootfs.Store, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
 	fns, errs, err := function.LoadAll(dir)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
 	}
 	for name, fn := range fns {
 		if _, ok := nets[fn.Network]; fn.Network != "" && !ok {
-			errs[name] = &function.FieldError{File: filepath.Join(fn.CodeDir, function.ConfigFile), Field: "Network", Msg: launcher.NetworkError(fn.Network, daemonMode).Error()}
+			errs[name] = &function.FieldError{File: fn.Source, Field: "Network", Msg: launcher.NetworkError(fn.Network, daemonMode).Error()}
 			delete(fns, name)
+			continue
+		}
+		if fn.ZipFile != "" || len(fn.Layers) > 0 {
+			if _, err := store.Unpack(fn.ZipFile, fn.Layers); err != nil {
+				errs[name] = err
+				delete(fns, name)
+			}
 		}
 	}
 	r := &registry{fns: fns, errs: errs}

@@ -133,6 +133,10 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 	if err != nil {
 		return sandbox.CreateRequest{}, err
 	}
+	code, opt, err := l.code(fn)
+	if err != nil {
+		return sandbox.CreateRequest{}, err
+	}
 	var net Network
 	if l.cfg.Networks != nil {
 		mode := fn.Network
@@ -155,7 +159,8 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 	return sandbox.CreateRequest{
 		ID:            sandbox.NewID(),
 		Root:          tree,
-		CodeDir:       fn.CodeDir,
+		CodeDir:       code,
+		OptDir:        opt,
 		RuntimeDir:    l.cfg.RuntimeDir,
 		MemoryMB:      fn.MemorySize,
 		EphemeralMB:   fn.EphemeralStorageMB,
@@ -172,6 +177,23 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 	}, nil
 }
 
+// code is where fn's code and layers are on the host: its code directory,
+// or its zip unpacked, and its layers merged (rootfs.Store.Unpack, which
+// does the work once per zip).
+func (l *Launcher) code(fn function.Config) (codeDir, optDir string, err error) {
+	if fn.ZipFile == "" && len(fn.Layers) == 0 {
+		return fn.CodeDir, "", nil
+	}
+	pkg, err := l.cfg.Rootfs.Unpack(fn.ZipFile, fn.Layers)
+	if err != nil {
+		return "", "", fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	if fn.ZipFile == "" {
+		return fn.CodeDir, pkg.Opt, nil
+	}
+	return pkg.Code, pkg.Opt, nil
+}
+
 // NetworkError says that a function asks for a network mode the daemon
 // does not give.
 func NetworkError(mode, daemonMode string) error {
@@ -184,10 +206,13 @@ var ErrNetworkMode = errors.New("network mode not available")
 
 // prepared is a sandbox set up for one function, not yet running it.
 type prepared struct {
-	fn   function.Config
-	sb   *sandbox.Sandbox
-	log  *scheduler.Log
-	code os.FileInfo // fn.CodeDir when the sandbox bound it
+	fn      function.Config
+	sb      *sandbox.Sandbox
+	log     *scheduler.Log
+	code    os.FileInfo // fn.CodeDir when the sandbox bound it, for code in a directory
+	codeDir string      // the code and layer trees it bound
+	optDir  string
+	launch  *Launcher
 }
 
 var _ spare = (*prepared)(nil)
@@ -196,12 +221,23 @@ func (p *prepared) ID() string                { return p.sb.ID() }
 func (p *prepared) Function() function.Config { return p.fn }
 func (p *prepared) Destroy() error            { return p.sb.Destroy() }
 
-// Held tells whether p is still prestarted and its code directory is still
-// the one the function's directory holds: a directory replaced since (a
-// redeploy by rm and copy, or by rename) would leave p running the old code.
+// Held tells whether p is still prestarted and its code is still the
+// function's: the directory the function's directory holds (one replaced
+// since, by rm and copy or by rename, would leave p running the old code),
+// and the trees its zip and layers unpack to now (a changed zip or layer
+// gives new ones).
 func (p *prepared) Held() bool {
-	now, err := os.Stat(p.fn.CodeDir)
-	return p.sb.State() == sandbox.Prestarted && err == nil && p.code != nil && os.SameFile(now, p.code)
+	if p.sb.State() != sandbox.Prestarted {
+		return false
+	}
+	if p.fn.ZipFile == "" {
+		now, err := os.Stat(p.fn.CodeDir)
+		if err != nil || p.code == nil || !os.SameFile(now, p.code) {
+			return false
+		}
+	}
+	codeDir, optDir, err := p.launch.code(p.fn)
+	return err == nil && codeDir == p.codeDir && optDir == p.optDir
 }
 
 // create sets up a sandbox for fn.
@@ -212,15 +248,17 @@ func (l *Launcher) create(fn function.Config, provisioned bool) (*prepared, erro
 	}
 	log := scheduler.NewLog(l.cfg.Sink, fn.Name)
 	req.Stdout, req.Stderr = log, log
-	code, err := os.Stat(fn.CodeDir)
-	if err != nil {
-		return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
+	var code os.FileInfo
+	if fn.ZipFile == "" {
+		if code, err = os.Stat(fn.CodeDir); err != nil {
+			return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
+		}
 	}
 	sb, err := l.cfg.Sandboxes.Create(req)
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{fn: fn, sb: sb, log: log, code: code}, nil
+	return &prepared{fn: fn, sb: sb, log: log, code: code, codeDir: req.CodeDir, optDir: req.OptDir, launch: l}, nil
 }
 
 // prestart makes a spare for fn: a sandbox set up and entered, its init

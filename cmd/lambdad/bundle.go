@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"path"
-	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,8 +22,8 @@ func bundleCommand() *cli.Command {
 			"DIR/rootfs, a copy of its base tree: `runc run --bundle DIR ID` then starts the function's\n" +
 			"runtime with the same root, mounts, user and limits as lambdad serve does, for looking at\n" +
 			"its environment outside lambdad (nothing serves the Runtime API there). FUNCTION is a name\n" +
-			"in --functions or a function's directory. With CMD, the sandbox runs CMD instead of the\n" +
-			"function's runtime (still under lambdad's init), e.g. -- /var/task/sh.",
+			"in --functions, a function's directory or its .zip. With CMD, the sandbox runs CMD instead\n" +
+			"of the function's runtime (still under lambdad's init), e.g. -- /var/task/sh.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region the function's environment names"},
@@ -45,11 +43,7 @@ func bundleAction(c *cli.Context) error {
 	if len(cmd) > 0 && cmd[0] == "--" {
 		cmd = cmd[1:]
 	}
-	fnDir := name
-	if !strings.Contains(name, "/") {
-		fnDir = filepath.Join(c.String("functions"), name)
-	}
-	fn, err := function.LoadDir(fnDir)
+	fn, err := loadFunction(c.String("functions"), name)
 	if err != nil {
 		return cli.Exit("bundle: "+err.Error(), 2)
 	}

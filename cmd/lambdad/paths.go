@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/lambdad/lambdad/daemon"
+	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
@@ -77,4 +79,17 @@ const (
 func seccompFlag() cli.Flag {
 	return &cli.StringFlag{Name: "seccomp", Value: seccomp.DefaultName,
 		Usage: "sandboxes' seccomp profile: default (Docker's default for a process without capabilities, and no namespaces, io_uring, vsock, keyrings, perf or BPF), unconfined (no filter), or a profile file in Docker's JSON format"}
+}
+
+// loadFunction loads a function named on the command line: a name in the
+// functions directory (a subdirectory or a <name>.zip), or the path of a
+// function's directory or .zip.
+func loadFunction(functionsDir, arg string) (function.Config, error) {
+	if !strings.Contains(arg, "/") {
+		return function.Load(functionsDir, arg)
+	}
+	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
+		return function.LoadZip(arg)
+	}
+	return function.LoadDir(arg)
 }

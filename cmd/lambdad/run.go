@@ -35,7 +35,9 @@ func runCommand() *cli.Command {
 			"kills every process of it at --timeout (exit status 124), and leaves nothing behind.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "rootfs", Value: rootfs.Provided, Usage: "base root filesystem: provided, host, or a directory"},
-			&cli.StringFlag{Name: "code", Usage: "directory mounted read-only at /var/task (default: empty)"},
+			&cli.StringFlag{Name: "code", Usage: "directory or .zip mounted read-only at /var/task (default: empty)"},
+			&cli.StringSliceFlag{Name: "layer", Usage: "a .zip or directory merged into /opt, read-only (repeatable, in order)"},
+			&cli.StringFlag{Name: "function", Usage: "a function's directory or .zip: its code at /var/task, its layers at /opt, its family's base tree unless --rootfs"},
 			&cli.IntFlag{Name: "memory", Value: lambda.DefaultMemoryMB, Usage: "memory limit in MB (128-10240); CPU is proportional"},
 			&cli.IntFlag{Name: "ephemeral-storage", Value: lambda.DefaultEphemeralMB, Usage: "size of /tmp in MB (512-10240)"},
 			&cli.DurationFlag{Name: "timeout", Value: 3 * time.Second, Usage: "kill the sandbox after this long"},
@@ -60,19 +62,14 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := store.Base(c.String("rootfs"))
+	runDir := c.String("run-dir")
+	code, opt, baseName, err := runCode(c, store, runDir)
 	if err != nil {
 		return cli.Exit("run: "+err.Error(), 2)
 	}
-	runDir := c.String("run-dir")
-	code := c.String("code")
-	if code == "" {
-		code = filepath.Join(runDir, "empty")
-		if err := os.MkdirAll(code, 0o755); err != nil {
-			return err
-		}
-	} else if code, err = filepath.Abs(code); err != nil {
-		return err
+	base, err := store.Base(baseName)
+	if err != nil {
+		return cli.Exit("run: "+err.Error(), 2)
 	}
 	filter, err := seccomp.Load(c.String("seccomp"))
 	if err != nil {
@@ -85,6 +82,7 @@ func runAction(c *cli.Context) error {
 	req := sandbox.CreateRequest{
 		Root:        base,
 		CodeDir:     code,
+		OptDir:      opt,
 		RuntimeDir:  rtDir,
 		MemoryMB:    c.Int("memory"),
 		EphemeralMB: c.Int("ephemeral-storage"),
@@ -113,6 +111,66 @@ func runAction(c *cli.Context) error {
 		return runErr
 	}
 	return cli.Exit("", status)
+}
+
+// runCode finds what run mounts at /var/task and /opt, and its base tree:
+// --function's code and layers (and family's base, unless --rootfs), or
+// --code (a directory or a .zip; an empty directory if not given) and
+// --layer, each zip unpacked into the store.
+func runCode(c *cli.Context, store *rootfs.Store, runDir string) (code, opt, base string, err error) {
+	base = c.String("rootfs")
+	var zipFile string
+	var layers []string
+	for _, l := range c.StringSlice("layer") {
+		abs, err := filepath.Abs(l)
+		if err != nil {
+			return "", "", "", err
+		}
+		layers = append(layers, abs)
+	}
+	switch fnPath, codePath := c.String("function"), c.String("code"); {
+	case fnPath != "" && codePath != "":
+		return "", "", "", errors.New("--function and --code: give one")
+	case fnPath != "":
+		load := function.LoadDir
+		if fi, err := os.Stat(fnPath); err == nil && fi.Mode().IsRegular() {
+			load = function.LoadZip
+		}
+		fn, err := load(fnPath)
+		if err != nil {
+			return "", "", "", err
+		}
+		code, zipFile, layers = fn.CodeDir, fn.ZipFile, append(fn.Layers, layers...)
+		if !c.IsSet("rootfs") {
+			base = fn.Family().Base
+		}
+	case codePath != "":
+		abs, err := filepath.Abs(codePath)
+		if err != nil {
+			return "", "", "", err
+		}
+		if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() {
+			zipFile = abs
+		} else {
+			code = abs
+		}
+	default:
+		code = filepath.Join(runDir, "empty")
+		if err := os.MkdirAll(code, 0o755); err != nil {
+			return "", "", "", err
+		}
+	}
+	if zipFile == "" && len(layers) == 0 {
+		return code, "", base, nil
+	}
+	pkg, err := store.Unpack(zipFile, layers)
+	if err != nil {
+		return "", "", "", err
+	}
+	if zipFile != "" {
+		code = pkg.Code
+	}
+	return code, pkg.Opt, base, nil
 }
 
 // runToEnd starts the sandbox and waits for it, killing it at the timeout or
