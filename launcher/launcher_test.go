@@ -1,12 +1,14 @@
 package launcher
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lambdad/lambdad/function"
@@ -99,4 +101,50 @@ func TestLaunchGivesUpASandboxWhenCtxEnds(t *testing.T) {
 		t.Errorf("the sandbox is %s, want destroyed", st)
 	}
 	sandboxtest.NoLeaks(t, mgr.CgroupPath(p.sb.ID()), p.sb.ID(), mgr.StateDir(p.sb.ID()))
+}
+
+// Request binds a function's zip and layers as the store unpacked them.
+func TestRequestUnpacksZipAndLayers(t *testing.T) {
+	store, err := rootfs.NewStore(filepath.Join(t.TempDir(), "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "code.zip")
+	f, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := zip.NewWriter(f)
+	fw, _ := w.Create("bootstrap")
+	fw.Write([]byte("#!/bin/sh\n"))
+	w.Close()
+	f.Close()
+	layer := filepath.Join(dir, "layer")
+	os.MkdirAll(filepath.Join(layer, "bin"), 0o755)
+	os.WriteFile(filepath.Join(layer, "bin", "tool"), []byte("tool"), 0o755)
+
+	l := New(Config{Rootfs: store, RuntimeDir: runtimeDir})
+	defer l.Close()
+	fn := sleeper()
+	fn.CodeDir, fn.ZipFile, fn.Layers = "", zipPath, []string{layer}
+	req, err := l.Request(fn, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := store.Unpack(zipPath, []string{layer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.CodeDir != pkg.Code || req.OptDir != pkg.Opt || pkg.Code == "" || pkg.Opt == "" {
+		t.Errorf("request binds %s and %s, want %+v", req.CodeDir, req.OptDir, pkg)
+	}
+	if data, err := os.ReadFile(filepath.Join(req.OptDir, "bin", "tool")); err != nil || string(data) != "tool" {
+		t.Errorf("/opt/bin/tool: %q, %v", data, err)
+	}
+
+	fn.Layers = []string{filepath.Join(dir, "missing.zip")}
+	if _, err := l.Request(fn, false); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "missing.zip") {
+		t.Errorf("Request with a missing layer = %v", err)
+	}
 }

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeZip writes a zip of files (name → contents) at path; a name in
+// links is a symlink to its value.
+func writeZip(t *testing.T, path string, files, links map[string]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := zip.NewWriter(f)
+	add := func(name, data string, mode fs.FileMode) {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(mode)
+		fw, err := w.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(data))
+	}
+	for name, data := range links {
+		add(name, data, fs.ModeSymlink|0o777)
+	}
+	for name, data := range files {
+		add(name, data, 0o644)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// layeredHandler imports a module from /opt/python, reads a file two layers
+// give, and reports how /opt is mounted and where it is on sys.path.
+const layeredHandler = `import sys
+import shared_mod
+
+def handler(event, context):
+    opt = [l.split() for l in open("/proc/self/mounts") if l.split()[1] == "/opt"]
+    return {"mod": shared_mod.VALUE, "data": open("/opt/data.txt").read(),
+            "opt": opt[-1][3].split(",")[0] if opt else "", "path": sys.path[:3]}
+`
+
+// zipFunctions makes a functions directory of zip functions and layers,
+// good and hostile, and the layers' directory beside it.
+func zipFunctions(t *testing.T) string {
+	t.Helper()
+	top := t.TempDir()
+	os.Chmod(top, 0o755)
+	dir, layers := filepath.Join(top, "functions"), filepath.Join(top, "layers")
+	for _, d := range []string{dir, filepath.Join(dir, "layered"), filepath.Join(dir, "badlayer"), filepath.Join(layers, "two")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeZip(t, filepath.Join(dir, "pyzip.zip"), map[string]string{
+		"handler.py": "def handler(event, context):\n    return {'zipped': event['name']}\n",
+	}, nil)
+	writeZip(t, filepath.Join(dir, "layered", "code.zip"), map[string]string{"handler.py": layeredHandler}, nil)
+	writeZip(t, filepath.Join(layers, "one.zip"), map[string]string{"python/shared_mod.py": "VALUE = 'one'\n", "data.txt": "one"}, nil)
+	if err := os.WriteFile(filepath.Join(layers, "two", "data.txt"), []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "layered", "function.json"), []byte(`{"Runtime": "python3.12", "Code": {"ZipFile": "code.zip"},
+		"Layers": ["`+filepath.Join(layers, "one.zip")+`", "../../layers/two"]}`), 0o644)
+	// Hostile: a zip slip in the code, a layer writing through its symlink.
+	writeZip(t, filepath.Join(dir, "evil.zip"), map[string]string{"handler.py": "", "../../evil.py": "x"}, nil)
+	writeZip(t, filepath.Join(layers, "bad.zip"), map[string]string{"out/evil.py": "x"}, map[string]string{"out": "/tmp"})
+	os.WriteFile(filepath.Join(dir, "badlayer", "handler.py"), []byte("def handler(e, c): pass\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "badlayer", "function.json"), []byte(`{"Layers": ["../../layers/bad.zip"]}`), 0o644)
+	return dir
+}
+
+// TestServeZipAndLayers runs Python functions whose code is a zip, one
+// with a zip layer and a directory layer at /opt, and refuses a hostile zip
+// and a hostile layer without leaving anything of them in the store.
+func TestServeZipAndLayers(t *testing.T) {
+	requirePython(t)
+	d := startDaemon(t, "--functions", zipFunctions(t))
+
+	out := mustInvoke(t, d, "pyzip", `{"name":"zip"}`)
+	if string(out.Payload) != `{"zipped": "zip"}` {
+		t.Errorf("pyzip: %s", out.Payload)
+	}
+
+	out = mustInvoke(t, d, "layered", `{}`)
+	var r struct {
+		Mod, Data, Opt string
+		Path           []string
+	}
+	if err := json.Unmarshal(out.Payload, &r); err != nil {
+		t.Fatalf("layered: %s: %v", out.Payload, err)
+	}
+	if r.Mod != "one" || r.Data != "two" || r.Opt != "ro" {
+		t.Errorf("layered: %+v, want the module of layer one, layer two's data.txt, /opt read-only", r)
+	}
+	if len(r.Path) < 3 || r.Path[0] != "/var/task" || !strings.HasPrefix(r.Path[1], "/opt/python/lib/python3.") || r.Path[2] != "/opt/python" {
+		t.Errorf("sys.path starts %v, want /var/task, /opt/python/lib/python3.N/site-packages, /opt/python", r.Path)
+	}
+
+	for name, want := range map[string]string{"evil": "evil.zip", "badlayer": "bad.zip"} {
+		_, err := d.invoke(name, `{}`)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "unsafe entry") {
+			t.Errorf("invoke %s: %v, want an unsafe entry of %s", name, err, want)
+		}
+	}
+	if _, err := os.Lstat("/tmp/evil.py"); err == nil {
+		t.Error("/tmp/evil.py written through the layer's symlink")
+	}
+	entries, err := os.ReadDir(filepath.Join(d.dir, "state", "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trees []string
+	for _, e := range entries {
+		if kind, _, _ := strings.Cut(e.Name(), "-"); kind == "code" || kind == "opt" || kind == ".tmp" {
+			trees = append(trees, kind)
+		}
+	}
+	if strings.Join(trees, " ") != "code code opt" {
+		t.Errorf("the store holds %v, want the trees of pyzip's and layered's code and of layered's layers only", trees)
+	}
+}
+
+// TestRunFunctionZip: lambdad run takes a function's directory whose code
+// is a zip, and mounts its code and layers.
+func TestRunFunctionZip(t *testing.T) {
+	requirePython(t)
+	fn := filepath.Join(zipFunctions(t), "layered")
+	res := lambdadRun(t, "--function", fn, "--", "/bin/sh", "-c", "cat /opt/data.txt /var/task/handler.py")
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "two"+layeredHandler[:10]) {
+		t.Errorf("lambdad run: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
+	}
+	res = lambdadRun(t, "--function", filepath.Join(filepath.Dir(fn), "evil.zip"), "--", "/bin/true")
+	if res.code != 2 || !strings.Contains(res.stderr, "unsafe entry") {
+		t.Errorf("lambdad run of evil.zip: exit %d, stderr %q; want 2 and an unsafe entry", res.code, res.stderr)
+	}
+}
+
+// TestServeSpareOfReplacedZip: a spare made from a zip that is replaced
+// since is not used: the invoke runs the new zip's code.
+func TestServeSpareOfReplacedZip(t *testing.T) {
+	gofn, err := os.ReadFile(filepath.Join(testFunctions(t), "gofn", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	os.Chmod(top, 0o755)
+	dir := filepath.Join(top, "functions")
+	os.MkdirAll(dir, 0o755)
+	zipPath := filepath.Join(dir, "fn.zip")
+	f, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := zip.NewWriter(f)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	fw, _ := w.CreateHeader(h)
+	fw.Write(gofn)
+	w.Close()
+	f.Close()
+	os.WriteFile(filepath.Join(dir, "fn.json"), []byte(`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":3}`), 0o644)
+	d := startDaemon(t, "--functions", dir, "--spares", "1")
+	deadline := time.Now().Add(30 * time.Second)
+	for !d.heldSpare() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no held spare after 30 s:\n%s", d.output)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The redeploy: the new zip has no bootstrap.
+	writeZip(t, zipPath+".new", map[string]string{"README": "no bootstrap"}, nil)
+	if err := os.Rename(zipPath+".new", zipPath); err != nil {
+		t.Fatal(err)
+	}
+	out := mustInvoke(t, d, "fn", `{"text":"new code?"}`)
+	if got := errorType(t, out); got != "Runtime.InvalidEntrypoint" {
+		t.Errorf("error type %q, payload %s: want Runtime.InvalidEntrypoint, the new zip's (the spare ran the old)", got, out.Payload)
+	}
+}
