@@ -27,7 +27,8 @@ func TestEnvironment(t *testing.T) {
 		"GREETING":                        "hi",
 		"AWS_REGION":                      "us-east-1", // reserved names win
 		"AWS_DEFAULT_REGION":              "us-east-1",
-		"PATH":                            Path,
+		"PATH":                            "/evil", // not reserved: PATH, LANG and LD_LIBRARY_PATH are the function's to set
+		"LANG":                            "en_US.UTF-8",
 		"AWS_LAMBDA_FUNCTION_NAME":        "hello",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
@@ -122,5 +123,35 @@ func TestEnvironmentDefaults(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
 		}
+	}
+}
+
+// An image's ENV sits between Lambda's unreserved defaults and the
+// function's own variables; reserved names stay Lambda's.
+func TestEnvironmentImage(t *testing.T) {
+	got := envMap(Environment(EnvRequest{
+		Name: "img", MemoryMB: 128,
+		ImageEnv: []string{"PATH=/var/lang/bin:/usr/bin", "LANG=C.UTF-8", "GREETING=image", "ONLY_IMAGE=1",
+			"AWS_REGION=mars-1", "LAMBDA_TASK_ROOT=/app", "NOEQUALS", "=empty"},
+		Vars: map[string]string{"GREETING": "function"},
+	}))
+	for k, want := range map[string]string{
+		"PATH":             "/var/lang/bin:/usr/bin",
+		"LANG":             "C.UTF-8",
+		"LD_LIBRARY_PATH":  LibraryPath,
+		"GREETING":         "function",
+		"ONLY_IMAGE":       "1",
+		"AWS_REGION":       "us-east-1",
+		"LAMBDA_TASK_ROOT": "/var/task",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
+	}
+	if v, ok := got["_HANDLER"]; ok {
+		t.Errorf("_HANDLER=%q is set for a function without a Handler (an image's entrypoint sets it)", v)
+	}
+	if _, ok := got["NOEQUALS"]; ok {
+		t.Error("an ENV entry without '=' was kept")
 	}
 }

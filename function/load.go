@@ -30,6 +30,9 @@ type fileConfig struct {
 	ReservedConcurrentExecutions *int
 	ProvisionedConcurrency       *int
 	Network                      *string // lambdad's: "egress" or "none"
+	PackageType                  *string
+	ImageURI                     *string `json:"ImageUri"`
+	ImageConfig                  *ImageConfig
 	ignoredFields
 }
 
@@ -45,11 +48,9 @@ type ignoredFields struct {
 	Description          json.RawMessage
 	FileSystemConfigs    json.RawMessage
 	FunctionName         json.RawMessage
-	ImageConfig          json.RawMessage
 	KMSKeyArn            json.RawMessage
 	Layers               json.RawMessage
 	LoggingConfig        json.RawMessage
-	PackageType          json.RawMessage
 	Publish              json.RawMessage
 	Role                 json.RawMessage
 	SnapStart            json.RawMessage
@@ -171,9 +172,27 @@ func parseConfig(name string, data []byte, hasFile bool, detect func() (string, 
 		}
 		c.EphemeralStorageMB = *f.EphemeralStorage.Size
 	}
-	if f.Runtime != nil {
+	if f.PackageType != nil {
+		c.PackageType = *f.PackageType
+	}
+	if f.ImageURI != nil {
+		c.ImageURI = *f.ImageURI
+	}
+	if f.ImageConfig != nil {
+		c.ImageConfig = *f.ImageConfig
+	}
+	switch {
+	case c.IsImage():
+		if f.Runtime != nil {
+			c.Runtime = *f.Runtime
+		}
+		if f.Handler != nil {
+			c.Handler = *f.Handler
+		}
+		return c, c.problems()
+	case f.Runtime != nil:
 		c.Runtime = *f.Runtime
-	} else {
+	default:
 		rt, err := detect()
 		if err != nil {
 			var p *FieldError
