@@ -155,3 +155,21 @@ func TestEnvironmentImage(t *testing.T) {
 		t.Error("an ENV entry without '=' was kept")
 	}
 }
+
+func TestBaseImage(t *testing.T) {
+	for rt, want := range map[string]string{
+		"python3.12":      "public.ecr.aws/lambda/python:3.12",
+		"nodejs22.x":      "public.ecr.aws/lambda/nodejs:22",
+		"java21":          "public.ecr.aws/lambda/java:21",
+		"java8.al2":       "public.ecr.aws/lambda/java:8.al2",
+		"ruby3.3":         "public.ecr.aws/lambda/ruby:3.3",
+		"dotnet8":         "public.ecr.aws/lambda/dotnet:8",
+		"provided.al2023": "public.ecr.aws/lambda/provided:al2023",
+		"provided":        "",
+		"go1.x":           "",
+	} {
+		if got := BaseImage(rt); got != want {
+			t.Errorf("BaseImage(%q) = %q, want %q", rt, got, want)
+		}
+	}
+}

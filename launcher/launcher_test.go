@@ -86,7 +86,7 @@ func TestLaunchGivesUpASandboxWhenCtxEnds(t *testing.T) {
 	}
 	l := New(Config{Sandboxes: mgr, Rootfs: store, RuntimeDir: runtimeDir, Sink: scheduler.NewSink(nil), Logger: slog.New(slog.DiscardHandler)})
 	defer l.Close()
-	p, err := l.create(sleeper(), false)
+	p, err := l.create(context.Background(), sleeper(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
