@@ -173,3 +173,20 @@ func TestBaseImage(t *testing.T) {
 		}
 	}
 }
+
+func TestImageOnlyFamilies(t *testing.T) {
+	for rt, want := range map[string]*Family{
+		"java21": Java, "java8.al2": Java, "java17": Java, "java": nil, "java021": nil, "java21.al2023": nil,
+		"ruby3.3": Ruby, "ruby3.4": Ruby, "ruby3": nil, "ruby3.3.1": nil,
+		"dotnet8": Dotnet, "dotnet": nil, "dotnetcore3.1": nil,
+	} {
+		if got := FamilyOf(rt); got != want {
+			t.Errorf("FamilyOf(%q) = %v, want %v", rt, got, want)
+		}
+	}
+	for _, f := range []*Family{Java, Ruby, Dotnet} {
+		if f.Base != "" || BaseImage(f.DefaultRuntime) == "" {
+			t.Errorf("%s: Base %q, base image %q: want an image-only family", f.Name, f.Base, BaseImage(f.DefaultRuntime))
+		}
+	}
+}

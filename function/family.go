@@ -22,7 +22,9 @@ type Family struct {
 	DefaultRuntime string
 	// DefaultHandler is the Handler when function.json gives none.
 	DefaultHandler string
-	// Base is the rootfs base tree the sandbox's root is (rootfs.Store.Base).
+	// Base is the rootfs base tree the sandbox's root is (rootfs.Store.Base)
+	// when the runtime's base image is not used; "" for a family that runs
+	// only on its base image (function.BaseImage).
 	Base string
 	// Command is what the in-sandbox init starts: the runtime, which reads
 	// Handler from _HANDLER.
@@ -77,9 +79,55 @@ var (
 	}
 )
 
+// The families that run only on AWS's base image of their runtime: lambdad
+// has no runtime client of its own for them.
+var (
+	Java = &Family{
+		Name: "java", Runtimes: "javaN (java21, java17, java11, java8.al2)", DefaultRuntime: "java21", Managed: true,
+		match: func(rt string) bool { return versioned(rt, "java", "", "", ".al2") },
+	}
+	Ruby = &Family{
+		Name: "ruby", Runtimes: "rubyN.N (ruby3.3, ruby3.4)", DefaultRuntime: "ruby3.3", Managed: true,
+		match: func(rt string) bool { return versioned(rt, "ruby", ".", "", "") },
+	}
+	Dotnet = &Family{
+		Name: "dotnet", Runtimes: "dotnetN (dotnet8)", DefaultRuntime: "dotnet8", Managed: true,
+		match: func(rt string) bool { return versioned(rt, "dotnet", "", "", "") },
+	}
+)
+
 // Families is every family, in the order code is looked at when a
 // function's Runtime is inferred.
-var Families = []*Family{Provided, Python}
+var Families = []*Family{Provided, Python, Java, Ruby, Dotnet}
+
+// versioned matches prefix, digits, then (if sep) sep and digits, then
+// suffix, or else optSuffix, or nothing: ruby3.3, java21, java8.al2.
+func versioned(rt, prefix, sep, suffix, optSuffix string) bool {
+	rest, ok := strings.CutPrefix(rt, prefix)
+	if !ok {
+		return false
+	}
+	// digits takes a number of 1–3 digits without a leading zero.
+	digits := func(s string) (string, bool) {
+		i := 0
+		for i < len(s) && i < 3 && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		return s[i:], i == 1 || i > 1 && s[0] != '0'
+	}
+	if rest, ok = digits(rest); !ok {
+		return false
+	}
+	if sep != "" {
+		if rest, ok = strings.CutPrefix(rest, sep); !ok {
+			return false
+		}
+		if rest, ok = digits(rest); !ok {
+			return false
+		}
+	}
+	return rest == suffix || (optSuffix != "" && rest == optSuffix)
+}
 
 // FamilyOf is the family of runtime, or nil for a runtime lambdad does not
 // run.

@@ -281,7 +281,7 @@ func kind(t reflect.Type) string {
 // whether it has a function.json.
 func detectRuntime(dir string, hasFile bool) (string, error) {
 	for _, f := range Families {
-		if f.detect(dir) {
+		if f.detect != nil && f.detect(dir) {
 			return f.DefaultRuntime, nil
 		}
 	}

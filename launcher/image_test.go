@@ -134,3 +134,16 @@ func TestRequestRuntimeImage(t *testing.T) {
 		t.Errorf("RuntimeImage asked for %q", asked)
 	}
 }
+
+// A runtime that runs only on its base image fails clearly without one.
+func TestRequestImageOnlyRuntime(t *testing.T) {
+	l := New(Config{Logger: slog.New(slog.DiscardHandler),
+		RuntimeImage: func(context.Context, string) (Image, bool) { return Image{}, false }})
+	defer l.Close()
+	fn := function.Config{Name: "j", Runtime: "java21", Handler: "example.Handler::handleRequest", MemorySize: 512, Timeout: 3,
+		EphemeralStorageMB: 512, CodeDir: "/code"}
+	_, err := l.Request(context.Background(), fn, false)
+	if err == nil || !strings.Contains(err.Error(), "public.ecr.aws/lambda/java:21") || !strings.Contains(err.Error(), "--runtime-image java21=") {
+		t.Errorf("java21 without its image: %v", err)
+	}
+}

@@ -234,6 +234,9 @@ func (l *Launcher) root(ctx context.Context, fn function.Config) (root, error) {
 			return root{tree: img.Tree, code: fn.CodeDir, args: args, env: img.Env}, nil
 		}
 	}
+	if family.Base == "" {
+		return root{}, fmt.Errorf("function %s: %w", fn.Name, NoRuntimeImageError(fn.Runtime))
+	}
 	tree, err := l.cfg.Rootfs.Base(family.Base)
 	if err != nil {
 		return root{}, err
@@ -258,6 +261,14 @@ func imageRoot(fn function.Config, img Image) (root, error) {
 	}
 	cwd := cmp.Or(fn.ImageConfig.WorkingDirectory, img.WorkingDir, "/")
 	return root{tree: img.Tree, args: args, cwd: cwd, env: img.Env}, nil
+}
+
+// NoRuntimeImageError says that a runtime that runs only on its base image
+// has none here.
+func NoRuntimeImageError(runtime string) error {
+	return fmt.Errorf("runtime %s runs only on its base image (%s), which this host does not have and cannot pull: "+
+		"lambdad has no runtime of its own for it. Load the image (lambdad image load FILE), pull it (lambdad image pull), "+
+		"or name another with --runtime-image %s=REF", runtime, cmp.Or(function.BaseImage(runtime), "none"), runtime)
 }
 
 // NetworkError says that a function asks for a network mode the daemon
