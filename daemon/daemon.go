@@ -70,6 +70,13 @@ type Config struct {
 	ResolvConf     string
 	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
 
+	// RuntimeImages are the images managed runtimes' zip functions run on,
+	// by runtime (or "*" for every other): a reference, or HostRuntime for
+	// the host's interpreter; a runtime not named runs on AWS's base image
+	// (function.BaseImage) when the host has it or can pull it, else on the
+	// host's interpreter.
+	RuntimeImages map[string]string
+
 	// Seccomp is the sandboxes' seccomp profile, as seccomp.Load reads it:
 	// "default" (also ""), "unconfined" or a profile file.
 	Seccomp string

@@ -50,6 +50,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "host-ports", Usage: "egress: the host's TCP ports sandboxes may reach at host.lambdad.internal, e.g. 4566,8000 (the Invoke API's is always allowed)"},
 			&cli.StringFlag{Name: "aws-endpoint-url", Usage: "AWS_ENDPOINT_URL inside sandboxes, for every AWS service but Lambda (e.g. http://host.lambdad.internal:4566 for a LocalStack on the host; its port is then allowed)"},
 			seccompFlag(),
+			runtimeImageFlag(),
 			&cli.Int64Flag{Name: "max-inflight-bytes", Value: invokeapi.DefaultMaxInflightBytes, Usage: "bytes of Invoke API request bodies held at once, all requests together; beyond, 429 TooManyRequestsException"},
 			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
 			&cli.IntFlag{Name: "max-client-conns", Value: invokeapi.DefaultMaxClientConns, Usage: "connections one remote address (a sandbox, through host.lambdad.internal) may hold open to the Invoke API at once; more are closed at once; loopback clients are not limited"},
@@ -89,7 +90,12 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("serve: --host-ports: "+err.Error(), 2)
 	}
+	rtImages, err := runtimeImages(c.StringSlice("runtime-image"))
+	if err != nil {
+		return cli.Exit("serve: "+err.Error(), 2)
+	}
 	d, err := daemon.New(daemon.Config{
+		RuntimeImages:   rtImages,
 		Listen:          c.String("listen"),
 		ListenGroup:     c.String("listen-group"),
 		AuthKeys:        c.String("auth-keys"),
