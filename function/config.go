@@ -35,6 +35,11 @@ type Config struct {
 	// CodeDir is the absolute host path of the code, mounted at /var/task.
 	// Empty when the Config did not come from a directory.
 	CodeDir string
+	// RunsOn says what really runs the function when it is not the
+	// runtime it declares exactly, "host node v20.20.2 (declared
+	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
+	// lambdad's own: each START line of the function's log carries it.
+	RunsOn string
 }
 
 // The network modes a function may ask for (package network's names).
