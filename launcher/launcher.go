@@ -144,6 +144,13 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 			return sandbox.CreateRequest{}, fmt.Errorf("function %s: %w", fn.Name, NetworkError(mode, l.cfg.DefaultNetwork))
 		}
 	}
+	args := family.Command
+	// Lambda's wrapper scripts: a managed runtime's command is started by
+	// the script AWS_LAMBDA_EXEC_WRAPPER names, with that command as its
+	// arguments.
+	if w := fn.Env["AWS_LAMBDA_EXEC_WRAPPER"]; w != "" && family.Managed {
+		args = append([]string{w}, family.Command...)
+	}
 	env := fn.EnvRequest()
 	env.Region = l.cfg.Region
 	env.Defaults = net.Env
@@ -160,7 +167,7 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 		MemoryMB:      fn.MemorySize,
 		EphemeralMB:   fn.EphemeralStorageMB,
 		Env:           function.Environment(env),
-		Args:          family.Command,
+		Args:          args,
 		DeferCPULimit: true, // init runs with boosted CPU, as in Lambda
 		// The Runtime API is served straight into the sandbox's network
 		// namespace: only that sandbox reaches it.
