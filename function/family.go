@@ -184,7 +184,8 @@ func isNodeRuntime(runtime string) bool {
 // nodeMajor is the N of nodejsN.x, or "".
 func nodeMajor(runtime string) string {
 	n, ok := strings.CutPrefix(runtime, "nodejs")
-	if n, ok = strings.CutSuffix(n, ".x"); !ok || !isSmallNumber(n) {
+	n, x := strings.CutSuffix(n, ".x")
+	if !ok || !x || !isSmallNumber(n) {
 		return ""
 	}
 	return n
