@@ -104,6 +104,13 @@ type Config struct {
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
 
+	// The host's interpreters, which python3.N and nodejsN.x functions run
+	// on (function.ProbeHost; nil: probed at New). A function declaring
+	// another release line than the host's is refused unless
+	// AllowRuntimeMismatch.
+	HostInterpreters     function.HostInterpreters
+	AllowRuntimeMismatch bool
+
 	Logger *slog.Logger // the daemon's own log; nil: slog.Default()
 	Output io.Writer    // functions' output and START/END/REPORT lines; nil: os.Stdout
 }
@@ -228,7 +235,11 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.network != nil {
 		undo = append(undo, func() { d.network.Close() })
 	}
-	if d.functions, err = loadFunctions(cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
+	if cfg.HostInterpreters == nil {
+		cfg.HostInterpreters = function.ProbeHost(context.Background())
+	}
+	loader := function.Loader{Host: cfg.HostInterpreters, AllowMismatch: cfg.AllowRuntimeMismatch}
+	if d.functions, err = loadFunctions(loader, cfg.FunctionsDir, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
 	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)

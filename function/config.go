@@ -45,6 +45,11 @@ type Config struct {
 	ImageURI string
 	// ImageConfig overrides the image's ENTRYPOINT, CMD and WORKDIR.
 	ImageConfig ImageConfig
+	// RunsOn says what really runs the function when it is not the
+	// runtime it declares exactly, "host node v20.20.2 (declared
+	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
+	// lambdad's own: each START line of the function's log carries it.
+	RunsOn string
 }
 
 // Values of PackageType.

@@ -115,6 +115,13 @@ func Environment(r EnvRequest) []string {
 	if f := FamilyOf(r.Runtime); f != nil && f.Managed {
 		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + r.Runtime
 	}
+	if f := FamilyOf(r.Runtime); f != nil {
+		for k, v := range f.Env {
+			if _, ok := env[k]; !ok {
+				env[k] = strings.ReplaceAll(v, "{major}", f.line(r.Runtime))
+			}
+		}
+	}
 	if c := r.Credentials; c != nil {
 		reserved["AWS_ACCESS_KEY_ID"] = c.AccessKeyID
 		reserved["AWS_SECRET_ACCESS_KEY"] = c.SecretAccessKey

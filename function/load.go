@@ -75,11 +75,16 @@ func ParseConfig(name string, data []byte) (Config, error) {
 // LoadDir loads the function in dir: its name is dir's base name, its code
 // is dir, and its definition is dir/function.json if present, else inferred
 // from the code: a bootstrap file means provided.al2023 (handler bootstrap),
-// else a handler.py means python3.12 (handler handler.handler).
+// else a handler.py means python3.12 (handler handler.handler), else an
+// index.js, index.mjs or index.cjs means nodejs22.x (handler index.handler):
+// a Loader with the host's interpreters says the host's python3.N and
+// nodejsN.x instead.
 // A bootstrap that is present but not executable is an error for provided
 // runtimes; one that is absent under a function.json is not (the invoke
 // then fails with Runtime.InvalidEntrypoint, as in Lambda).
-func LoadDir(dir string) (Config, error) {
+func LoadDir(dir string) (Config, error) { return Loader{}.loadDir(dir) }
+
+func (l Loader) loadDir(dir string) (Config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return Config{}, fmt.Errorf("load function %s: %w", dir, err)
@@ -98,9 +103,14 @@ func LoadDir(dir string) (Config, error) {
 	case err != nil:
 		return Config{}, fmt.Errorf("load function: %w", err)
 	}
-	c, ps := parseConfig(filepath.Base(abs), data, hasFile, func() (string, error) { return detectRuntime(abs, hasFile) })
+	c, ps := parseConfig(filepath.Base(abs), data, hasFile, func() (string, error) { return l.detectRuntime(abs, hasFile) })
 	if len(ps) == 0 && c.Family() == Provided {
 		if p := bootstrapProblem(abs); p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		if p := l.hostProblem(&c); p != nil {
 			ps = append(ps, p)
 		}
 	}
@@ -117,6 +127,10 @@ func LoadDir(dir string) (Config, error) {
 // loaded and errs the reason each other one did not, both by directory name.
 // err is set only when root itself cannot be read.
 func LoadAll(root string) (fns map[string]Config, errs map[string]error, err error) {
+	return loadAll(root, LoadDir)
+}
+
+func loadAll(root string, loadDir func(string) (Config, error)) (fns map[string]Config, errs map[string]error, err error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load functions: %w", err)
@@ -133,7 +147,7 @@ func LoadAll(root string) (fns map[string]Config, errs map[string]error, err err
 				continue // a file, or a symlink to one or to nothing
 			}
 		}
-		if c, err := LoadDir(path); err != nil {
+		if c, err := loadDir(path); err != nil {
 			errs[name] = err
 		} else {
 			fns[name] = c
@@ -279,17 +293,17 @@ func kind(t reflect.Type) string {
 // detectRuntime infers the runtime of a directory without a Runtime
 // setting, from the first family that recognises its code; hasFile says
 // whether it has a function.json.
-func detectRuntime(dir string, hasFile bool) (string, error) {
+func (l Loader) detectRuntime(dir string, hasFile bool) (string, error) {
 	for _, f := range Families {
 		if f.detect != nil && f.detect(dir) {
-			return f.DefaultRuntime, nil
+			return l.defaultRuntime(f), nil
 		}
 	}
 	if hasFile {
-		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap or handler.py to infer it from"}
+		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap, handler.py or index.js to infer it from"}
 	}
-	return "", &FieldError{Msg: "cannot tell the runtime: no " + ConfigFile + ", bootstrap or handler.py " +
-		"(add an executable bootstrap, a handler.py, or a " + ConfigFile + " with Runtime and Handler)"}
+	return "", &FieldError{Msg: "cannot tell the runtime: no " + ConfigFile + ", bootstrap, handler.py or index.js " +
+		"(add an executable bootstrap, a handler.py, an index.js, or a " + ConfigFile + " with Runtime and Handler)"}
 }
 
 // bootstrapProblem checks dir/bootstrap, if present, can be executed.

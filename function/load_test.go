@@ -221,7 +221,7 @@ func TestLoadAll(t *testing.T) {
 	}
 	// Each broken function: what its error must say, and which file it names.
 	wantErrs := map[string]struct{ file, msg string }{
-		"empty":              {"empty", "cannot tell the runtime: no function.json, bootstrap or handler.py"},
+		"empty":              {"empty", "cannot tell the runtime: no function.json, bootstrap, handler.py or index.js"},
 		"noexec":             {"noexec/bootstrap", "not executable (mode -rw-r--r--): chmod +x it"},
 		"noexec-python":      {"noexec-python/bootstrap", "chmod +x"},
 		"bootstrap-dir":      {"bootstrap-dir/bootstrap", "not a regular file"},
@@ -229,7 +229,7 @@ func TestLoadAll(t *testing.T) {
 		"bad name":           {"bad name", `FunctionName: "bad name"`},
 		"toobig":             {"toobig/function.json", "MemorySize: 20000 MB is out of range 128–10240"},
 		"reserved-env":       {"reserved-env/function.json", `Environment.Variables: key "AWS_REGION" is reserved`},
-		"json-nothing":       {"json-nothing/function.json", "Runtime: absent, and no bootstrap or handler.py"},
+		"json-nothing":       {"json-nothing/function.json", "Runtime: absent, and no bootstrap, handler.py or index.js"},
 		"unknown-field":      {"unknown-field/function.json", "Memory: unknown field"},
 		"emptyjson":          {"emptyjson/function.json", "empty file"},
 		"json-noexec":        {"json-noexec/bootstrap", "chmod +x"},

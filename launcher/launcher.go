@@ -241,7 +241,14 @@ func (l *Launcher) root(ctx context.Context, fn function.Config) (root, error) {
 	if err != nil {
 		return root{}, err
 	}
-	return root{tree: tree, code: fn.CodeDir, args: family.Command}, nil
+	args := family.Command
+	// Lambda's wrapper scripts: a managed runtime's command is started by
+	// the script AWS_LAMBDA_EXEC_WRAPPER names, with that command as its
+	// arguments. (A base image's own bootstrap does this itself.)
+	if w := fn.Env["AWS_LAMBDA_EXEC_WRAPPER"]; w != "" && family.Managed {
+		args = append([]string{w}, family.Command...)
+	}
+	return root{tree: tree, code: fn.CodeDir, args: args}, nil
 }
 
 // imageRoot runs img as Lambda does: ImageConfig's EntryPoint and Command

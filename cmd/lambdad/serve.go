@@ -39,6 +39,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region functions and ARNs name"},
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
 			&cli.IntFlag{Name: "spares", Value: defaultSpares, Usage: "prestarted sandboxes kept ready for cold starts, at most one per function; 0 for none"},
+			&cli.BoolFlag{Name: "allow-runtime-mismatch", Usage: "run a python3.N or nodejsN.x function on the host's interpreter even when its release line differs from the declared one (python3.12 on the host's 3.11); the daemon's log and each START line say what really runs"},
 			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
 			&cli.BoolFlag{Name: "favordynmods", Value: true, Usage: "remount the host's cgroup2 hierarchy with favordynmods (Linux 6.0+; it stays after lambdad exits): a sandbox start then waits for no RCU grace period, ~10-20 ms here; --favordynmods=false leaves the host's mounts alone"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM (then they are killed; the stop takes at most this and a 10 s teardown margin)"},
@@ -127,6 +128,9 @@ func serveAction(c *cli.Context) error {
 		FavorDynmods:    c.Bool("favordynmods"),
 		Logger:          logger,
 		Output:          os.Stdout,
+
+		HostInterpreters:     function.ProbeHost(c.Context),
+		AllowRuntimeMismatch: c.Bool("allow-runtime-mismatch"),
 
 		// What functions and clients can make the daemon hold.
 		RuntimeAPIMaxConns: c.Int("runtime-api-max-conns"),
