@@ -6,6 +6,7 @@ package testimage
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"runtime"
@@ -157,17 +158,27 @@ func AWSShaped(busybox, bootstrap []byte, task map[string]string) (v1.Image, err
 // image under its repository:tag, and returns the registry's host:port.
 func Serve(t testing.TB, images map[string]v1.Image) string {
 	t.Helper()
+	host, stop, err := Start(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return host
+}
+
+// Start is Serve for a program: stop ends the registry.
+func Start(images map[string]v1.Image) (host string, stop func(), err error) {
 	srv := httptest.NewServer(registry.New(registry.Logger(discardLogger())))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host = strings.TrimPrefix(srv.URL, "http://")
 	for repoTag, img := range images {
 		ref, err := name.ParseReference(host+"/"+repoTag, name.Insecure)
-		if err != nil {
-			t.Fatal(err)
+		if err == nil {
+			err = remote.Write(ref, img)
 		}
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatalf("push %s: %v", ref, err)
+		if err != nil {
+			srv.Close()
+			return "", nil, fmt.Errorf("push %s: %w", repoTag, err)
 		}
 	}
-	return host
+	return host, srv.Close, nil
 }
