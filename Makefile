@@ -3,11 +3,11 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build examples test vet staticcheck unit cgroup2 bench clean
+.PHONY: all build examples test vet staticcheck unit cgroup2 bench clean bin/runtime/nodejs-sdk
 
 all: build
 
-build: bin/lambdad bin/runtime/init bin/runtime/python
+build: bin/lambdad bin/runtime/init bin/runtime/python bin/runtime/nodejs bin/runtime/nodejs-sdk
 
 # The example functions' compiled code (the Go one; the Python ones are source).
 examples: examples/functions/echo/bootstrap
@@ -31,6 +31,19 @@ bin/runtime/init: FORCE
 bin/runtime/python: FORCE
 	rm -rf $@ && mkdir -p $@ && cp -r runtime/python/bootstrap.py runtime/python/lambda_runtime $@/
 	find $@ -name '__pycache__' -prune -exec rm -rf {} +
+
+# lambdad's Node.js runtime client, run inside nodejsN.x sandboxes.
+bin/runtime/nodejs: FORCE
+	rm -rf $@ && mkdir -p $@ && cp -r runtime/nodejs/index.mjs runtime/nodejs/lib $@/
+
+# The AWS SDK for JavaScript v3 on nodejsN.x functions' NODE_PATH, as Lambda's
+# Node.js runtimes ship it: the versions runtime/nodejs/sdk's lock file pins,
+# installed again only when it changes.
+bin/runtime/nodejs-sdk: bin/runtime/nodejs-sdk/node_modules/.package-lock.json
+bin/runtime/nodejs-sdk/node_modules/.package-lock.json: runtime/nodejs/sdk/package.json runtime/nodejs/sdk/package-lock.json
+	rm -rf bin/runtime/nodejs-sdk && mkdir -p bin/runtime/nodejs-sdk
+	cp runtime/nodejs/sdk/package.json runtime/nodejs/sdk/package-lock.json bin/runtime/nodejs-sdk/
+	cd bin/runtime/nodejs-sdk && npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # The whole suite: gofmt, vet, staticcheck, every test on this host, and the root
 # tests again on cgroup v2 in a qemu guest. Root tests start real sandboxes;

@@ -70,6 +70,13 @@ type Config struct {
 	ResolvConf     string
 	AWSEndpointURL string // every sandbox's AWS_ENDPOINT_URL; "": none
 
+	// RuntimeImages are the images managed runtimes' zip functions run on,
+	// by runtime (or "*" for every other): a reference, or HostRuntime for
+	// the host's interpreter; a runtime not named runs on AWS's base image
+	// (function.BaseImage) when the host has it or can pull it, else on the
+	// host's interpreter.
+	RuntimeImages map[string]string
+
 	// Seccomp is the sandboxes' seccomp profile, as seccomp.Load reads it:
 	// "default" (also ""), "unconfined" or a profile file.
 	Seccomp string
@@ -96,6 +103,13 @@ type Config struct {
 	// Host tuning (package host).
 	TmpfsRunDir  bool // mount a tmpfs on RunDir unless it is one
 	FavorDynmods bool // remount the cgroup2 hierarchy with favordynmods
+
+	// The host's interpreters, which python3.N and nodejsN.x functions run
+	// on (function.ProbeHost; nil: probed at New). A function declaring
+	// another release line than the host's is refused unless
+	// AllowRuntimeMismatch.
+	HostInterpreters     function.HostInterpreters
+	AllowRuntimeMismatch bool
 
 	Logger *slog.Logger // the daemon's own log; nil: slog.Default()
 	Output io.Writer    // functions' output and START/END/REPORT lines; nil: os.Stdout
@@ -221,7 +235,11 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.network != nil {
 		undo = append(undo, func() { d.network.Close() })
 	}
-	if d.functions, err = loadFunctions(cfg.FunctionsDir, store, nets, cfg.Network, d.logger); err != nil {
+	if cfg.HostInterpreters == nil {
+		cfg.HostInterpreters = function.ProbeHost(context.Background())
+	}
+	loader := function.Loader{Host: cfg.HostInterpreters, AllowMismatch: cfg.AllowRuntimeMismatch}
+	if d.functions, err = loadFunctions(loader, cfg.FunctionsDir, store, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
 	}
 	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)

@@ -24,10 +24,12 @@ var _ invokeapi.Functions = (*registry)(nil)
 // loadFunctions loads every function of dir; broken ones are logged and
 // kept with their error, so invoking them says what is wrong. A function
 // that asks for a network mode not in nets is broken too, and so is one
-// whose code zip or layers store cannot unpack (unpacked here, once, so
-// that the first cold start does not pay for it).
-func loadFunctions(dir string, store *rootfs.Store, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
-	fns, errs, err := function.LoadAll(dir)
+// loader refuses for the host's interpreters, or whose code zip or layers
+// store cannot unpack (unpacked here, once, so that the first cold start
+// does not pay for it). A function that runs on the host's interpreter is
+// logged with a warning saying which.
+func loadFunctions(loader function.Loader, dir string, store *rootfs.Store, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
+	fns, errs, err := loader.LoadAll(dir)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
 	}
@@ -47,6 +49,9 @@ func loadFunctions(dir string, store *rootfs.Store, nets map[string]launcher.Net
 	r := &registry{fns: fns, errs: errs}
 	for _, fn := range r.byName() {
 		logger.Info("function loaded", "function", fn.Name, "runtime", fn.Runtime, "memory_mb", fn.MemorySize, "timeout_s", fn.Timeout)
+		if fn.RunsOn != "" {
+			logger.Warn("function runs on the host's interpreter, not Lambda's runtime", "function", fn.Name, "runtime", fn.Runtime, "runs_on", fn.RunsOn)
+		}
 	}
 	for name, err := range errs {
 		logger.Error("function cannot be loaded", "function", name, "err", err)

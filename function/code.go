@@ -67,6 +67,12 @@ func (c Config) codeProblems() []*FieldError {
 	if c.ZipFile != "" && strings.IndexByte(c.ZipFile, 0) >= 0 {
 		ps = append(ps, &FieldError{Field: "Code.ZipFile", Msg: "contains a NUL byte"})
 	}
+	if c.IsImage() && c.ZipFile != "" {
+		ps = append(ps, &FieldError{Field: "Code.ZipFile", Msg: "an image function's code is its image (PackageType Image)"})
+	}
+	if c.IsImage() && len(c.Layers) > 0 {
+		ps = append(ps, &FieldError{Field: "Layers", Msg: "an image function takes no layers, as on Lambda: put them in the image"})
+	}
 	if n := len(c.Layers); n > lambda.MaxLayers {
 		ps = append(ps, &FieldError{Field: "Layers", Msg: fmt.Sprintf("%d layers: a function may have at most %d", n, lambda.MaxLayers)})
 	}
@@ -149,7 +155,10 @@ func absolute(base, p string) string {
 // the file's name without .zip, and its definition <name>.json beside it if
 // present (function.json's format, without Code.ZipFile), else inferred
 // from the zip's entries as LoadDir infers it from a directory.
-func LoadZip(path string) (Config, error) {
+func LoadZip(path string) (Config, error) { return Loader{}.LoadZip(path) }
+
+// LoadZip is LoadZip, checked against l.Host.
+func (l Loader) LoadZip(path string) (Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("load function %s: %w", path, err)
@@ -159,13 +168,16 @@ func LoadZip(path string) (Config, error) {
 		return Config{}, &FieldError{File: abs, Msg: "not a " + ZipSuffix + " file"}
 	}
 	dir := filepath.Dir(abs)
-	return load(name, dir, filepath.Join(dir, name+".json"), abs)
+	return l.load(name, dir, filepath.Join(dir, name+".json"), abs)
 }
 
 // Load loads the function name of the functions directory root: the
 // directory root/name (LoadDir) or the zip root/name.zip (LoadZip). Both
 // at once is an error.
-func Load(root, name string) (Config, error) {
+func Load(root, name string) (Config, error) { return Loader{}.Load(root, name) }
+
+// Load is Load, checked against l.Host.
+func (l Loader) Load(root, name string) (Config, error) {
 	dir, zipFile := filepath.Join(root, name), filepath.Join(root, name+ZipSuffix)
 	dirFI, dirErr := os.Stat(dir)
 	isDir := dirErr == nil && dirFI.IsDir()
@@ -175,9 +187,9 @@ func Load(root, name string) (Config, error) {
 	case isDir && isZip:
 		return Config{}, &FieldError{File: zipFile, Msg: "both this zip and the directory " + dir + " define function " + name + ": remove one"}
 	case isZip:
-		return LoadZip(zipFile)
+		return l.LoadZip(zipFile)
 	case isDir || !errors.Is(dirErr, fs.ErrNotExist):
-		return LoadDir(dir)
+		return l.loadDir(dir)
 	}
 	return Config{}, fmt.Errorf("load function %s: no directory %s or zip %s: %w", name, dir, zipFile, fs.ErrNotExist)
 }

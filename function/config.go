@@ -32,9 +32,10 @@ type Config struct {
 	// Network is the function's network: "" (the daemon's --network),
 	// NetworkEgress or NetworkNone. lambdad's own field: Lambda has none.
 	Network string
-	// CodeDir is the absolute host path of the code, mounted at /var/task.
-	// Empty when the Config did not come from a directory, or its code is
-	// a zip.
+	// CodeDir is the absolute host path of the code, mounted at /var/task;
+	// for an image function, the directory its function.json is in, not
+	// mounted (the image has its own /var/task). Empty when the Config did
+	// not come from a directory, or its code is a zip.
 	CodeDir string
 	// ZipFile is the .zip holding the code (function.json's Code.ZipFile,
 	// or <name>.zip in a functions directory), absolute once loaded; ""
@@ -48,7 +49,37 @@ type Config struct {
 	// Source is the file the function was defined by (its function.json or
 	// <name>.json), else its directory or zip.
 	Source string
+	// PackageType is PackageZip or "" (code and a Runtime) or PackageImage
+	// (a container image: ImageURI, no Runtime or Handler).
+	PackageType string
+	// ImageURI is an image function's image reference
+	// (registry/repository:tag or @sha256:…).
+	ImageURI string
+	// ImageConfig overrides the image's ENTRYPOINT, CMD and WORKDIR.
+	ImageConfig ImageConfig
+	// RunsOn says what really runs the function when it is not the
+	// runtime it declares exactly, "host node v20.20.2 (declared
+	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
+	// lambdad's own: each START line of the function's log carries it.
+	RunsOn string
 }
+
+// Values of PackageType.
+const (
+	PackageZip   = "Zip"
+	PackageImage = "Image"
+)
+
+// ImageConfig is Lambda's ImageConfig: what overrides an image's own
+// settings; empty fields keep the image's.
+type ImageConfig struct {
+	EntryPoint       []string `json:",omitempty"`
+	Command          []string `json:",omitempty"`
+	WorkingDirectory string   `json:",omitempty"`
+}
+
+// IsImage tells whether c runs a container image.
+func (c Config) IsImage() bool { return c.PackageType == PackageImage }
 
 // The network modes a function may ask for (package network's names).
 const (

@@ -25,8 +25,11 @@
 //
 // Every field is optional. Without a Runtime, the code decides: a bootstrap
 // (which must be executable) means provided.al2023, else a handler.py means
-// python3.12 (handler handler.handler). The package is plain data and
-// parsing: it starts nothing, and of the daemon it imports only the
+// the host's python3.N (handler handler.handler), else an index.js, .mjs or
+// .cjs the host's nodejsN.x (handler index.handler). A Loader checks a
+// declared Runtime against the host's interpreter (ProbeHost), which is what
+// really runs python3.N and nodejsN.x functions on the host tree. The package is plain data and
+// parsing: it starts nothing but ProbeHost's --version, and of the daemon it imports only the
 // execution environment's constants (lambda) and the names of rootfs's
 // base trees.
 package function

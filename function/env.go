@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lambdad/lambdad/lambda"
@@ -43,6 +44,10 @@ type EnvRequest struct {
 	// Defaults are variables lambdad sets unless the function sets them
 	// itself (AWS_ENDPOINT_URL_LAMBDA, say); reserved names are ignored.
 	Defaults map[string]string
+	// ImageEnv is an image's ENV (NAME=value): it overrides Lambda's
+	// unreserved defaults (PATH, LANG, …) and Defaults, and the function's
+	// own variables override it; reserved names are ignored.
+	ImageEnv []string
 }
 
 // Credentials are the AWS credentials a function's process is given, as
@@ -68,9 +73,19 @@ func Environment(r EnvRequest) []string {
 	if initType == "" {
 		initType = InitOnDemand
 	}
-	env := map[string]string{}
+	// Lambda's values of the names a function may set (unreserved).
+	env := map[string]string{
+		"LANG":            "en_US.UTF-8",
+		"PATH":            Path,
+		"LD_LIBRARY_PATH": LibraryPath,
+	}
 	for k, v := range r.Defaults {
 		env[k] = v
+	}
+	for _, kv := range r.ImageEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			env[k] = v
+		}
 	}
 	for k, v := range r.Vars {
 		env[k] = v
@@ -92,12 +107,20 @@ func Environment(r EnvRequest) []string {
 		"LAMBDA_TASK_ROOT":                lambda.TaskDir,
 		"LAMBDA_RUNTIME_DIR":              lambda.RuntimeDir,
 		"TZ":                              ":UTC",
-		"LANG":                            "en_US.UTF-8",
-		"PATH":                            Path,
-		"LD_LIBRARY_PATH":                 LibraryPath,
+	}
+	if r.Handler == "" { // an image's: its entrypoint sets _HANDLER itself
+		delete(reserved, "_HANDLER")
+		delete(env, "_HANDLER")
 	}
 	if f := FamilyOf(r.Runtime); f != nil && f.Managed {
 		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + r.Runtime
+	}
+	if f := FamilyOf(r.Runtime); f != nil {
+		for k, v := range f.Env {
+			if _, ok := env[k]; !ok {
+				env[k] = strings.ReplaceAll(v, "{major}", f.line(r.Runtime))
+			}
+		}
 	}
 	if c := r.Credentials; c != nil {
 		reserved["AWS_ACCESS_KEY_ID"] = c.AccessKeyID

@@ -27,7 +27,8 @@ func TestEnvironment(t *testing.T) {
 		"GREETING":                        "hi",
 		"AWS_REGION":                      "us-east-1", // reserved names win
 		"AWS_DEFAULT_REGION":              "us-east-1",
-		"PATH":                            Path,
+		"PATH":                            "/evil", // not reserved: PATH, LANG and LD_LIBRARY_PATH are the function's to set
+		"LANG":                            "en_US.UTF-8",
 		"AWS_LAMBDA_FUNCTION_NAME":        "hello",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
@@ -121,6 +122,71 @@ func TestEnvironmentDefaults(t *testing.T) {
 	} {
 		if got[k] != want {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
+	}
+}
+
+// An image's ENV sits between Lambda's unreserved defaults and the
+// function's own variables; reserved names stay Lambda's.
+func TestEnvironmentImage(t *testing.T) {
+	got := envMap(Environment(EnvRequest{
+		Name: "img", MemoryMB: 128,
+		ImageEnv: []string{"PATH=/var/lang/bin:/usr/bin", "LANG=C.UTF-8", "GREETING=image", "ONLY_IMAGE=1",
+			"AWS_REGION=mars-1", "LAMBDA_TASK_ROOT=/app", "NOEQUALS", "=empty"},
+		Vars: map[string]string{"GREETING": "function"},
+	}))
+	for k, want := range map[string]string{
+		"PATH":             "/var/lang/bin:/usr/bin",
+		"LANG":             "C.UTF-8",
+		"LD_LIBRARY_PATH":  LibraryPath,
+		"GREETING":         "function",
+		"ONLY_IMAGE":       "1",
+		"AWS_REGION":       "us-east-1",
+		"LAMBDA_TASK_ROOT": "/var/task",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %q", k, got[k], want)
+		}
+	}
+	if v, ok := got["_HANDLER"]; ok {
+		t.Errorf("_HANDLER=%q is set for a function without a Handler (an image's entrypoint sets it)", v)
+	}
+	if _, ok := got["NOEQUALS"]; ok {
+		t.Error("an ENV entry without '=' was kept")
+	}
+}
+
+func TestBaseImage(t *testing.T) {
+	for rt, want := range map[string]string{
+		"python3.12":      "public.ecr.aws/lambda/python:3.12",
+		"nodejs22.x":      "public.ecr.aws/lambda/nodejs:22",
+		"java21":          "public.ecr.aws/lambda/java:21",
+		"java8.al2":       "public.ecr.aws/lambda/java:8.al2",
+		"ruby3.3":         "public.ecr.aws/lambda/ruby:3.3",
+		"dotnet8":         "public.ecr.aws/lambda/dotnet:8",
+		"provided.al2023": "public.ecr.aws/lambda/provided:al2023",
+		"provided":        "",
+		"go1.x":           "",
+	} {
+		if got := BaseImage(rt); got != want {
+			t.Errorf("BaseImage(%q) = %q, want %q", rt, got, want)
+		}
+	}
+}
+
+func TestImageOnlyFamilies(t *testing.T) {
+	for rt, want := range map[string]*Family{
+		"java21": Java, "java8.al2": Java, "java17": Java, "java": nil, "java021": nil, "java21.al2023": nil,
+		"ruby3.3": Ruby, "ruby3.4": Ruby, "ruby3": nil, "ruby3.3.1": nil,
+		"dotnet8": Dotnet, "dotnet": nil, "dotnetcore3.1": nil,
+	} {
+		if got := FamilyOf(rt); got != want {
+			t.Errorf("FamilyOf(%q) = %v, want %v", rt, got, want)
+		}
+	}
+	for _, f := range []*Family{Java, Ruby, Dotnet} {
+		if f.Base != "" || BaseImage(f.DefaultRuntime) == "" {
+			t.Errorf("%s: Base %q, base image %q: want an image-only family", f.Name, f.Base, BaseImage(f.DefaultRuntime))
 		}
 	}
 }

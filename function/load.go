@@ -30,6 +30,9 @@ type fileConfig struct {
 	ReservedConcurrentExecutions *int
 	ProvisionedConcurrency       *int
 	Network                      *string // lambdad's: "egress" or "none"
+	PackageType                  *string
+	ImageURI                     *string `json:"ImageUri"`
+	ImageConfig                  *ImageConfig
 	Code                         *codeConfig
 	Layers                       []string
 	ignoredFields
@@ -46,10 +49,8 @@ type ignoredFields struct {
 	Description          json.RawMessage
 	FileSystemConfigs    json.RawMessage
 	FunctionName         json.RawMessage
-	ImageConfig          json.RawMessage
 	KMSKeyArn            json.RawMessage
 	LoggingConfig        json.RawMessage
-	PackageType          json.RawMessage
 	Publish              json.RawMessage
 	Role                 json.RawMessage
 	SnapStart            json.RawMessage
@@ -85,7 +86,12 @@ func ParseConfig(name string, data []byte) (Config, error) {
 // error for provided runtimes; one that is absent under a function.json is
 // not (the invoke then fails with Runtime.InvalidEntrypoint, as in Lambda).
 // The code zip and Layers must exist; they are unpacked by the launcher.
-func LoadDir(dir string) (Config, error) {
+// Node.js code is an index.js, index.mjs or index.cjs (nodejs22.x, handler
+// index.handler); a Loader with the host's interpreters says the host's
+// python3.N and nodejsN.x instead.
+func LoadDir(dir string) (Config, error) { return Loader{}.loadDir(dir) }
+
+func (l Loader) loadDir(dir string) (Config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return Config{}, fmt.Errorf("load function %s: %w", dir, err)
@@ -95,13 +101,13 @@ func LoadDir(dir string) (Config, error) {
 	} else if !fi.IsDir() {
 		return Config{}, &FieldError{File: abs, Msg: "not a directory"}
 	}
-	return load(filepath.Base(abs), abs, filepath.Join(abs, ConfigFile), "")
+	return l.load(filepath.Base(abs), abs, filepath.Join(abs, ConfigFile), "")
 }
 
 // load loads the function name defined by file (if present), whose
 // relative paths start at base; its code is zipFile if given, else
 // function.json's Code.ZipFile, else the directory base.
-func load(name, base, file, zipFile string) (Config, error) {
+func (l Loader) load(name, base, file, zipFile string) (Config, error) {
 	data, err := readLimited(file)
 	hasFile := err == nil
 	source := file
@@ -136,12 +142,17 @@ func load(name, base, file, zipFile string) (Config, error) {
 		return Config{}, joinProblems(source, []*FieldError{p})
 	}
 	defer closeCode()
-	c, ps := parseConfig(name, f, func() (string, error) { return detectRuntime(code, hasFile) })
+	c, ps := parseConfig(name, f, func() (string, error) { return l.detectRuntime(code, hasFile) })
 	if len(ps) == 0 {
 		ps = c.resolveCode(base, zipFile)
 	}
 	if len(ps) == 0 && c.Family() == Provided {
 		if p := bootstrapProblem(code, base, zipFile); p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		if p := l.hostProblem(&c); p != nil {
 			ps = append(ps, p)
 		}
 	}
@@ -162,6 +173,10 @@ func load(name, base, file, zipFile string) (Config, error) {
 // other one did not, both by name. err is set only when root itself cannot
 // be read.
 func LoadAll(root string) (fns map[string]Config, errs map[string]error, err error) {
+	return loadAll(root, Loader{})
+}
+
+func loadAll(root string, l Loader) (fns map[string]Config, errs map[string]error, err error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load functions: %w", err)
@@ -189,7 +204,7 @@ func LoadAll(root string) (fns map[string]Config, errs map[string]error, err err
 		if _, done := errs[name]; done {
 			continue
 		}
-		if c, err := Load(root, name); err != nil {
+		if c, err := l.Load(root, name); err != nil {
 			errs[name] = err
 		} else {
 			fns[name] = c
@@ -231,9 +246,27 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 		}
 		c.EphemeralStorageMB = *f.EphemeralStorage.Size
 	}
-	if f.Runtime != nil {
+	if f.PackageType != nil {
+		c.PackageType = *f.PackageType
+	}
+	if f.ImageURI != nil {
+		c.ImageURI = *f.ImageURI
+	}
+	if f.ImageConfig != nil {
+		c.ImageConfig = *f.ImageConfig
+	}
+	switch {
+	case c.IsImage():
+		if f.Runtime != nil {
+			c.Runtime = *f.Runtime
+		}
+		if f.Handler != nil {
+			c.Handler = *f.Handler
+		}
+		return c, c.problems()
+	case f.Runtime != nil:
 		c.Runtime = *f.Runtime
-	} else {
+	default:
 		rt, err := detect()
 		if err != nil {
 			var p *FieldError
@@ -320,17 +353,17 @@ func kind(t reflect.Type) string {
 // detectRuntime infers the runtime of code without a Runtime setting, from
 // the first family that recognises it; hasFile says whether it has a
 // function.json.
-func detectRuntime(code fs.FS, hasFile bool) (string, error) {
+func (l Loader) detectRuntime(code fs.FS, hasFile bool) (string, error) {
 	for _, f := range Families {
-		if f.detect(code) {
-			return f.DefaultRuntime, nil
+		if f.detect != nil && f.detect(code) {
+			return l.defaultRuntime(f), nil
 		}
 	}
 	if hasFile {
-		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap or handler.py to infer it from"}
+		return "", &FieldError{Field: "Runtime", Msg: "absent, and no bootstrap, handler.py or index.js to infer it from"}
 	}
-	return "", &FieldError{Msg: "cannot tell the runtime: no " + ConfigFile + ", bootstrap or handler.py " +
-		"(add an executable bootstrap, a handler.py, or a " + ConfigFile + " with Runtime and Handler)"}
+	return "", &FieldError{Msg: "cannot tell the runtime: no " + ConfigFile + ", bootstrap, handler.py or index.js " +
+		"(add an executable bootstrap, a handler.py, an index.js, or a " + ConfigFile + " with Runtime and Handler)"}
 }
 
 // bootstrapProblem checks code's bootstrap, if present, can be executed:

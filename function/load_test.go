@@ -40,7 +40,11 @@ func TestParseConfigDefaults(t *testing.T) {
 			"Code": {"ImageUri": "x", "SourceKMSKeyArn": "y"}, "Publish": true, "VpcConfig": {"SubnetIds": []},
 			"LoggingConfig": {"LogFormat": "JSON"}, "DeadLetterConfig": {}, "KMSKeyArn": "",
 			"FileSystemConfigs": [], "ImageConfig": {}, "CodeSigningConfigArn": "x", "SnapStart": {"ApplyOn": "None"}}`,
-			Config{Name: "f", Runtime: "python3.11", Handler: "app.main", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512}},
+			Config{Name: "f", Runtime: "python3.11", Handler: "app.main", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512, PackageType: PackageZip}},
+		{"image", `{"PackageType": "Image", "ImageUri": "127.0.0.1:5000/fn:v1",
+			"ImageConfig": {"EntryPoint": ["/bin/run"], "Command": ["app.handler"], "WorkingDirectory": "/srv"}}`,
+			Config{Name: "f", MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512, PackageType: PackageImage,
+				ImageURI: "127.0.0.1:5000/fn:v1", ImageConfig: ImageConfig{EntryPoint: []string{"/bin/run"}, Command: []string{"app.handler"}, WorkingDirectory: "/srv"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseConfig("f", []byte(tc.json))
@@ -84,6 +88,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"null", ` null`, "", "want a JSON object"},
 		{"empty", "", "", "empty file"},
 		{"blank", " \n\t", "", "empty file"},
+		{"image without uri", `{"PackageType": "Image"}`, "ImageUri", "required when PackageType is Image"},
+		{"image with runtime", `{"PackageType": "Image", "ImageUri": "fn:v1", "Runtime": "python3.11"}`, "PackageType", "don't give a Runtime or Handler"},
+		{"uri with zip", `{"Runtime": "provided", "ImageUri": "fn:v1"}`, "ImageUri", "given with PackageType Zip"},
+		{"bad package type", `{"Runtime": "provided", "PackageType": "Jar"}`, "PackageType", `"Jar": want "Zip" or "Image"`},
+		{"uri with space", `{"PackageType": "Image", "ImageUri": "fn: v1"}`, "ImageUri", "space"},
+		{"relative workdir", `{"PackageType": "Image", "ImageUri": "fn:v1", "ImageConfig": {"WorkingDirectory": "srv"}}`, "ImageConfig.WorkingDirectory", "not an absolute path"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("f", []byte(tc.json))
@@ -215,7 +225,7 @@ func TestLoadAll(t *testing.T) {
 	}
 	// Each broken function: what its error must say, and which file it names.
 	wantErrs := map[string]struct{ file, msg string }{
-		"empty":              {"empty", "cannot tell the runtime: no function.json, bootstrap or handler.py"},
+		"empty":              {"empty", "cannot tell the runtime: no function.json, bootstrap, handler.py or index.js"},
 		"noexec":             {"noexec/bootstrap", "not executable (mode -rw-r--r--): chmod +x it"},
 		"noexec-python":      {"noexec-python/bootstrap", "chmod +x"},
 		"bootstrap-dir":      {"bootstrap-dir/bootstrap", "not a regular file"},
@@ -223,7 +233,7 @@ func TestLoadAll(t *testing.T) {
 		"bad name":           {"bad name", `FunctionName: "bad name"`},
 		"toobig":             {"toobig/function.json", "MemorySize: 20000 MB is out of range 128–10240"},
 		"reserved-env":       {"reserved-env/function.json", `Environment.Variables: key "AWS_REGION" is reserved`},
-		"json-nothing":       {"json-nothing/function.json", "Runtime: absent, and no bootstrap or handler.py"},
+		"json-nothing":       {"json-nothing/function.json", "Runtime: absent, and no bootstrap, handler.py or index.js"},
 		"unknown-field":      {"unknown-field/function.json", "Memory: unknown field"},
 		"emptyjson":          {"emptyjson/function.json", "empty file"},
 		"json-noexec":        {"json-noexec/bootstrap", "chmod +x"},

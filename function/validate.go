@@ -58,12 +58,30 @@ func (c Config) problems() []*FieldError {
 	if !validName(c.Name) {
 		bad("FunctionName", "%q: want 1–%d letters, digits, hyphens or underscores", c.Name, MaxNameLength)
 	}
-	family := c.Family()
-	if family == nil {
-		bad("Runtime", "%q is not supported (want %s, e.g. %s)", c.Runtime, supportedRuntimes(), Python.DefaultRuntime)
+	switch c.PackageType {
+	case PackageImage:
+		if c.Runtime != "" || c.Handler != "" {
+			bad("PackageType", "Image: don't give a Runtime or Handler with an image (its ENTRYPOINT and CMD, or ImageConfig, say what runs)")
+		}
+		if msg := imageURIProblem(c.ImageURI); msg != "" {
+			bad("ImageUri", "%q: %s", c.ImageURI, msg)
+		}
+	case PackageZip, "":
+		if c.ImageURI != "" {
+			bad("ImageUri", "given with PackageType Zip: set \"PackageType\": \"Image\" to run an image")
+		}
+		family := c.Family()
+		if family == nil {
+			bad("Runtime", "%q is not supported (want %s, e.g. %s)", c.Runtime, supportedRuntimes(), Python.DefaultRuntime)
+		}
+		if msg := handlerProblem(c.Handler, family); msg != "" {
+			bad("Handler", "%q: %s", c.Handler, msg)
+		}
+	default:
+		bad("PackageType", "%q: want %q or %q", c.PackageType, PackageZip, PackageImage)
 	}
-	if msg := handlerProblem(c.Handler, family); msg != "" {
-		bad("Handler", "%q: %s", c.Handler, msg)
+	if c.ImageConfig.WorkingDirectory != "" && !strings.HasPrefix(c.ImageConfig.WorkingDirectory, "/") {
+		bad("ImageConfig.WorkingDirectory", "%q is not an absolute path", c.ImageConfig.WorkingDirectory)
 	}
 	if c.MemorySize < lambda.MinMemoryMB || c.MemorySize > lambda.MaxMemoryMB {
 		bad("MemorySize", "%d MB is out of range %d–%d", c.MemorySize, lambda.MinMemoryMB, lambda.MaxMemoryMB)
@@ -164,4 +182,21 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// imageURIProblem checks an image reference's shape: [registry/]repository
+// with a :tag, an @sha256: digest or both, at most 256 characters, no spaces
+// (the registry, when it is asked, says whether the image exists).
+func imageURIProblem(ref string) string {
+	switch {
+	case ref == "":
+		return "required when PackageType is Image"
+	case len(ref) > 256:
+		return "longer than 256 characters"
+	case strings.IndexFunc(ref, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return "contains a space or control character"
+	case strings.HasPrefix(ref, "/") || strings.HasSuffix(ref, "/") || strings.Contains(ref, "//"):
+		return "not an image reference (want registry/repository:tag)"
+	}
+	return ""
 }

@@ -51,7 +51,11 @@ func TestValidate(t *testing.T) {
 		{"python3.13", []func(*Config){func(c *Config) { c.Runtime = "python3.13" }, handler("h.f")}, "", ""},
 		{"python3.14", []func(*Config){func(c *Config) { c.Runtime = "python3.14" }, handler("h.f")}, "", ""},
 		{"runtime empty", []func(*Config){func(c *Config) { c.Runtime = "" }}, "Runtime", "not supported"},
-		{"nodejs", []func(*Config){func(c *Config) { c.Runtime = "nodejs20.x" }}, "Runtime", "not supported"},
+		{"java", []func(*Config){func(c *Config) { c.Runtime = "java21" }, handler("example.Hello::handleRequest")}, "", ""},
+		{"go1.x", []func(*Config){func(c *Config) { c.Runtime = "go1.x" }}, "Runtime", "not supported"},
+		{"nodejs", []func(*Config){func(c *Config) { c.Runtime = "nodejs20.x" }, handler("src/app.handler")}, "", ""},
+		{"nodejs bad handler", []func(*Config){func(c *Config) { c.Runtime = "nodejs20.x" }, handler("index")}, "Handler", "want file.export"},
+		{"nodejs parent dir", []func(*Config){func(c *Config) { c.Runtime = "nodejs20.x" }, handler("../x.handler")}, "Handler", "not allowed"},
 		{"python2.7", []func(*Config){func(c *Config) { c.Runtime = "python2.7" }}, "Runtime", ""},
 		{"python3", []func(*Config){func(c *Config) { c.Runtime = "python3" }}, "Runtime", ""},
 		{"python3.", []func(*Config){func(c *Config) { c.Runtime = "python3." }}, "Runtime", ""},
@@ -181,7 +185,7 @@ func TestConfigHelpers(t *testing.T) {
 	}
 	for rt, want := range map[string]*Family{
 		"provided": Provided, "provided.al2": Provided, "provided.al2023": Provided,
-		"python3.8": Python, "python3.12": Python, "nodejs22.x": nil, "": nil,
+		"python3.8": Python, "python3.12": Python, "nodejs22.x": NodeJS, "nodejs16.x": NodeJS, "nodejs22": nil, "nodejs022.x": nil, "": nil,
 	} {
 		c.Runtime = rt
 		if got := c.Family(); got != want {

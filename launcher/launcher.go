@@ -1,11 +1,13 @@
 package launcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
@@ -43,7 +45,33 @@ type Config struct {
 	// RuntimeAPIMaxConns bounds the connections each sandbox may hold open
 	// to its Runtime API; 0: runtimeapi.DefaultMaxConns.
 	RuntimeAPIMaxConns int
+	// Images gives image functions their images; nil: they do not run.
+	Images Images
+	// RuntimeImage, if set, gives the base image a zip function of a
+	// managed runtime runs on, as on Lambda (AWS's image for the runtime,
+	// its code at /var/task); ok false: the family's own base tree (the
+	// host's interpreter), as without it.
+	RuntimeImage func(ctx context.Context, runtime string) (img Image, ok bool)
 }
+
+// Images finds a container image's unpacked root by reference (pulling it
+// when the host does not have it: ctx bounds that).
+type Images interface {
+	Image(ctx context.Context, ref string) (Image, error)
+}
+
+// Image is a container image as a sandbox runs it: its read-only root and
+// the settings of its config a sandbox takes.
+type Image struct {
+	Ref, Digest     string
+	Tree            rootfs.Tree
+	Entrypoint, Cmd []string
+	Env             []string // NAME=value
+	WorkingDir      string
+}
+
+// ErrNoImages: an image function, and the launcher has no image store.
+var ErrNoImages = errors.New("container images are not available here")
 
 // Network is how the sandboxes of one network mode are made.
 type Network struct {
@@ -103,7 +131,7 @@ func (l *Launcher) launch(ctx context.Context, req scheduler.LaunchRequest) (sch
 			l.cfg.Logger.Warn("spare sandbox did not start; starting another", "function", req.Function.Name, "sandbox", p.sb.ID(), "err", err)
 		}
 	}
-	p, err := l.create(req.Function, req.Provisioned)
+	p, err := l.create(ctx, req.Function, req.Provisioned)
 	if err != nil {
 		return nil, err
 	}
@@ -123,19 +151,18 @@ func (l *Launcher) Prestart(fns []function.Config) {
 func (l *Launcher) Close() { l.spares.close() }
 
 // Request is the sandbox fn runs in, as Launch creates it: its family's
-// base tree and command, its code, limits and environment.
-func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.CreateRequest, error) {
-	family := fn.Family()
-	if family == nil {
-		return sandbox.CreateRequest{}, fmt.Errorf("function %s: runtime %q is not one lambdad runs", fn.Name, fn.Runtime)
-	}
-	tree, err := l.cfg.Rootfs.Base(family.Base)
+// base tree and command and its code, or its image's root, command and
+// environment; its limits and environment. ctx bounds pulling an image.
+func (l *Launcher) Request(ctx context.Context, fn function.Config, provisioned bool) (sandbox.CreateRequest, error) {
+	root, err := l.root(ctx, fn)
 	if err != nil {
 		return sandbox.CreateRequest{}, err
 	}
-	code, opt, err := l.code(fn)
-	if err != nil {
-		return sandbox.CreateRequest{}, err
+	var opt string
+	if !fn.IsImage() {
+		if root.code, opt, err = l.code(fn); err != nil {
+			return sandbox.CreateRequest{}, err
+		}
 	}
 	var net Network
 	if l.cfg.Networks != nil {
@@ -149,6 +176,7 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 		}
 	}
 	env := fn.EnvRequest()
+	env.ImageEnv = root.env
 	env.Region = l.cfg.Region
 	env.Defaults = net.Env
 	env.Credentials = l.cfg.Credentials
@@ -158,14 +186,15 @@ func (l *Launcher) Request(fn function.Config, provisioned bool) (sandbox.Create
 	}
 	return sandbox.CreateRequest{
 		ID:            sandbox.NewID(),
-		Root:          tree,
-		CodeDir:       code,
+		Root:          root.tree,
+		CodeDir:       root.code,
 		OptDir:        opt,
+		Cwd:           root.cwd,
 		RuntimeDir:    l.cfg.RuntimeDir,
 		MemoryMB:      fn.MemorySize,
 		EphemeralMB:   fn.EphemeralStorageMB,
 		Env:           function.Environment(env),
-		Args:          family.Command,
+		Args:          root.args,
 		DeferCPULimit: true, // init runs with boosted CPU, as in Lambda
 		// The Runtime API is served straight into the sandbox's network
 		// namespace: only that sandbox reaches it.
@@ -194,6 +223,85 @@ func (l *Launcher) code(fn function.Config) (codeDir, optDir string, err error) 
 	return pkg.Code, pkg.Opt, nil
 }
 
+// root is what a sandbox of one function runs: a base tree and what is
+// bound and started on it.
+type root struct {
+	tree rootfs.Tree
+	code string   // bound at /var/task; "" for an image
+	args []string // what the init starts
+	cwd  string   // "" for /var/task
+	env  []string // an image's ENV
+}
+
+// root is fn's: its family's base tree, command and its code directory,
+// or its image's root and settings under fn's ImageConfig.
+func (l *Launcher) root(ctx context.Context, fn function.Config) (root, error) {
+	if fn.IsImage() {
+		if l.cfg.Images == nil {
+			return root{}, fmt.Errorf("function %s: image %s: %w", fn.Name, fn.ImageURI, ErrNoImages)
+		}
+		img, err := l.cfg.Images.Image(ctx, fn.ImageURI)
+		if err != nil {
+			return root{}, fmt.Errorf("function %s: image %s: %w", fn.Name, fn.ImageURI, err)
+		}
+		return imageRoot(fn, img)
+	}
+	family := fn.Family()
+	if family == nil {
+		return root{}, fmt.Errorf("function %s: runtime %q is not one lambdad runs", fn.Name, fn.Runtime)
+	}
+	if l.cfg.RuntimeImage != nil {
+		if img, ok := l.cfg.RuntimeImage(ctx, fn.Runtime); ok {
+			// The base image's entrypoint takes the handler, as Lambda
+			// starts it; the image's CMD is its own example's.
+			args := append(slices.Clip(img.Entrypoint), fn.Handler)
+			return root{tree: img.Tree, code: fn.CodeDir, args: args, env: img.Env}, nil
+		}
+	}
+	if family.Base == "" {
+		return root{}, fmt.Errorf("function %s: %w", fn.Name, NoRuntimeImageError(fn.Runtime))
+	}
+	tree, err := l.cfg.Rootfs.Base(family.Base)
+	if err != nil {
+		return root{}, err
+	}
+	args := family.Command
+	// Lambda's wrapper scripts: a managed runtime's command is started by
+	// the script AWS_LAMBDA_EXEC_WRAPPER names, with that command as its
+	// arguments. (A base image's own bootstrap does this itself.)
+	if w := fn.Env["AWS_LAMBDA_EXEC_WRAPPER"]; w != "" && family.Managed {
+		args = append([]string{w}, family.Command...)
+	}
+	return root{tree: tree, code: fn.CodeDir, args: args}, nil
+}
+
+// imageRoot runs img as Lambda does: ImageConfig's EntryPoint and Command
+// replace the image's ENTRYPOINT and CMD, each on its own, and its
+// WorkingDirectory the image's WORKDIR ("/" when neither says).
+func imageRoot(fn function.Config, img Image) (root, error) {
+	entry, cmd := img.Entrypoint, img.Cmd
+	if ic := fn.ImageConfig; len(ic.EntryPoint) > 0 {
+		entry = ic.EntryPoint
+	}
+	if ic := fn.ImageConfig; len(ic.Command) > 0 {
+		cmd = ic.Command
+	}
+	args := append(slices.Clip(entry), cmd...)
+	if len(args) == 0 || args[0] == "" {
+		return root{}, fmt.Errorf("function %s: image %s has no ENTRYPOINT or CMD: set ImageConfig.EntryPoint", fn.Name, fn.ImageURI)
+	}
+	cwd := cmp.Or(fn.ImageConfig.WorkingDirectory, img.WorkingDir, "/")
+	return root{tree: img.Tree, args: args, cwd: cwd, env: img.Env}, nil
+}
+
+// NoRuntimeImageError says that a runtime that runs only on its base image
+// has none here.
+func NoRuntimeImageError(runtime string) error {
+	return fmt.Errorf("runtime %s runs only on its base image (%s), which this host does not have and cannot pull: "+
+		"lambdad has no runtime of its own for it. Load the image (lambdad image load FILE), pull it (lambdad image pull), "+
+		"or name another with --runtime-image %s=REF", runtime, cmp.Or(function.BaseImage(runtime), "none"), runtime)
+}
+
 // NetworkError says that a function asks for a network mode the daemon
 // does not give.
 func NetworkError(mode, daemonMode string) error {
@@ -206,13 +314,14 @@ var ErrNetworkMode = errors.New("network mode not available")
 
 // prepared is a sandbox set up for one function, not yet running it.
 type prepared struct {
-	fn      function.Config
-	sb      *sandbox.Sandbox
-	log     *scheduler.Log
-	code    os.FileInfo // fn.CodeDir when the sandbox bound it, for code in a directory
-	codeDir string      // the code and layer trees it bound
-	optDir  string
-	launch  *Launcher
+	fn   function.Config
+	sb   *sandbox.Sandbox
+	log  *scheduler.Log
+	code os.FileInfo // fn.CodeDir when the sandbox bound it, or the image's root; nil for a zip
+	root string      // the root it runs on
+	// codeDir and optDir are the trees of fn's zip and layers it bound.
+	codeDir, optDir string
+	launch          *Launcher
 }
 
 var _ spare = (*prepared)(nil)
@@ -222,49 +331,59 @@ func (p *prepared) Function() function.Config { return p.fn }
 func (p *prepared) Destroy() error            { return p.sb.Destroy() }
 
 // Held tells whether p is still prestarted and its code is still the
-// function's: the directory the function's directory holds (one replaced
-// since, by rm and copy or by rename, would leave p running the old code),
-// and the trees its zip and layers unpack to now (a changed zip or layer
-// gives new ones).
+// function's: the code directory (an image's root) the function's
+// directory holds (one replaced since, by rm and copy or by rename, would
+// leave p running the old code), and the trees its zip and layers unpack
+// to now (a changed zip or layer gives new ones).
 func (p *prepared) Held() bool {
 	if p.sb.State() != sandbox.Prestarted {
 		return false
 	}
 	if p.fn.ZipFile == "" {
-		now, err := os.Stat(p.fn.CodeDir)
+		now, err := os.Stat(p.codePath())
 		if err != nil || p.code == nil || !os.SameFile(now, p.code) {
 			return false
 		}
+	}
+	if p.fn.ZipFile == "" && len(p.fn.Layers) == 0 {
+		return true
 	}
 	codeDir, optDir, err := p.launch.code(p.fn)
 	return err == nil && codeDir == p.codeDir && optDir == p.optDir
 }
 
+// codePath is what p's code is: fn's code directory, or its image's root.
+func (p *prepared) codePath() string {
+	if p.fn.IsImage() {
+		return p.root
+	}
+	return p.fn.CodeDir
+}
+
 // create sets up a sandbox for fn.
-func (l *Launcher) create(fn function.Config, provisioned bool) (*prepared, error) {
-	req, err := l.Request(fn, provisioned)
+func (l *Launcher) create(ctx context.Context, fn function.Config, provisioned bool) (*prepared, error) {
+	req, err := l.Request(ctx, fn, provisioned)
 	if err != nil {
 		return nil, err
 	}
 	log := scheduler.NewLog(l.cfg.Sink, fn.Name)
 	req.Stdout, req.Stderr = log, log
-	var code os.FileInfo
+	p := &prepared{fn: fn, log: log, root: req.Root.Path, codeDir: req.CodeDir, optDir: req.OptDir, launch: l}
 	if fn.ZipFile == "" {
-		if code, err = os.Stat(fn.CodeDir); err != nil {
+		if p.code, err = os.Stat(p.codePath()); err != nil {
 			return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
 		}
 	}
-	sb, err := l.cfg.Sandboxes.Create(req)
-	if err != nil {
+	if p.sb, err = l.cfg.Sandboxes.Create(req); err != nil {
 		return nil, err
 	}
-	return &prepared{fn: fn, sb: sb, log: log, code: code, codeDir: req.CodeDir, optDir: req.OptDir, launch: l}, nil
+	return p, nil
 }
 
 // prestart makes a spare for fn: a sandbox set up and entered, its init
 // held before the runtime starts.
 func (l *Launcher) prestart(fn function.Config) (*prepared, error) {
-	p, err := l.create(fn, false)
+	p, err := l.create(context.Background(), fn, false)
 	if err != nil {
 		return nil, err
 	}

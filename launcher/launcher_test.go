@@ -88,7 +88,7 @@ func TestLaunchGivesUpASandboxWhenCtxEnds(t *testing.T) {
 	}
 	l := New(Config{Sandboxes: mgr, Rootfs: store, RuntimeDir: runtimeDir, Sink: scheduler.NewSink(nil), Logger: slog.New(slog.DiscardHandler)})
 	defer l.Close()
-	p, err := l.create(sleeper(), false)
+	p, err := l.create(context.Background(), sleeper(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestRequestUnpacksZipAndLayers(t *testing.T) {
 	defer l.Close()
 	fn := sleeper()
 	fn.CodeDir, fn.ZipFile, fn.Layers = "", zipPath, []string{layer}
-	req, err := l.Request(fn, false)
+	req, err := l.Request(context.Background(), fn, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestRequestUnpacksZipAndLayers(t *testing.T) {
 	}
 
 	fn.Layers = []string{filepath.Join(dir, "missing.zip")}
-	if _, err := l.Request(fn, false); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "missing.zip") {
+	if _, err := l.Request(context.Background(), fn, false); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "missing.zip") {
 		t.Errorf("Request with a missing layer = %v", err)
 	}
 }

@@ -119,7 +119,7 @@ func (s *spares[T]) take(fn function.Config) (T, bool) {
 	if !ok {
 		return p, false
 	}
-	if was := p.Function(); !p.Held() || was.CodeDir != fn.CodeDir || was.MemorySize != fn.MemorySize ||
+	if was := p.Function(); !p.Held() || was.CodeDir != fn.CodeDir || was.ImageURI != fn.ImageURI || was.MemorySize != fn.MemorySize ||
 		was.ZipFile != fn.ZipFile || !slices.Equal(was.Layers, fn.Layers) {
 		s.destroy(p)
 		var none T

@@ -21,8 +21,11 @@ type CreateRequest struct {
 	// (read-only too, in order after it). Every mountpoint of the sandbox
 	// must already exist in it (rootfs makes them).
 	Root rootfs.Tree
-	// CodeDir is mounted read-only at /var/task.
+	// CodeDir, if set, is mounted read-only at /var/task; an image's root
+	// has its own /var/task.
 	CodeDir string
+	// Cwd is the function's working directory; "" means /var/task.
+	Cwd string
 	// RuntimeDir is mounted read-only at /var/lambdad; it must hold the
 	// in-sandbox init, which runs as PID 1 and starts Args.
 	RuntimeDir string
@@ -123,7 +126,16 @@ func (r *CreateRequest) validate() error {
 		return bad("uid %d gid %d: the function must not run as root", r.UID, r.GID)
 	}
 	dirs := []struct{ what, path string }{
-		{"rootfs", r.Root.Path}, {"code dir", r.CodeDir}, {"runtime dir", r.RuntimeDir},
+		{"rootfs", r.Root.Path}, {"runtime dir", r.RuntimeDir},
+	}
+	if r.CodeDir != "" {
+		dirs = append(dirs, struct{ what, path string }{"code dir", r.CodeDir})
+	}
+	if r.Cwd == "" {
+		r.Cwd = lambda.TaskDir
+	}
+	if !filepath.IsAbs(r.Cwd) {
+		return bad("working directory %q is not absolute", r.Cwd)
 	}
 	if r.OptDir != "" {
 		dirs = append(dirs, struct{ what, path string }{"opt dir", r.OptDir})

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -58,8 +59,10 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 	for _, b := range r.Root.Binds {
 		mounts = append(mounts, bind(b.Source, b.Destination))
 	}
+	if r.CodeDir != "" {
+		mounts = append(mounts, bind(r.CodeDir, lambda.TaskDir))
+	}
 	mounts = append(mounts,
-		bind(r.CodeDir, lambda.TaskDir),
 		bind(r.RuntimeDir, lambda.LambdadDir),
 		specs.Mount{Destination: lambda.TmpDir, Type: "tmpfs", Source: "tmpfs",
 			Options: append(tmpOptions[:len(tmpOptions):len(tmpOptions)], fmt.Sprintf("size=%dm", r.EphemeralMB))},
@@ -93,7 +96,7 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 		Process: &specs.Process{
 			Args: initArgs(r.Args, false, -1),
 			Env:  r.Env,
-			Cwd:  lambda.TaskDir,
+			Cwd:  cmp.Or(r.Cwd, lambda.TaskDir),
 			User: specs.User{UID: uint32(r.UID), GID: uint32(r.GID)},
 			// Empty sets, not nil: no capabilities at all.
 			Capabilities: &specs.LinuxCapabilities{

@@ -147,7 +147,12 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	if !res.Cold {
 		log.Begin(req.RequestID)
 	}
-	log.Printf("START RequestId: %s Version: $LATEST", req.RequestID)
+	if on := req.Function.RunsOn; on != "" {
+		// lambdad's own field, after Lambda's, says what really runs.
+		log.Printf("START RequestId: %s Version: $LATEST\tRuntime: %s", req.RequestID, on)
+	} else {
+		log.Printf("START RequestId: %s Version: $LATEST", req.RequestID)
+	}
 	start := s.clock.Now()
 	timeout := req.Function.TimeoutDuration()
 

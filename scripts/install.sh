@@ -9,7 +9,7 @@
 #   - installs Go (go.mod's version) into /usr/local/go from the Go module
 #     proxy when no Go that new is there;
 #   - builds (make build examples) and installs PREFIX/bin/lambdad, its
-#     in-sandbox runtime PREFIX/lib/lambdad/runtime/ (init, python/), the example
+#     in-sandbox runtime PREFIX/lib/lambdad/runtime/ (init, python/, nodejs/, nodejs-sdk/), the example
 #     functions into /var/lib/lambdad/functions/ if that does not exist yet
 #     (a user's functions are never touched), a commented /etc/default/lambdad
 #     if there is none, and /etc/systemd/system/lambdad.service;
@@ -76,7 +76,10 @@ fi
 
 # --- apt ------------------------------------------------------------------
 
-packages=(gcc libc6-dev make git busybox-static python3 ca-certificates)
+packages=(gcc libc6-dev make git busybox-static python3 python3-boto3 ca-certificates)
+# nodejsN.x functions run the host's node; make build npm-installs the AWS SDK for JavaScript.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 [ -n "$go_bin" ] || packages+=(curl unzip) # to fetch and unpack Go
 missing=()
 for p in "${packages[@]}"; do

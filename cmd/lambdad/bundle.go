@@ -57,7 +57,7 @@ func bundleAction(c *cli.Context) error {
 	}
 	l := launcher.New(launcher.Config{Rootfs: store, RuntimeDir: rtDir, Region: c.String("region"), Seccomp: filter})
 	defer l.Close()
-	req, err := l.Request(fn, false)
+	req, err := l.Request(c.Context, fn, false)
 	if err != nil {
 		return cli.Exit("bundle: "+err.Error(), 2)
 	}

@@ -39,6 +39,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "region", Value: function.DefaultRegion, Usage: "the region functions and ARNs name"},
 			&cli.DurationFlag{Name: "async-retry-delay", Value: time.Minute, Usage: "wait before the first retry of a failed Event invoke (the second waits twice as long)"},
 			&cli.IntFlag{Name: "spares", Value: defaultSpares, Usage: "prestarted sandboxes kept ready for cold starts, at most one per function; 0 for none"},
+			&cli.BoolFlag{Name: "allow-runtime-mismatch", Usage: "run a python3.N or nodejsN.x function on the host's interpreter even when its release line differs from the declared one (python3.12 on the host's 3.11); the daemon's log and each START line say what really runs"},
 			&cli.BoolFlag{Name: "freeze-idle", Usage: "freeze idle sandboxes (cgroup freezer) and thaw them for the next invoke, as Lambda does"},
 			&cli.BoolFlag{Name: "favordynmods", Value: true, Usage: "remount the host's cgroup2 hierarchy with favordynmods (Linux 6.0+; it stays after lambdad exits): a sandbox start then waits for no RCU grace period, ~10-20 ms here; --favordynmods=false leaves the host's mounts alone"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM (then they are killed; the stop takes at most this and a 10 s teardown margin)"},
@@ -50,6 +51,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "host-ports", Usage: "egress: the host's TCP ports sandboxes may reach at host.lambdad.internal, e.g. 4566,8000 (the Invoke API's is always allowed)"},
 			&cli.StringFlag{Name: "aws-endpoint-url", Usage: "AWS_ENDPOINT_URL inside sandboxes, for every AWS service but Lambda (e.g. http://host.lambdad.internal:4566 for a LocalStack on the host; its port is then allowed)"},
 			seccompFlag(),
+			runtimeImageFlag(),
 			&cli.Int64Flag{Name: "max-inflight-bytes", Value: invokeapi.DefaultMaxInflightBytes, Usage: "bytes of Invoke API request bodies held at once, all requests together; beyond, 429 TooManyRequestsException"},
 			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
 			&cli.IntFlag{Name: "max-client-conns", Value: invokeapi.DefaultMaxClientConns, Usage: "connections one remote address (a sandbox, through host.lambdad.internal) may hold open to the Invoke API at once; more are closed at once; loopback clients are not limited"},
@@ -89,7 +91,12 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("serve: --host-ports: "+err.Error(), 2)
 	}
+	rtImages, err := runtimeImages(c.StringSlice("runtime-image"))
+	if err != nil {
+		return cli.Exit("serve: "+err.Error(), 2)
+	}
 	d, err := daemon.New(daemon.Config{
+		RuntimeImages:   rtImages,
 		Listen:          c.String("listen"),
 		ListenGroup:     c.String("listen-group"),
 		AuthKeys:        c.String("auth-keys"),
@@ -121,6 +128,9 @@ func serveAction(c *cli.Context) error {
 		FavorDynmods:    c.Bool("favordynmods"),
 		Logger:          logger,
 		Output:          os.Stdout,
+
+		HostInterpreters:     function.ProbeHost(c.Context),
+		AllowRuntimeMismatch: c.Bool("allow-runtime-mismatch"),
 
 		// What functions and clients can make the daemon hold.
 		RuntimeAPIMaxConns: c.Int("runtime-api-max-conns"),

@@ -136,6 +136,9 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *served {
 	full := append([]string{"serve", "--listen", addr, "--functions", functions,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", d.runDir, "--cgroup-parent", d.parent,
 		"--async-retry-delay", "50ms", "--memory-budget", "65536"}, args...)
+	if !slices.Contains(args, "--runtime-image") { // no test pulls AWS's base images
+		full = append(full, "--runtime-image", "*=host")
+	}
 	if !slices.Contains(args, "--spares") {
 		full = append(full, "--spares", "0") // spares would upset the sandbox counts
 	}

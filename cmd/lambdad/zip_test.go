@@ -72,7 +72,7 @@ func zipFunctions(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(layers, "two", "data.txt"), []byte("two"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "layered", "function.json"), []byte(`{"Runtime": "python3.12", "Code": {"ZipFile": "code.zip"},
+	os.WriteFile(filepath.Join(dir, "layered", "function.json"), []byte(`{"Code": {"ZipFile": "code.zip"},
 		"Layers": ["`+filepath.Join(layers, "one.zip")+`", "../../layers/two"]}`), 0o644)
 	// Hostile: a zip slip in the code, a layer writing through its symlink.
 	writeZip(t, filepath.Join(dir, "evil.zip"), map[string]string{"handler.py": "", "../../evil.py": "x"}, nil)
@@ -188,5 +188,26 @@ func TestServeSpareOfReplacedZip(t *testing.T) {
 	out := mustInvoke(t, d, "fn", `{"text":"new code?"}`)
 	if got := errorType(t, out); got != "Runtime.InvalidEntrypoint" {
 		t.Errorf("error type %q, payload %s: want Runtime.InvalidEntrypoint, the new zip's (the spare ran the old)", got, out.Payload)
+	}
+}
+
+// TestServeNodeLayer: a Node.js function from a zip requires a module of
+// its layer's nodejs/node_modules, as on Lambda.
+func TestServeNodeLayer(t *testing.T) {
+	hostNode(t)
+	top := t.TempDir()
+	os.Chmod(top, 0o755)
+	dir := filepath.Join(top, "functions")
+	os.MkdirAll(dir, 0o755)
+	layer := filepath.Join(top, "layer.zip")
+	writeZip(t, layer, map[string]string{"nodejs/node_modules/layermod/index.js": "exports.v = 'from the layer';\n"}, nil)
+	writeZip(t, filepath.Join(dir, "nodezip.zip"), map[string]string{
+		"index.js": "exports.handler = async () => ({v: require('layermod').v});\n",
+	}, nil)
+	os.WriteFile(filepath.Join(dir, "nodezip.json"), []byte(`{"Layers": ["`+layer+`"]}`), 0o644)
+	d := startDaemon(t, "--functions", dir)
+	out := mustInvoke(t, d, "nodezip", `{}`)
+	if string(out.Payload) != `{"v":"from the layer"}` {
+		t.Errorf("nodezip: %s", out.Payload)
 	}
 }

@@ -48,6 +48,7 @@ var rules = map[string]rule{
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
 	"runtime/python": {},
+	"runtime/nodejs": {},
 	// Tests' helpers, and programs that are not the daemon.
 	"internal/testkit":         {},
 	"internal/deps":            {},

@@ -87,7 +87,10 @@ func BusyboxDir(dir string) error {
 }
 
 // BuildRuntime fills dir as lambdad's runtime directory: the init (see
-// BuildInit) and the Python runtime client under dir/python.
+// BuildInit), the Python runtime client under dir/python, the Node.js one
+// under dir/nodejs, and the AWS SDK for JavaScript under dir/nodejs-sdk
+// when `make build` has installed it in the checkout's bin/runtime (see
+// NodeSDKDir).
 func BuildRuntime(dir string) error {
 	if err := BuildInit(dir); err != nil {
 		return err
@@ -95,6 +98,16 @@ func BuildRuntime(dir string) error {
 	root, err := ModuleRoot()
 	if err != nil {
 		return err
+	}
+	if err := copyTree(filepath.Join(root, "runtime", "nodejs"), filepath.Join(dir, "nodejs"), func(rel string) bool {
+		return rel == "index.mjs" || strings.HasPrefix(rel, "lib/") && strings.HasSuffix(rel, ".mjs")
+	}); err != nil {
+		return err
+	}
+	if sdk := NodeSDKDir(); sdk != "" {
+		if err := copyTree(sdk, filepath.Join(dir, "nodejs-sdk"), func(string) bool { return true }); err != nil {
+			return err
+		}
 	}
 	src := filepath.Join(root, "runtime", "python")
 	dst := filepath.Join(dir, "python")
@@ -145,4 +158,59 @@ func BuildEscapeFn(path string) error {
 		return fmt.Errorf("build escapefn: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// NodeSDKDir is the checkout's bin/runtime/nodejs-sdk (make build), or ""
+// if it is not there.
+func NodeSDKDir() string {
+	root, err := ModuleRoot()
+	if err != nil {
+		return ""
+	}
+	dir := filepath.Join(root, "bin", "runtime", "nodejs-sdk")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-lambda")); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// copyTree copies the regular files of src that keep(their slash path
+// relative to src) says, and symlinks, to dst, hard-linking each file when
+// it can; the copies are world-readable, as sandboxes read them.
+func copyTree(src, dst string, keep func(rel string) bool) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !keep(filepath.ToSlash(rel)):
+			return nil
+		case d.Type()&os.ModeSymlink != 0:
+			link, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			if fi, err := d.Info(); err == nil && fi.Mode().Perm()&0o004 != 0 && os.Link(path, target) == nil {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		}
+		return nil
+	})
+}
+
+// CopyTree copies src to dst as BuildRuntime copies the runtime clients:
+// for tests that put a tree (node_modules) into a function's code.
+func CopyTree(src, dst string) error {
+	return copyTree(src, dst, func(string) bool { return true })
 }

@@ -53,6 +53,12 @@ func handle(ctx context.Context, e event) (reply, error) {
 		}
 	case "env":
 		return reply{Text: os.Getenv(e.Text), RequestID: lc.AwsRequestID}, nil
+	case "cwd":
+		wd, err := os.Getwd()
+		return reply{Text: wd, RequestID: lc.AwsRequestID}, err
+	case "read":
+		b, err := os.ReadFile(e.Text)
+		return reply{Text: string(b), RequestID: lc.AwsRequestID}, err
 	case "big":
 		return reply{Text: string(make([]byte, 7<<20))}, nil
 	case "stubborn": // a child that ignores SIGTERM, then wait past the timeout

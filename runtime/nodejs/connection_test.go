@@ -1,0 +1,58 @@
+package nodejs
+
+import (
+	"testing"
+	"time"
+)
+
+func TestOneConnection(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	startRuntime(t, api, "index.handler", map[string]string{"index.js": "exports.handler = async (e) => e;\n"})
+	const n = 10
+	for i := range n {
+		// One at a time, so that the runtime waits in next between events.
+		id := "req-" + string(rune('a'+i))
+		api.enqueue(event{id: id, body: `{"i": 1}`})
+		if p := api.waitPost(t); p.path != "/2018-06-01/runtime/invocation/"+id+"/response" {
+			t.Fatalf("POST %s, want the response of %s", p.path, id)
+		}
+	}
+	if c := api.conns.Load(); c != 1 {
+		t.Errorf("the runtime opened %d connections for %d invocations, want 1", c, n)
+	}
+}
+
+func TestExitsOnRejectedPost(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	api.status.Store(400)
+	api.enqueue(event{id: "req-1", body: `{}`}, event{id: "req-2", body: `{}`})
+	rt := startRuntime(t, api, "index.handler", map[string]string{"index.js": "exports.handler = async () => 1;\n"})
+	api.waitPost(t)
+	if code := rt.waitExit(t); code == 0 {
+		t.Errorf("runtime exited 0 after a rejected POST")
+	}
+	select {
+	case p := <-api.posts:
+		t.Errorf("runtime went on to POST %s after a rejected POST", p.path)
+	default:
+	}
+}
+
+func TestNextWaitsWithoutTimeout(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	// A function that shortens the default agent's timeouts must not make
+	// the runtime give up waiting for its next event.
+	startRuntime(t, api, "index.handler", map[string]string{"index.js": `
+const http = require("node:http");
+http.globalAgent.options.timeout = 50;
+http.globalAgent.keepAlive = false;
+exports.handler = async () => "late";
+`})
+	time.AfterFunc(500*time.Millisecond, func() { api.enqueue(event{id: "req-1", body: `{}`}) })
+	if p := api.waitPost(t); string(p.body) != `"late"` {
+		t.Errorf("POST %s %s, want the late event's response", p.path, p.body)
+	}
+}
