@@ -161,6 +161,8 @@ func TestParseConfigCode(t *testing.T) {
 		{`{"Runtime": "provided", "Layers": [""]}`, "Layers[0]"},
 		{`{"Runtime": "provided", "Layers": "x.zip"}`, "Layers"},
 		{`{"Runtime": "provided", "Layers": ["a", "b", "c", "d", "e", "f"]}`, "Layers"},
+		{`{"PackageType": "Image", "ImageUri": "example.com/f:1", "Layers": ["a.zip"]}`, "Layers"},
+		{`{"PackageType": "Image", "ImageUri": "example.com/f:1", "Code": {"ZipFile": "a.zip"}}`, "Code.ZipFile"},
 	} {
 		_, err := ParseConfig("f", []byte(tc.json))
 		var fe *FieldError
