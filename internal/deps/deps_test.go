@@ -51,6 +51,7 @@ var rules = map[string]rule{
 	"runtime/nodejs": {},
 	// Tests' helpers, and programs that are not the daemon.
 	"internal/testkit":         {},
+	"internal/testimage":       {foreign: []string{"github.com/google/go-containerregistry/"}},
 	"internal/deps":            {},
 	"sandbox/sandboxtest":      {},
 	"network/networktest":      {foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
@@ -62,7 +63,7 @@ var rules = map[string]rule{
 }
 
 // testHelpers may be imported by any package's tests.
-var testHelpers = []string{"internal/testkit", "sandbox/sandboxtest", "network/networktest"}
+var testHelpers = []string{"internal/testkit", "internal/testimage", "sandbox/sandboxtest", "network/networktest"}
 
 type pkg struct {
 	ImportPath                         string
