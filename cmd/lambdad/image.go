@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/lambdad/lambdad/rootfs/image"
 )
@@ -59,16 +57,6 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	return c.Args().First(), nil
 }
 
-// progress draws live bars on a terminal, plain lines elsewhere.
-func progress(w io.Writer) image.Progress {
-	if f, ok := w.(*os.File); ok {
-		if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
-			return image.TerminalProgress(w)
-		}
-	}
-	return image.LineProgress(w)
-}
-
 // interruptible is a context ended by SIGINT or SIGTERM: a pull stopped
 // that way keeps the layers it finished.
 func interruptible(c *cli.Context) (context.Context, context.CancelFunc) {
@@ -86,7 +74,7 @@ func imagePull(c *cli.Context) error {
 	}
 	ctx, stop := interruptible(c)
 	defer stop()
-	img, err := s.Pull(ctx, ref, progress(c.App.ErrWriter))
+	img, err := s.Pull(ctx, ref, image.WriterProgress(c.App.ErrWriter))
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}
@@ -105,7 +93,7 @@ func imageLoad(c *cli.Context) error {
 	}
 	ctx, stop := interruptible(c)
 	defer stop()
-	imgs, err := s.Load(ctx, file, progress(c.App.ErrWriter))
+	imgs, err := s.Load(ctx, file, image.WriterProgress(c.App.ErrWriter))
 	if err != nil {
 		return cli.Exit(err.Error(), 1)
 	}

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Phase is what a progress Event reports.
@@ -109,6 +112,16 @@ func (l *limiter) due(e Event) bool {
 	}
 	l.last[e.Layer] = sent{at: now, phase: e.Phase, tenth: tenth}
 	return true
+}
+
+// WriterProgress is TerminalProgress if w is a terminal, else LineProgress.
+func WriterProgress(w io.Writer) Progress {
+	if f, ok := w.(*os.File); ok {
+		if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			return TerminalProgress(w)
+		}
+	}
+	return LineProgress(w)
 }
 
 // TerminalProgress draws one live line per layer on w, a terminal, redrawn
