@@ -286,7 +286,8 @@ func (a *applier) link(name string, hdr *tar.Header) error {
 	if target == "" || target == name {
 		return fmt.Errorf("%w: hard link to %q", ErrInvalidLayer, hdr.Linkname)
 	}
-	exists, err := a.parents(path.Dir(target), false)
+	dir, _ := path.Split(target)
+	exists, err := a.parents(strings.TrimSuffix(dir, "/"), false)
 	if err != nil {
 		return fmt.Errorf("hard link to %q: %w", hdr.Linkname, err)
 	}

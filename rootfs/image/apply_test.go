@@ -48,6 +48,7 @@ func TestUnpack(t *testing.T) {
 		entry{name: "c/f", body: "f"},
 		entry{name: "d", body: "file"},
 		entry{name: "var/task", body: "a file where a mountpoint goes"},
+		entry{name: "top", typ: tar.TypeLink, link: "d"},
 	)
 	upper := testLayer(t, true,
 		entry{name: "a/new", body: "new"}, // before the opaque marker: it stays
@@ -77,6 +78,7 @@ func TestUnpack(t *testing.T) {
 		"c":             "now a file",
 		"d/inside":      "i",
 		"etc/hosts":     "", // a file mountpoint replaced the symlink
+		"top":           "file",
 	} {
 		if got := readTree(t, img, rel); got != want {
 			t.Errorf("%s = %q, want %q", rel, got, want)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -359,4 +360,36 @@ func TestPullCanceled(t *testing.T) {
 		t.Fatalf("Pull with a canceled context: %v", err)
 	}
 	assertEmpty(t, s)
+}
+
+// TestOpenRemovesStale: what a crashed pull left (a half-unpacked tree, a
+// half-written blob, a load directory), once old, goes at the next Open;
+// fresh ones, maybe another process's work, stay.
+func TestOpenRemovesStale(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, Options{StateDir: dir})
+	old := []string{
+		filepath.Join(s.rootfs.Dir(), ".tmp-image-0123456789ab-1"),
+		filepath.Join(s.dir, "blobs", "sha256", ".tmp-abc-1"),
+		filepath.Join(s.dir, ".tmp-load-1"),
+	}
+	fresh := filepath.Join(s.rootfs.Dir(), ".tmp-image-0123456789ab-2")
+	for _, p := range append(old, fresh) {
+		if err := os.Mkdir(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * staleTemp)
+	for _, p := range old {
+		os.Chtimes(p, long, long)
+	}
+	openStore(t, Options{StateDir: dir})
+	for _, p := range old {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: still there (%v)", p, err)
+		}
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a fresh temporary tree was removed: %v", err)
+	}
 }
