@@ -149,18 +149,28 @@ func (s *Store) prepare(name string) (Tree, error) {
 }
 
 // materialize returns <dir>/<name>, where name ends with the tree's
-// digest, building it with build unless it exists. The tree is built in a
-// temporary directory and renamed into place, so a tree that exists is
-// complete; if another process renames first, its tree is used and ours
-// removed.
-func (s *Store) materialize(name string, build func(dir string) error) (_ string, retErr error) {
-	final := filepath.Join(s.dir, name)
-	if isDir(final) {
-		return final, nil
+// digest, building it with build unless it exists (see Build).
+func (s *Store) materialize(name string, build func(dir string) error) (string, error) {
+	path, built, err := Build(s.dir, name, build)
+	if built {
+		s.builds.Add(1)
 	}
-	tmp, err := os.MkdirTemp(s.dir, tempPrefix+name+"-")
+	return path, err
+}
+
+// Build returns dir/name, calling build to fill it unless it exists. The tree
+// is built in a temporary directory beside it (named with the prefix NewStore
+// removes when stale), synced and renamed into place, so a tree that exists is
+// complete; if another process renames first, its tree is used and ours
+// removed. built says whether this call's tree is the one in place.
+func Build(dir, name string, build func(tmp string) error) (_ string, built bool, retErr error) {
+	final := filepath.Join(dir, name)
+	if isDir(final) {
+		return final, false, nil
+	}
+	tmp, err := os.MkdirTemp(dir, tempPrefix+name+"-")
 	if err != nil {
-		return "", fmt.Errorf("build: %w", err)
+		return "", false, fmt.Errorf("build: %w", err)
 	}
 	defer func() {
 		if retErr != nil {
@@ -168,20 +178,19 @@ func (s *Store) materialize(name string, build func(dir string) error) (_ string
 		}
 	}()
 	if err := build(tmp); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := syncfs(tmp); err != nil {
-		return "", fmt.Errorf("build %s: %w", tmp, err)
+		return "", false, fmt.Errorf("build %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		if isDir(final) {
 			os.RemoveAll(tmp)
-			return final, nil
+			return final, false, nil
 		}
-		return "", fmt.Errorf("build: %w", err)
+		return "", false, fmt.Errorf("build: %w", err)
 	}
-	s.builds.Add(1)
-	return final, nil
+	return final, true, nil
 }
 
 // removeStale removes temporary trees old enough to be leftovers of a crash,

@@ -26,6 +26,7 @@ func main() {
 			invokeCommand(),
 			runCommand(),
 			bundleCommand(),
+			imageCommand(),
 			versionCommand(),
 			initCommand(),
 		},

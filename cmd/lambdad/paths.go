@@ -18,11 +18,16 @@ import (
 
 func dirFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "persistent state: base trees", EnvVars: []string{"LAMBDAD_STATE_DIR"}},
+		stateDirFlag(),
 		&cli.StringFlag{Name: "run-dir", Value: daemon.DefaultRunDir, Usage: "runtime state: sandboxes", EnvVars: []string{"LAMBDAD_RUN_DIR"}},
 		&cli.StringFlag{Name: "runtime-dir", Usage: "directory holding the in-sandbox init (default: next to the lambdad binary)", EnvVars: []string{"LAMBDAD_RUNTIME_DIR"}},
 		&cli.StringFlag{Name: "cgroup-parent", Value: sandbox.DefaultCgroupParent, Usage: "cgroup under which sandboxes' cgroups are made"},
 	}
+}
+
+// stateDirFlag is --state-dir, the persistent state: base trees and images.
+func stateDirFlag() cli.Flag {
+	return &cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "persistent state: base trees and images", EnvVars: []string{"LAMBDAD_STATE_DIR"}}
 }
 
 // runtimeAndStore is the runtime directory (runtimeDir) and the base trees

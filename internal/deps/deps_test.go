@@ -22,9 +22,12 @@ type rule struct {
 // in it fails the test: a new package is placed here on purpose.
 var rules = map[string]rule{
 	// Leaves: plain data and the engine's pieces.
-	"lambda":     {},
-	"rootfs":     {module: []string{"lambda"}, foreign: []string{"golang.org/x/sys/"}},
-	"function":   {module: []string{"lambda", "rootfs"}},
+	"lambda":   {},
+	"rootfs":   {module: []string{"lambda"}, foreign: []string{"golang.org/x/sys/"}},
+	"function": {module: []string{"lambda", "rootfs"}},
+	// Container images, unpacked into the rootfs store.
+	"rootfs/image": {module: []string{"lambda", "rootfs"},
+		foreign: []string{"github.com/google/go-containerregistry/", "github.com/klauspost/compress/", "golang.org/x/sync/errgroup", "golang.org/x/sys/"}},
 	"runtimeapi": {module: []string{"lambda"}},
 	"sigv4":      {},
 	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
@@ -43,7 +46,7 @@ var rules = map[string]rule{
 	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
 		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp"},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
