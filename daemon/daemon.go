@@ -22,6 +22,7 @@ import (
 	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/launcher"
 	"github.com/lambdad/lambdad/network"
+	"github.com/lambdad/lambdad/rootfs/image"
 	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
 	"github.com/lambdad/lambdad/seccomp"
@@ -76,6 +77,9 @@ type Config struct {
 	// (function.BaseImage) when the host has it or can pull it, else on the
 	// host's interpreter.
 	RuntimeImages map[string]string
+	// Registries: mirrors tried before Docker Hub for its images, and
+	// host[:port]s reached over plain HTTP (image.Options).
+	RegistryMirrors, InsecureRegistries []string
 
 	// Seccomp is the sandboxes' seccomp profile, as seccomp.Load reads it:
 	// "default" (also ""), "unconfined" or a profile file.
@@ -238,9 +242,20 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if cfg.HostInterpreters == nil {
 		cfg.HostInterpreters = function.ProbeHost(context.Background())
 	}
-	loader := function.Loader{Host: cfg.HostInterpreters, AllowMismatch: cfg.AllowRuntimeMismatch}
-	if d.functions, err = loadFunctions(loader, cfg.FunctionsDir, store, nets, cfg.Network, d.logger); err != nil {
+	imgStore, err := image.Open(image.Options{StateDir: cfg.StateDir, Mirrors: cfg.RegistryMirrors, Insecure: cfg.InsecureRegistries, Logger: d.logger})
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	im := newImages(storeSource{imgStore, d.logger}, cfg.RuntimeImages, d.logger)
+	loader := function.Loader{Host: cfg.HostInterpreters, AllowMismatch: cfg.AllowRuntimeMismatch,
+		OnImage: func(runtime string) bool { _, ok := im.RuntimeImage(context.Background(), runtime); return ok }}
+	if d.functions, err = loadFunctions(loader, cfg.FunctionsDir, store, im, nets, cfg.Network, d.logger); err != nil {
 		return nil, err
+	}
+	if removed, err := imgStore.Prune(im.inUse(d.functions.byName())); err != nil {
+		d.logger.Warn("unused images not pruned", "err", err)
+	} else if len(removed) > 0 {
+		d.logger.Info("pruned what no image and no function uses", "removed", removed)
 	}
 	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
 	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
@@ -250,6 +265,8 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Networks: nets, DefaultNetwork: cfg.Network, Credentials: &creds,
 		Seccomp:            filter,
 		RuntimeAPIMaxConns: cfg.RuntimeAPIMaxConns,
+		Images:             im,
+		RuntimeImage:       im.RuntimeImage,
 	})
 	undo = append(undo, d.launcher.Close)
 	d.sched = scheduler.New(scheduler.Config{

@@ -28,7 +28,11 @@ var _ invokeapi.Functions = (*registry)(nil)
 // store cannot unpack (unpacked here, once, so that the first cold start
 // does not pay for it). A function that runs on the host's interpreter is
 // logged with a warning saying which.
-func loadFunctions(loader function.Loader, dir string, store *rootfs.Store, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
+// An image function's image is pulled here unless the host has it, and each
+// runtime's base image decided (im), so that no invoke waits for a pull; an
+// image that cannot be had, or a runtime that runs only on its image
+// without one, breaks the function.
+func loadFunctions(loader function.Loader, dir string, store *rootfs.Store, im *images, nets map[string]launcher.Network, daemonMode string, logger *slog.Logger) (*registry, error) {
 	fns, errs, err := loader.LoadAll(dir)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
@@ -43,7 +47,12 @@ func loadFunctions(loader function.Loader, dir string, store *rootfs.Store, nets
 			if _, err := store.Unpack(fn.ZipFile, fn.Layers); err != nil {
 				errs[name] = err
 				delete(fns, name)
+				continue
 			}
+		}
+		if err := im.check(fn); err != nil {
+			errs[name] = err
+			delete(fns, name)
 		}
 	}
 	r := &registry{fns: fns, errs: errs}

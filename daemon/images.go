@@ -7,6 +7,7 @@ import (
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/launcher"
+	"github.com/lambdad/lambdad/rootfs/image"
 )
 
 // HostRuntime, as a --runtime-image reference, runs a runtime on the
@@ -108,22 +109,59 @@ func (im *images) RuntimeImage(ctx context.Context, runtime string) (launcher.Im
 	return c.img, c.ok
 }
 
-// decide settles, before the daemon serves, the image of every runtime the
-// functions use and pulls every image function's image, so that the first
-// invoke waits for no pull; an image that cannot be had is logged (its
-// functions' invokes then fail naming it).
-func (im *images) decide(ctx context.Context, fns []function.Config) {
-	seen := map[string]bool{}
+// storeSource is the image store as images asks it: pulls show their
+// progress in the daemon's log.
+type storeSource struct {
+	store  *image.Store
+	logger *slog.Logger
+}
+
+func (s storeSource) Ensure(ctx context.Context, ref string) (launcher.Image, error) {
+	img, err := s.store.Ensure(ctx, ref, image.LogProgress(s.logger))
+	if err != nil {
+		return launcher.Image{}, err
+	}
+	return launcher.Image{Ref: img.Ref, Digest: img.Digest, Tree: img.Tree,
+		Entrypoint: img.Entrypoint, Cmd: img.Cmd, Env: img.Env, WorkingDir: img.WorkingDir}, nil
+}
+
+// inUse is every image reference the loaded functions run on: image
+// functions' and the runtimes' decided on an image.
+func (im *images) inUse(fns []function.Config) []string {
+	var refs []string
 	for _, fn := range fns {
-		switch {
-		case fn.IsImage() && !seen["image "+fn.ImageURI]:
-			seen["image "+fn.ImageURI] = true
-			if _, err := im.Image(ctx, fn.ImageURI); err != nil {
-				im.logger.Error("an image function's image cannot be had", "function", fn.Name, "image", fn.ImageURI, "err", err)
-			}
-		case !fn.IsImage() && !seen["runtime "+fn.Runtime]:
-			seen["runtime "+fn.Runtime] = true
-			im.RuntimeImage(ctx, fn.Runtime)
+		if fn.IsImage() {
+			refs = append(refs, fn.ImageURI)
 		}
 	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for rt, c := range im.runtimes {
+		select {
+		case <-c.done:
+			if c.ok {
+				refs = append(refs, im.RuntimeRef(rt))
+			}
+		default:
+		}
+	}
+	return refs
+}
+
+// check pulls fn's image unless the host has it, or decides its runtime's
+// base image; an error if fn cannot run for want of one.
+func (im *images) check(fn function.Config) error {
+	ctx := context.Background()
+	if fn.IsImage() {
+		if _, err := im.Image(ctx, fn.ImageURI); err != nil {
+			return &function.FieldError{File: fn.Source, Field: "ImageUri", Msg: err.Error()}
+		}
+		return nil
+	}
+	if _, ok := im.RuntimeImage(ctx, fn.Runtime); !ok {
+		if f := fn.Family(); f != nil && f.Base == "" {
+			return &function.FieldError{File: fn.Source, Field: "Runtime", Msg: launcher.NoRuntimeImageError(fn.Runtime).Error()}
+		}
+	}
+	return nil
 }

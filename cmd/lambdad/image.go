@@ -19,11 +19,7 @@ import (
 // Image functions, kept under --state-dir. Its subcommands work on the
 // state directory directly, whether a daemon runs or not.
 func imageCommand() *cli.Command {
-	flags := []cli.Flag{
-		stateDirFlag(),
-		&cli.StringSliceFlag{Name: "registry-mirror", Usage: "registry tried before Docker Hub for its images, as host[:port] or URL (repeatable)"},
-		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "host[:port] of a registry reached over plain HTTP or TLS without verification (repeatable)"},
-	}
+	flags := append([]cli.Flag{stateDirFlag()}, registryFlags()...)
 	return &cli.Command{
 		Name:  "image",
 		Usage: "pull, load, list and remove the container images of Image functions",

@@ -17,6 +17,15 @@ func runtimeImageFlag() cli.Flag {
 		"host's interpreter; RUNTIME '*' is every runtime not named on its own (repeatable)"}
 }
 
+// registryFlags are --registry-mirror and --insecure-registry, for
+// whatever pulls images.
+func registryFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "registry-mirror", Usage: "registry tried before Docker Hub for its images, as host[:port] or URL (repeatable)"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "host[:port] of a registry reached over plain HTTP or TLS without verification (repeatable)"},
+	}
+}
+
 // runtimeImages parses --runtime-image's values into runtime → reference.
 func runtimeImages(values []string) (map[string]string, error) {
 	refs := map[string]string{}
