@@ -131,17 +131,18 @@ func newDaemonWith(t *testing.T, edit func(*Config)) (*Daemon, Config) {
 	k := testNetworks.Add(1)
 	var log testkit.Buffer
 	cfg := Config{
-		Listen:       "127.0.0.1:0",
-		FunctionsDir: functions,
-		StateDir:     filepath.Join(dir, "state"),
-		RunDir:       filepath.Join(dir, "run"),
-		RuntimeDir:   runtimeDir,
-		CgroupParent: testCgroupParent,
-		Bridge:       fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k),
-		Subnet:       netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
-		TmpfsRunDir:  true,
-		Logger:       slog.New(slog.NewTextHandler(&log, nil)),
-		Output:       &log,
+		Listen:        "127.0.0.1:0",
+		RuntimeImages: hostRuntimes,
+		FunctionsDir:  functions,
+		StateDir:      filepath.Join(dir, "state"),
+		RunDir:        filepath.Join(dir, "run"),
+		RuntimeDir:    runtimeDir,
+		CgroupParent:  testCgroupParent,
+		Bridge:        fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k),
+		Subnet:        netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
+		TmpfsRunDir:   true,
+		Logger:        slog.New(slog.NewTextHandler(&log, nil)),
+		Output:        &log,
 	}
 	edit(&cfg)
 	d, err := New(cfg)
@@ -252,7 +253,8 @@ func TestDaemonNewFailsCleanly(t *testing.T) {
 	dir := sandboxtest.TempDir(t)
 	k := testNetworks.Add(1)
 	cfg := Config{
-		FunctionsDir: filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),
+		RuntimeImages: hostRuntimes,
+		FunctionsDir:  filepath.Join(dir, "none"), StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),
 		RuntimeDir: runtimeDir, CgroupParent: testCgroupParent, TmpfsRunDir: true, Logger: slog.New(slog.DiscardHandler),
 		Bridge: fmt.Sprintf("ldd%05d%02d", os.Getpid()%100000, k), Subnet: netip.MustParsePrefix(fmt.Sprintf("10.215.%d.0/24", k)),
 	}

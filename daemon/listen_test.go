@@ -168,7 +168,7 @@ func TestDaemonUnixSocketAndAuth(t *testing.T) {
 	}
 	var log testkit.Buffer
 	cfg := Config{
-		Listen: "127.0.0.1:0,unix:" + sock, AuthKeys: keys,
+		Listen: "127.0.0.1:0,unix:" + sock, AuthKeys: keys, RuntimeImages: hostRuntimes,
 		FunctionsDir: functions, StateDir: filepath.Join(dir, "state"), RunDir: filepath.Join(dir, "run"),
 		RuntimeDir: runtimeDir, CgroupParent: testCgroupParent, Network: "none", TmpfsRunDir: true,
 		Logger: slog.New(slog.NewTextHandler(&log, nil)), Output: &log,
