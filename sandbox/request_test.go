@@ -39,7 +39,8 @@ func TestCreateRejectsBadRequests(t *testing.T) {
 		{"root user", func(r *CreateRequest) { r.UID, r.GID = 0, 990 }, "must not run as root"},
 		{"bad id", func(r *CreateRequest) { r.ID = "../x" }, `id "../x"`},
 		{"no init", func(r *CreateRequest) { r.RuntimeDir = dir }, "has no init"},
-		{"missing code", func(r *CreateRequest) { r.CodeDir = "" }, "code dir: not set"},
+		{"missing code", func(r *CreateRequest) { r.CodeDir = "/nonexistent/code" }, "code dir: stat /nonexistent/code"},
+		{"relative cwd", func(r *CreateRequest) { r.Cwd = "var/task" }, "working directory \"var/task\" is not absolute"},
 		{"relative bind", func(r *CreateRequest) { r.Root.Binds = []rootfs.Bind{{Source: dir, Destination: "usr"}} }, "not absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
