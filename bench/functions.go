@@ -20,11 +20,15 @@ import (
 //	nospare-I  the same, beyond the daemon's spares
 //	nsnone-I   the same with "Network": "none"
 //	prov-I     the same with ProvisionedConcurrency 1
+//	image-I    the echo example as an image (imageRef), beyond the spares
+//	imgdir-I   the same as a directory, beyond the spares
 //	sleep      bench/fn, which sleeps sleep_ms (the idle sandboxes)
 type functionsDir struct {
 	dir                    string
 	colds, nospares, provs int
 	nones                  int // cnone-I and nsnone-I each
+	images                 int // image-I and imgdir-I each
+	imageRef               string
 }
 
 func (f functionsDir) cold(i int) string        { return fmt.Sprintf("cold-%d", i) }
@@ -32,6 +36,8 @@ func (f functionsDir) nospare(i int) string     { return fmt.Sprintf("nospare-%d
 func (f functionsDir) coldNone(i int) string    { return fmt.Sprintf("cnone-%d", i) }
 func (f functionsDir) nospareNone(i int) string { return fmt.Sprintf("nsnone-%d", i) }
 func (f functionsDir) prov(i int) string        { return fmt.Sprintf("prov-%d", i) }
+func (f functionsDir) image(i int) string       { return fmt.Sprintf("image-%d", i) }
+func (f functionsDir) imageDir(i int) string    { return fmt.Sprintf("imgdir-%d", i) }
 
 // spares is how many spares the daemon needs: one for each cnone-I and
 // cold-I, the first functions by name.
@@ -92,6 +98,14 @@ func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nId
 		cfg := echo(128)
 		cfg["ProvisionedConcurrency"] = 1
 		if err := add(f.prov(i), shared, cfg); err != nil {
+			return err
+		}
+	}
+	for i := range f.images {
+		if err := add(f.image(i), "", map[string]any{"PackageType": "Image", "ImageUri": f.imageRef, "MemorySize": 128, "Timeout": 10}); err != nil {
+			return err
+		}
+		if err := add(f.imageDir(i), shared, echo(128)); err != nil {
 			return err
 		}
 	}

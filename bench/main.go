@@ -28,6 +28,7 @@ type config struct {
 	nProv      int    // functions with ProvisionedConcurrency 1, each invoked once
 	nIdle      int    // idle sandboxes
 	nWarm      int    // warm invokes across which the daemon's RSS is watched
+	pulls      int    // image pulls, each into a new state directory
 	serveFlags string // more flags for lambdad serve, e.g. --freeze-idle
 }
 
@@ -46,21 +47,22 @@ func main() {
 	flag.IntVar(&cfg.nProv, "n-prov", 20, "functions with ProvisionedConcurrency 1, each invoked once")
 	flag.IntVar(&cfg.nIdle, "n-idle", 500, "idle sandboxes")
 	flag.IntVar(&cfg.nWarm, "n-warm", 100000, "warm invokes across which the daemon's RSS is watched")
+	flag.IntVar(&cfg.pulls, "n-pull", 10, "lambdad image pull runs, each into a new state directory")
 	flag.StringVar(&cfg.serveFlags, "serve-flags", "", "more flags for lambdad serve, e.g. --freeze-idle")
 	flag.Parse()
 	if *quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		small := map[string]*int{"runs": &cfg.runs, "n-cold": &cfg.cold, "n-seq": &cfg.warm,
-			"n-conc": &cfg.concurrent, "n-idle": &cfg.nIdle, "n-warm": &cfg.nWarm, "n-prov": &cfg.nProv}
-		sizes := map[string]int{"runs": 20, "n-cold": 10, "n-seq": 500, "n-conc": 2000, "n-idle": 20, "n-warm": 2000, "n-prov": 5}
+			"n-conc": &cfg.concurrent, "n-idle": &cfg.nIdle, "n-warm": &cfg.nWarm, "n-prov": &cfg.nProv, "n-pull": &cfg.pulls}
+		sizes := map[string]int{"runs": 20, "n-cold": 10, "n-seq": 500, "n-conc": 2000, "n-idle": 20, "n-warm": 2000, "n-prov": 5, "n-pull": 3}
 		for name, p := range small {
 			if !set[name] {
 				*p = sizes[name]
 			}
 		}
 	}
-	if cfg.runs < 1 || cfg.cold < 1 || cfg.warm < 1 || cfg.concurrent < 1 || cfg.clients < 1 || cfg.nIdle < 1 || cfg.nWarm < 1 || cfg.nProv < 1 {
+	if cfg.runs < 1 || cfg.cold < 1 || cfg.warm < 1 || cfg.concurrent < 1 || cfg.clients < 1 || cfg.nIdle < 1 || cfg.nWarm < 1 || cfg.nProv < 1 || cfg.pulls < 1 {
 		fmt.Fprintln(os.Stderr, "bench: every count must be at least 1")
 		os.Exit(2)
 	}

@@ -49,8 +49,19 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	}
 	res := &results{cfg: cfg, started: time.Now()}
 
+	imageRef, stopRegistry, err := imageRegistry(echoBootstrap)
+	if err != nil {
+		return nil, err
+	}
+	defer stopRegistry()
+	progress("image pull and unpack of the echo example as an image, %d times, each into a new state directory", cfg.pulls)
+	if res.pulls, err = runPulls(ctx, binary, work, imageRef, cfg.pulls); err != nil {
+		return nil, err
+	}
+
 	progress("building the functions (bench/fn for the sleeper)")
-	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold, nospares: cfg.cold, provs: cfg.nProv, nones: cfg.cold}
+	fns := functionsDir{dir: filepath.Join(work, "functions"), colds: 2 * cfg.cold, nospares: cfg.cold, provs: cfg.nProv, nones: cfg.cold,
+		images: cfg.cold, imageRef: imageRef}
 	if err := fns.build(ctx, repo, echoBootstrap, cfg.nIdle); err != nil {
 		return nil, err
 	}
@@ -69,14 +80,16 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 		return nil, err
 	}
 
-	budget := (5*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
+	budget := (7*cfg.cold+cfg.nProv+cfg.nIdle+2*cfg.clients)*128 + 2*cfg.clients*1769
 	// A spare for each cnone-I and cold-I function (they come first by
 	// name), none for the nospare-I and nsnone-I ones.
 	spares := []string{"--spares", strconv.Itoa(fns.spares())}
 	d, err := startDaemon(ctx, daemonConfig{
 		binary: binary, functions: fns.dir, workDir: work,
-		maxSandboxes: 5*cfg.cold + cfg.nProv + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
-		extra: append(spares, strings.Fields(cfg.serveFlags)...),
+		maxSandboxes: 7*cfg.cold + cfg.nProv + cfg.nIdle + 4*cfg.clients, memoryMB: budget,
+		// Every runtime on the host, as measured before images: no pull
+		// of AWS's base images.
+		extra: append(append(spares, "--runtime-image", "*=host"), strings.Fields(cfg.serveFlags)...),
 	})
 	if err != nil {
 		return nil, err
@@ -114,6 +127,10 @@ func run(ctx context.Context, cfg config) (_ *results, retErr error) {
 	}
 	progress("cold invokes of functions without a spare: %d; as many with Network none, alternating", cfg.cold)
 	if res.coldNoSpare, res.coldNoSpareNone, err = runColdPair(ctx, d, fns.nospare, fns.nospareNone, cfg.cold); err != nil {
+		return nil, err
+	}
+	progress("cold invokes of image functions without a spare (the image's tree cached): %d; as many of the same as a directory, alternating", cfg.cold)
+	if res.coldImage, res.coldImageDir, err = runColdPair(ctx, d, fns.image, fns.imageDir, cfg.cold); err != nil {
 		return nil, err
 	}
 	progress("first invokes of %d functions with ProvisionedConcurrency 1", cfg.nProv)

@@ -20,6 +20,9 @@ type results struct {
 	coldNoSpare     coldRun
 	coldNone        coldRun // on spares, functions with Network none
 	coldNoSpareNone coldRun // without, Network none
+	pulls           samples // lambdad image pull of the echo image into a new state dir
+	coldImage       coldRun // image functions, no spare, the tree cached
+	coldImageDir    coldRun // the same code as a directory, no spare
 	provisioned     samples
 	warm, warm1769  warmRun
 	rss             rssRun
@@ -69,6 +72,12 @@ func (r *results) print(w io.Writer) {
 	}
 	netRow("on its spare", r.cold0, r.coldNone, time.Millisecond)
 	netRow("no spare", r.coldNoSpare, r.coldNoSpareNone, 3*time.Millisecond)
+	row(fmt.Sprintf("image pull + unpack: `lambdad image pull` of the echo example as an image, from a registry on loopback, into a new state directory (%d)", len(r.pulls)),
+		r.pulls.pair(), "—", "—", "")
+	row(fmt.Sprintf("cold invoke, no spare: an image function, its tree cached (%d)", c.cold), r.coldImage.latencies.pair(),
+		"the same code as a directory: "+r.coldImageDir.latencies.pair(), "—", "")
+	row("first cold start of an image function: its pull + a cold start (p50s added)", ms(r.pulls.p50()+r.coldImage.latencies.p50()),
+		"the same code as a directory, no spare: "+ms(r.coldImageDir.latencies.p50()), "—", "")
 	row(fmt.Sprintf("first invoke of a function with ProvisionedConcurrency 1 (%d)", len(r.provisioned)),
 		r.provisioned.pair(), "cold on a spare: "+r.cold0.latencies.pair(),
 		"no cold start", verdict(true)) // a cold start fails the run

@@ -45,7 +45,7 @@ var rules = map[string]rule{
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp"}},
 	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp"}},
+		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
@@ -58,7 +58,7 @@ var rules = map[string]rule{
 	"internal/deps":            {},
 	"sandbox/sandboxtest":      {},
 	"network/networktest":      {foreign: []string{"github.com/google/nftables", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
-	"bench":                    {},
+	"bench":                    {module: []string{"internal/testimage"}, foreign: []string{"github.com/google/go-containerregistry/"}},
 	"bench/fn":                 {foreign: []string{"github.com/aws/aws-lambda-go/"}},
 	"examples/go/echo":         {foreign: []string{"github.com/aws/aws-lambda-go/"}},
 	"internal/testfn/netfn":    {foreign: []string{"github.com/aws/aws-lambda-go/", "github.com/aws/aws-sdk-go-v2"}},
