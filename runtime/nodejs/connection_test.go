@@ -13,12 +13,12 @@ func TestOneConnection(t *testing.T) {
 	for i := range n {
 		// One at a time, so that the runtime waits in next between events.
 		id := "req-" + string(rune('a'+i))
-		api.enqueue(event{id: id, body: `{"i": 1}`})
-		if p := api.waitPost(t); p.path != "/2018-06-01/runtime/invocation/"+id+"/response" {
-			t.Fatalf("POST %s, want the response of %s", p.path, id)
+		api.Enqueue(event{ID: id, Body: `{"i": 1}`})
+		if p := api.WaitPost(t); p.Path != "/2018-06-01/runtime/invocation/"+id+"/response" {
+			t.Fatalf("POST %s, want the response of %s", p.Path, id)
 		}
 	}
-	if c := api.conns.Load(); c != 1 {
+	if c := api.Conns.Load(); c != 1 {
 		t.Errorf("the runtime opened %d connections for %d invocations, want 1", c, n)
 	}
 }
@@ -26,17 +26,15 @@ func TestOneConnection(t *testing.T) {
 func TestExitsOnRejectedPost(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.status.Store(400)
-	api.enqueue(event{id: "req-1", body: `{}`}, event{id: "req-2", body: `{}`})
+	api.Status.Store(400)
+	api.Enqueue(event{ID: "req-1", Body: `{}`}, event{ID: "req-2", Body: `{}`})
 	rt := startRuntime(t, api, "index.handler", map[string]string{"index.js": "exports.handler = async () => 1;\n"})
-	api.waitPost(t)
-	if code := rt.waitExit(t); code == 0 {
+	api.WaitPost(t)
+	if code := rt.WaitExit(t); code == 0 {
 		t.Errorf("runtime exited 0 after a rejected POST")
 	}
-	select {
-	case p := <-api.posts:
-		t.Errorf("runtime went on to POST %s after a rejected POST", p.path)
-	default:
+	if p, ok := api.Posted(); ok {
+		t.Errorf("runtime went on to POST %s after a rejected POST", p.Path)
 	}
 }
 
@@ -51,8 +49,8 @@ http.globalAgent.options.timeout = 50;
 http.globalAgent.keepAlive = false;
 exports.handler = async () => "late";
 `})
-	time.AfterFunc(500*time.Millisecond, func() { api.enqueue(event{id: "req-1", body: `{}`}) })
-	if p := api.waitPost(t); string(p.body) != `"late"` {
-		t.Errorf("POST %s %s, want the late event's response", p.path, p.body)
+	time.AfterFunc(500*time.Millisecond, func() { api.Enqueue(event{ID: "req-1", Body: `{}`}) })
+	if p := api.WaitPost(t); string(p.Body) != `"late"` {
+		t.Errorf("POST %s %s, want the late event's response", p.Path, p.Body)
 	}
 }

@@ -76,17 +76,17 @@ func TestInitErrors(t *testing.T) {
 			t.Parallel()
 			api := newFakeAPI(t)
 			rt := startRuntime(t, api, tt.handler, tt.files)
-			p := api.waitPost(t)
+			p := api.WaitPost(t)
 			d := decodeError(t, p)
-			if p.path != "/2018-06-01/runtime/init/error" || p.errorType != tt.errorType ||
+			if p.Path != "/2018-06-01/runtime/init/error" || p.ErrorType != tt.errorType ||
 				d.ErrorType != tt.errorType || !strings.HasPrefix(d.ErrorMessage, tt.message) {
-				t.Errorf("POST %s (error type header %q) %s, want %s %q", p.path, p.errorType, p.body, tt.errorType, tt.message)
+				t.Errorf("POST %s (error type header %q) %s, want %s %q", p.Path, p.ErrorType, p.Body, tt.errorType, tt.message)
 			}
 			if d.Trace == nil {
-				t.Errorf("trace missing in %s", p.body)
+				t.Errorf("trace missing in %s", p.Body)
 			}
-			waitOutput(t, rt.stderr.String, "\tundefined\tERROR\tUncaught Exception \t{\"errorType\":\""+tt.errorType+"\"")
-			if code := rt.waitExit(t); code == 0 {
+			waitOutput(t, rt.Stderr.String, "\tundefined\tERROR\tUncaught Exception \t{\"errorType\":\""+tt.errorType+"\"")
+			if code := rt.WaitExit(t); code == 0 {
 				t.Errorf("runtime exited 0 after an init error")
 			}
 		})

@@ -13,8 +13,8 @@ import (
 func decode(t *testing.T, p post) any {
 	t.Helper()
 	var v any
-	if err := json.Unmarshal(p.body, &v); err != nil {
-		t.Fatalf("POST %s: body %q is not JSON: %v", p.path, p.body, err)
+	if err := json.Unmarshal(p.Body, &v); err != nil {
+		t.Fatalf("POST %s: body %q is not JSON: %v", p.Path, p.Body, err)
 	}
 	return v
 }
@@ -29,8 +29,8 @@ type errorDoc struct {
 func decodeError(t *testing.T, p post) errorDoc {
 	t.Helper()
 	var d errorDoc
-	if err := json.Unmarshal(p.body, &d); err != nil {
-		t.Fatalf("POST %s: body %q is not an error document: %v", p.path, p.body, err)
+	if err := json.Unmarshal(p.Body, &d); err != nil {
+		t.Fatalf("POST %s: body %q is not an error document: %v", p.Path, p.Body, err)
 	}
 	return d
 }
@@ -163,18 +163,18 @@ exports.handler = async () => "untouched";
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			api := newFakeAPI(t)
-			api.enqueue(event{id: "req-1", body: tt.event})
+			api.Enqueue(event{ID: "req-1", Body: tt.event})
 			startRuntime(t, api, tt.handler, tt.files)
-			p := api.waitPost(t)
-			if p.path != "/2018-06-01/runtime/invocation/req-1/response" {
-				t.Fatalf("POST %s (%s), want the response of req-1", p.path, p.body)
+			p := api.WaitPost(t)
+			if p.Path != "/2018-06-01/runtime/invocation/req-1/response" {
+				t.Fatalf("POST %s (%s), want the response of req-1", p.Path, p.Body)
 			}
 			var want any
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
 				t.Fatal(err)
 			}
 			if got := decode(t, p); !reflect.DeepEqual(got, want) {
-				t.Errorf("response %s, want %s", p.body, tt.want)
+				t.Errorf("response %s, want %s", p.Body, tt.want)
 			}
 		})
 	}
@@ -196,25 +196,25 @@ func TestHandlerErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			api := newFakeAPI(t)
-			api.enqueue(event{id: "req-1", body: `{}`}, event{id: "req-2", body: `{}`})
+			api.Enqueue(event{ID: "req-1", Body: `{}`}, event{ID: "req-2", Body: `{}`})
 			rt := startRuntime(t, api, "index.handler", map[string]string{"index.js": tt.src})
-			p := api.waitPost(t)
+			p := api.WaitPost(t)
 			d := decodeError(t, p)
-			if p.path != "/2018-06-01/runtime/invocation/req-1/error" || p.errorType != tt.errorType ||
+			if p.Path != "/2018-06-01/runtime/invocation/req-1/error" || p.ErrorType != tt.errorType ||
 				d.ErrorType != tt.errorType || d.ErrorMessage != tt.msg {
-				t.Errorf("POST %s (error type header %q) %s, want %s %q", p.path, p.errorType, p.body, tt.errorType, tt.msg)
+				t.Errorf("POST %s (error type header %q) %s, want %s %q", p.Path, p.ErrorType, p.Body, tt.errorType, tt.msg)
 			}
 			if d.Trace == nil {
-				t.Errorf("trace missing in %s", p.body)
+				t.Errorf("trace missing in %s", p.Body)
 			}
 			if tt.traceHas == "" && len(d.Trace) != 0 || tt.traceHas != "" &&
 				(len(d.Trace) < 2 || d.Trace[0] != tt.errorType+": "+tt.msg || !strings.Contains(d.Trace[1], tt.traceHas)) {
 				t.Errorf("trace %q, want %q and a frame at %q", d.Trace, tt.errorType+": "+tt.msg, tt.traceHas)
 			}
-			waitOutput(t, rt.stderr.String, "\treq-1\tERROR\tInvoke Error \t{\"errorType\":\""+tt.errorType+"\"")
+			waitOutput(t, rt.Stderr.String, "\treq-1\tERROR\tInvoke Error \t{\"errorType\":\""+tt.errorType+"\"")
 			// The runtime survives its function's errors.
-			if p := api.waitPost(t); p.path != "/2018-06-01/runtime/invocation/req-2/error" {
-				t.Errorf("second POST %s, want the error of req-2", p.path)
+			if p := api.WaitPost(t); p.Path != "/2018-06-01/runtime/invocation/req-2/error" {
+				t.Errorf("second POST %s, want the error of req-2", p.Path)
 			}
 		})
 	}
@@ -223,15 +223,15 @@ func TestHandlerErrors(t *testing.T) {
 func TestUncaughtException(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`})
+	api.Enqueue(event{ID: "req-1", Body: `{}`})
 	rt := startRuntime(t, api, "index.handler", map[string]string{"index.js": `
 exports.handler = (event, context, callback) => { setTimeout(() => { throw new Error("from a timer"); }, 10); };
 `})
-	p := api.waitPost(t)
-	if d := decodeError(t, p); p.path != "/2018-06-01/runtime/invocation/req-1/error" || d.ErrorMessage != "from a timer" {
-		t.Errorf("POST %s %s, want req-1's error", p.path, p.body)
+	p := api.WaitPost(t)
+	if d := decodeError(t, p); p.Path != "/2018-06-01/runtime/invocation/req-1/error" || d.ErrorMessage != "from a timer" {
+		t.Errorf("POST %s %s, want req-1's error", p.Path, p.Body)
 	}
-	if code := rt.waitExit(t); code != 129 {
+	if code := rt.WaitExit(t); code != 129 {
 		t.Errorf("runtime exited %d after an uncaught exception, want 129", code)
 	}
 }
@@ -240,16 +240,16 @@ func TestContext(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
 	deadline := time.Now().Add(5 * time.Second)
-	api.enqueue(event{
-		id:       "req-1",
-		body:     `{}`,
-		deadline: deadline,
-		headers: map[string]string{
+	api.Enqueue(event{
+		ID:       "req-1",
+		Body:     `{}`,
+		Deadline: deadline,
+		Headers: map[string]string{
 			"Lambda-Runtime-Trace-Id":         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
 			"Lambda-Runtime-Client-Context":   `{"client": {"installation_id": "inst-1"}, "custom": {"k": "v"}, "env": {"locale": "en"}}`,
 			"Lambda-Runtime-Cognito-Identity": `{"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"}`,
 		},
-	}, event{id: "req-2", body: `{}`})
+	}, event{ID: "req-2", Body: `{}`})
 	startRuntime(t, api, "index.handler", map[string]string{"index.mjs": `
 export const handler = async (event, context) => ({
   awsRequestId: context.awsRequestId,
@@ -286,15 +286,15 @@ export const handler = async (event, context) => ({
 			Env    map[string]string `json:"env"`
 		} `json:"clientContext"`
 	}
-	p := api.waitPost(t)
-	if err := json.Unmarshal(p.body, &got); err != nil {
-		t.Fatalf("POST %s %s: %v", p.path, p.body, err)
+	p := api.WaitPost(t)
+	if err := json.Unmarshal(p.Body, &got); err != nil {
+		t.Fatalf("POST %s %s: %v", p.Path, p.Body, err)
 	}
 	if got.AwsRequestID != "req-1" || got.FunctionName != "fn" || got.FunctionVersion != "$LATEST" ||
 		got.MemoryLimitInMB != "256" || got.InvokedFunctionARN != testARN || !got.Waits ||
 		got.LogGroupName != "/aws/lambda/fn" || !strings.HasSuffix(got.LogStreamName, "0123456789abcdef") ||
 		!reflect.DeepEqual(got.Methods, []string{"function", "function", "function"}) {
-		t.Errorf("context %s", p.body)
+		t.Errorf("context %s", p.Body)
 	}
 	// The handler ran after the deadline was set and before now.
 	if least := time.Until(deadline).Milliseconds() - 1; got.Remaining < least || got.Remaining > 5000 {
@@ -304,38 +304,38 @@ export const handler = async (event, context) => ({
 		t.Errorf("_X_AMZN_TRACE_ID = %v, want the trace header", got.Trace)
 	}
 	if cc := got.ClientContext; cc == nil || cc.Client["installation_id"] != "inst-1" || cc.Custom["k"] != "v" || cc.Env["locale"] != "en" {
-		t.Errorf("client context in %s", p.body)
+		t.Errorf("client context in %s", p.Body)
 	}
 	if got.Identity["cognitoIdentityId"] != "id-1" || got.Identity["cognitoIdentityPoolId"] != "pool-1" {
-		t.Errorf("identity in %s", p.body)
+		t.Errorf("identity in %s", p.Body)
 	}
 
 	// The next invocation has neither trace nor client context nor identity.
-	p = api.waitPost(t)
+	p = api.WaitPost(t)
 	got.Trace, got.Identity, got.ClientContext = nil, nil, nil
-	if err := json.Unmarshal(p.body, &got); err != nil {
+	if err := json.Unmarshal(p.Body, &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.AwsRequestID != "req-2" || got.Trace != nil || got.Identity != nil || got.ClientContext != nil {
-		t.Errorf("second invocation saw %s", p.body)
+		t.Errorf("second invocation saw %s", p.Body)
 	}
 }
 
 func TestBadClientContext(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`, headers: map[string]string{"Lambda-Runtime-Client-Context": "{not json"}})
+	api.Enqueue(event{ID: "req-1", Body: `{}`, Headers: map[string]string{"Lambda-Runtime-Client-Context": "{not json"}})
 	startRuntime(t, api, "index.handler", map[string]string{"index.js": "exports.handler = async () => 1;\n"})
-	p := api.waitPost(t)
+	p := api.WaitPost(t)
 	if d := decodeError(t, p); d.ErrorType != "Runtime.LambdaContextUnmarshalError" {
-		t.Errorf("POST %s %s, want Runtime.LambdaContextUnmarshalError", p.path, p.body)
+		t.Errorf("POST %s %s, want Runtime.LambdaContextUnmarshalError", p.Path, p.Body)
 	}
 }
 
 func TestLogs(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`})
+	api.Enqueue(event{ID: "req-1", Body: `{}`})
 	rt := startRuntime(t, api, "index.handler", map[string]string{"index.js": `
 console.log("at init");
 exports.handler = async () => {
@@ -345,17 +345,17 @@ exports.handler = async () => {
   console.error("broken");
 };
 `})
-	api.waitPost(t)
+	api.WaitPost(t)
 	const ts = `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`
 	for _, w := range []struct {
 		get  func() string
 		line string
 	}{
-		{rt.stdout.String, ts + `\tundefined\tINFO\tat init\n`},
-		{rt.stdout.String, ts + `\treq-1\tINFO\thello from log\n`},
-		{rt.stdout.String, ts + `\treq-1\tINFO\tinfo { a: 1 }\n`},
-		{rt.stderr.String, ts + `\treq-1\tWARN\tcareful\n`},
-		{rt.stderr.String, ts + `\treq-1\tERROR\tbroken\n`},
+		{rt.Stdout.String, ts + `\tundefined\tINFO\tat init\n`},
+		{rt.Stdout.String, ts + `\treq-1\tINFO\thello from log\n`},
+		{rt.Stdout.String, ts + `\treq-1\tINFO\tinfo { a: 1 }\n`},
+		{rt.Stderr.String, ts + `\treq-1\tWARN\tcareful\n`},
+		{rt.Stderr.String, ts + `\treq-1\tERROR\tbroken\n`},
 	} {
 		re := regexp.MustCompile(w.line)
 		deadline := time.Now().Add(waitLimit)

@@ -10,13 +10,13 @@ import (
 func BenchmarkInvoke(b *testing.B) {
 	api := newFakeAPI(b)
 	startRuntime(b, api, "handler.handler", map[string]string{"handler.py": "def handler(e, c): return e\n"})
-	api.enqueue(event{id: "warm", body: `{}`})
-	api.waitPost(b)
+	api.Enqueue(event{ID: "warm", Body: `{}`})
+	api.WaitPost(b)
 	b.ResetTimer()
 	for i := range b.N {
-		api.enqueue(event{id: strconv.Itoa(i), body: `{"key": "value"}`})
-		if p := api.waitPost(b); string(p.body) != `{"key": "value"}` {
-			b.Fatalf("POST %s %s", p.path, p.body)
+		api.Enqueue(event{ID: strconv.Itoa(i), Body: `{"key": "value"}`})
+		if p := api.WaitPost(b); string(p.Body) != `{"key": "value"}` {
+			b.Fatalf("POST %s %s", p.Path, p.Body)
 		}
 	}
 }

@@ -13,8 +13,8 @@ import (
 func decode(t *testing.T, p post) any {
 	t.Helper()
 	var v any
-	if err := json.Unmarshal(p.body, &v); err != nil {
-		t.Fatalf("POST %s: body %q is not JSON: %v", p.path, p.body, err)
+	if err := json.Unmarshal(p.Body, &v); err != nil {
+		t.Fatalf("POST %s: body %q is not JSON: %v", p.Path, p.Body, err)
 	}
 	return v
 }
@@ -30,8 +30,8 @@ type errorDoc struct {
 func decodeError(t *testing.T, p post) errorDoc {
 	t.Helper()
 	var d errorDoc
-	if err := json.Unmarshal(p.body, &d); err != nil {
-		t.Fatalf("POST %s: body %q is not an error document: %v", p.path, p.body, err)
+	if err := json.Unmarshal(p.Body, &d); err != nil {
+		t.Fatalf("POST %s: body %q is not an error document: %v", p.Path, p.Body, err)
 	}
 	return d
 }
@@ -152,18 +152,18 @@ def fn(event, context):
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			api := newFakeAPI(t)
-			api.enqueue(event{id: "req-1", body: tt.event})
+			api.Enqueue(event{ID: "req-1", Body: tt.event})
 			startRuntime(t, api, tt.handler, tt.files)
-			p := api.waitPost(t)
-			if p.path != "/2018-06-01/runtime/invocation/req-1/response" {
-				t.Fatalf("POST %s (%s), want the response of req-1", p.path, p.body)
+			p := api.WaitPost(t)
+			if p.Path != "/2018-06-01/runtime/invocation/req-1/response" {
+				t.Fatalf("POST %s (%s), want the response of req-1", p.Path, p.Body)
 			}
 			var want any
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
 				t.Fatal(err)
 			}
 			if got := decode(t, p); !reflect.DeepEqual(got, want) {
-				t.Errorf("response %s, want %s", p.body, tt.want)
+				t.Errorf("response %s, want %s", p.Body, tt.want)
 			}
 		})
 	}
@@ -172,7 +172,7 @@ def fn(event, context):
 func TestHandlerException(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`}, event{id: "req-2", body: `{}`})
+	api.Enqueue(event{ID: "req-1", Body: `{}`}, event{ID: "req-2", Body: `{}`})
 	rt := startRuntime(t, api, "handler.handler", map[string]string{"handler.py": `
 def check(event):
     raise ValueError("bad input")
@@ -180,16 +180,16 @@ def check(event):
 def handler(event, context):
     check(event)
 `})
-	p := api.waitPost(t)
-	if p.path != "/2018-06-01/runtime/invocation/req-1/error" {
-		t.Fatalf("POST %s, want the error of req-1", p.path)
+	p := api.WaitPost(t)
+	if p.Path != "/2018-06-01/runtime/invocation/req-1/error" {
+		t.Fatalf("POST %s, want the error of req-1", p.Path)
 	}
-	if p.errorType != "ValueError" {
-		t.Errorf("Lambda-Runtime-Function-Error-Type %q, want ValueError", p.errorType)
+	if p.ErrorType != "ValueError" {
+		t.Errorf("Lambda-Runtime-Function-Error-Type %q, want ValueError", p.ErrorType)
 	}
 	d := decodeError(t, p)
 	if d.ErrorType != "ValueError" || d.ErrorMessage != "bad input" || d.RequestID != "req-1" {
-		t.Errorf("error document %s", p.body)
+		t.Errorf("error document %s", p.Body)
 	}
 	// The trace starts in the function's code: the runtime's frames are cut.
 	if len(d.StackTrace) != 2 ||
@@ -197,27 +197,27 @@ def handler(event, context):
 		!strings.Contains(d.StackTrace[1], "in check\n    raise ValueError(\"bad input\")") {
 		t.Errorf("stackTrace %q", d.StackTrace)
 	}
-	waitOutput(t, rt.stderr.String, "[ERROR] ValueError: bad input\nTraceback (most recent call last):\n")
+	waitOutput(t, rt.Stderr.String, "[ERROR] ValueError: bad input\nTraceback (most recent call last):\n")
 
 	// The runtime survives its function's exceptions.
-	if p := api.waitPost(t); p.path != "/2018-06-01/runtime/invocation/req-2/error" {
-		t.Errorf("second POST %s, want the error of req-2", p.path)
+	if p := api.WaitPost(t); p.Path != "/2018-06-01/runtime/invocation/req-2/error" {
+		t.Errorf("second POST %s, want the error of req-2", p.Path)
 	}
 }
 
 func TestMarshalError(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`})
+	api.Enqueue(event{ID: "req-1", Body: `{}`})
 	startRuntime(t, api, "handler.handler", map[string]string{"handler.py": `
 def handler(event, context):
     return {"s": {1, 2}}
 `})
-	p := api.waitPost(t)
+	p := api.WaitPost(t)
 	d := decodeError(t, p)
-	if p.path != "/2018-06-01/runtime/invocation/req-1/error" || d.ErrorType != "Runtime.MarshalError" ||
+	if p.Path != "/2018-06-01/runtime/invocation/req-1/error" || d.ErrorType != "Runtime.MarshalError" ||
 		d.ErrorMessage != "Unable to marshal response: Object of type set is not JSON serializable" {
-		t.Errorf("POST %s %s, want a Runtime.MarshalError", p.path, p.body)
+		t.Errorf("POST %s %s, want a Runtime.MarshalError", p.Path, p.Body)
 	}
 }
 
@@ -225,16 +225,16 @@ func TestContext(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
 	deadline := time.Now().Add(5 * time.Second)
-	api.enqueue(event{
-		id:       "req-1",
-		body:     `{}`,
-		deadline: deadline,
-		headers: map[string]string{
+	api.Enqueue(event{
+		ID:       "req-1",
+		Body:     `{}`,
+		Deadline: deadline,
+		Headers: map[string]string{
 			"Lambda-Runtime-Trace-Id":         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
 			"Lambda-Runtime-Client-Context":   `{"client": {"installation_id": "inst-1", "app_title": "app"}, "custom": {"k": "v"}, "env": {"locale": "en"}}`,
 			"Lambda-Runtime-Cognito-Identity": `{"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"}`,
 		},
-	}, event{id: "req-2", body: `{}`})
+	}, event{ID: "req-2", Body: `{}`})
 	startRuntime(t, api, "handler.handler", map[string]string{"handler.py": `
 import os
 def handler(event, context):
@@ -272,14 +272,14 @@ def handler(event, context):
 		CognitoIdentityID     *string           `json:"cognito_identity_id"`
 		CognitoIdentityPoolID *string           `json:"cognito_identity_pool_id"`
 	}
-	p := api.waitPost(t)
-	if err := json.Unmarshal(p.body, &got); err != nil {
-		t.Fatalf("POST %s %s: %v", p.path, p.body, err)
+	p := api.WaitPost(t)
+	if err := json.Unmarshal(p.Body, &got); err != nil {
+		t.Fatalf("POST %s %s: %v", p.Path, p.Body, err)
 	}
 	if got.AwsRequestID != "req-1" || got.FunctionName != "fn" || got.FunctionVersion != "$LATEST" ||
 		got.MemoryLimitInMB != "256" || got.InvokedFunctionARN != testARN ||
 		got.LogGroupName != "/aws/lambda/fn" || !strings.HasSuffix(got.LogStreamName, "0123456789abcdef") {
-		t.Errorf("context %s", p.body)
+		t.Errorf("context %s", p.Body)
 	}
 	// The handler ran after the deadline was set and before now: what it saw
 	// left is at most the 5 s set, and at least what is left now (less a
@@ -291,39 +291,39 @@ def handler(event, context):
 		t.Errorf("_X_AMZN_TRACE_ID = %v, want the trace header", got.Trace)
 	}
 	if got.InstallationID == nil || *got.InstallationID != "inst-1" || got.Custom["k"] != "v" || got.Env["locale"] != "en" {
-		t.Errorf("client context in %s", p.body)
+		t.Errorf("client context in %s", p.Body)
 	}
 	if got.CognitoIdentityID == nil || *got.CognitoIdentityID != "id-1" || *got.CognitoIdentityPoolID != "pool-1" {
-		t.Errorf("identity in %s", p.body)
+		t.Errorf("identity in %s", p.Body)
 	}
 
 	// The next invocation has neither trace nor client context nor identity.
-	p = api.waitPost(t)
+	p = api.WaitPost(t)
 	got.Trace, got.InstallationID, got.CognitoIdentityID = nil, nil, nil
 	got.Custom = nil
-	if err := json.Unmarshal(p.body, &got); err != nil {
+	if err := json.Unmarshal(p.Body, &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.AwsRequestID != "req-2" || got.Trace != nil || got.InstallationID != nil || got.Custom != nil || got.CognitoIdentityID != nil {
-		t.Errorf("second invocation saw %s", p.body)
+		t.Errorf("second invocation saw %s", p.Body)
 	}
 }
 
 func TestBadClientContext(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`, headers: map[string]string{"Lambda-Runtime-Client-Context": "{not json"}})
+	api.Enqueue(event{ID: "req-1", Body: `{}`, Headers: map[string]string{"Lambda-Runtime-Client-Context": "{not json"}})
 	startRuntime(t, api, "handler.handler", map[string]string{"handler.py": "def handler(e, c): return 1\n"})
-	p := api.waitPost(t)
+	p := api.WaitPost(t)
 	if d := decodeError(t, p); d.ErrorType != "Runtime.LambdaContextUnmarshalError" {
-		t.Errorf("POST %s %s, want Runtime.LambdaContextUnmarshalError", p.path, p.body)
+		t.Errorf("POST %s %s, want Runtime.LambdaContextUnmarshalError", p.Path, p.Body)
 	}
 }
 
 func TestLogs(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t)
-	api.enqueue(event{id: "req-1", body: `{}`})
+	api.Enqueue(event{ID: "req-1", Body: `{}`})
 	rt := startRuntime(t, api, "handler.handler", map[string]string{"handler.py": `
 import logging
 logger = logging.getLogger()
@@ -332,13 +332,13 @@ def handler(event, context):
     logger.warning("hello from %s", "logging")
     return None
 `})
-	api.waitPost(t)
-	waitOutput(t, rt.stdout.String, "hello from print\n")
+	api.WaitPost(t)
+	waitOutput(t, rt.Stdout.String, "hello from print\n")
 	line := regexp.MustCompile(`\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\treq-1\thello from logging\n`)
 	deadline := time.Now().Add(waitLimit)
-	for !line.MatchString(rt.stderr.String()) {
+	for !line.MatchString(rt.Stderr.String()) {
 		if time.Now().After(deadline) {
-			t.Fatalf("stderr has no line matching %s:\n%s", line, rt.stderr.String())
+			t.Fatalf("stderr has no line matching %s:\n%s", line, rt.Stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
