@@ -360,6 +360,13 @@ func (a *applier) owner(name string, hdr *tar.Header, link bool) error {
 
 // mode is the entry's permissions with its setuid, setgid and sticky bits
 // (sandboxes mount their root nosuid).
+//
+// Neither setuid, setgid nor group or other write is kept: the tree lies on
+// the host, under a state directory every sandbox's host uid may search, so
+// a setuid-root file of a hostile image would give any host user root, and
+// a world-writable one would let any host user change what every sandbox
+// of the image runs. Inside, nothing changes: sandboxes mount the tree
+// read-only and nosuid.
 func mode(hdr *tar.Header) fs.FileMode {
-	return hdr.FileInfo().Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	return hdr.FileInfo().Mode() & (fs.ModePerm&^0o022 | fs.ModeSticky)
 }

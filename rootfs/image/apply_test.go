@@ -35,7 +35,8 @@ func TestUnpack(t *testing.T) {
 		entry{name: "usr/bin/tool", body: "old", mode: 0o750, uid: 1000, gid: 1001},
 		entry{name: "usr/bin/tool2", typ: tar.TypeLink, link: "usr/bin/tool"},
 		entry{name: "usr/bin/same", typ: tar.TypeLink, link: "./usr/bin/tool"},
-		entry{name: "usr/bin/suid", body: "s", mode: 0o4755},
+		entry{name: "usr/bin/suid", body: "s", mode: 0o6777},
+		entry{name: "var/tmp/", typ: tar.TypeDir, mode: 0o1777},
 		entry{name: "bin", typ: tar.TypeSymlink, link: "usr/bin"},
 		entry{name: "abs", typ: tar.TypeSymlink, link: "/etc/passwd", uid: 7, gid: 8},
 		entry{name: "dev/", typ: tar.TypeDir},
@@ -95,7 +96,8 @@ func TestUnpack(t *testing.T) {
 		}
 	}
 	checkOwner(t, root, "usr/bin/tool", 0o700, 1000, 1001)
-	checkOwner(t, root, "usr/bin/suid", 0o755|fs.ModeSetuid, 0, 0)
+	checkOwner(t, root, "usr/bin/suid", 0o755, 0, 0) // no setuid, setgid, group or other write on the host
+	checkOwner(t, root, "var/tmp", 0o755|fs.ModeDir|fs.ModeSticky, 0, 0)
 	checkOwner(t, root, "d", 0o710|fs.ModeDir, 5, 6)
 	if st := lstat(t, root, "abs"); st.Uid != 7 || st.Gid != 8 {
 		t.Errorf("symlink abs owned by %d:%d, want 7:8", st.Uid, st.Gid)
