@@ -20,8 +20,9 @@ import (
 //	nospare-I  the same, beyond the daemon's spares
 //	nsnone-I   the same with "Network": "none"
 //	prov-I     the same with ProvisionedConcurrency 1
-//	image-I    the echo example as an image (imageRef), beyond the spares
-//	imgdir-I   the same as a directory, beyond the spares
+//	image-I    the echo example as an image (imageRef), beyond the spares,
+//	           with "Network": "none"
+//	imgdir-I   the same as a directory
 //	sleep      bench/fn, which sleeps sleep_ms (the idle sandboxes)
 type functionsDir struct {
 	dir                    string
@@ -101,11 +102,13 @@ func (f functionsDir) build(ctx context.Context, repo, echoBootstrap string, nId
 			return err
 		}
 	}
+	// Network none, both: the bridge takes at most 1023 sandboxes (the
+	// kernel's limit of a bridge's ports), which the other rows come near.
 	for i := range f.images {
-		if err := add(f.image(i), "", map[string]any{"PackageType": "Image", "ImageUri": f.imageRef, "MemorySize": 128, "Timeout": 10}); err != nil {
+		if err := add(f.image(i), "", map[string]any{"PackageType": "Image", "ImageUri": f.imageRef, "MemorySize": 128, "Timeout": 10, "Network": "none"}); err != nil {
 			return err
 		}
-		if err := add(f.imageDir(i), shared, echo(128)); err != nil {
+		if err := add(f.imageDir(i), shared, none); err != nil {
 			return err
 		}
 	}
