@@ -20,14 +20,16 @@ const ZipSuffix = ".zip"
 
 // codeConfig is function.json's Code, in CreateFunction's shape. lambdad
 // reads ZipFile, as the path of a .zip (where CreateFunction takes the
-// zip's bytes); ImageUri and SourceKMSKeyArn are accepted and ignored, and
-// S3 locations refused: lambdad reads local files only.
+// zip's bytes), and ImageUri, where CreateFunction takes an image function's
+// image (function.json may say it at the top, as SAM templates do);
+// SourceKMSKeyArn is accepted and ignored, and S3 locations refused:
+// lambdad reads local files only.
 type codeConfig struct {
 	ZipFile         *string
 	S3Bucket        json.RawMessage
 	S3Key           json.RawMessage
 	S3ObjectVersion json.RawMessage
-	ImageUri        json.RawMessage
+	ImageURI        *string `json:"ImageUri"`
 	SourceKMSKeyArn json.RawMessage
 }
 

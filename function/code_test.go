@@ -50,7 +50,7 @@ func TestLoadAllZips(t *testing.T) {
 		"indir/function.json":    `{"Code": {"ZipFile": "build/code.zip"}, "Runtime": "python3.12"}`,
 		"indir/build/code.zip":   zipOf(t, map[string]string{"handler.py": ""}, nil),
 		"layers/two/python/x.py": "",
-		"image/function.json":    `{"Runtime": "provided", "Code": {"ImageUri": "123.dkr.ecr.us-east-1.amazonaws.com/f:1", "SourceKMSKeyArn": "x"}}`,
+		"image/function.json":    `{"Runtime": "provided", "Code": {"SourceKMSKeyArn": "x"}}`,
 		"image/bootstrap":        "",
 		".hidden.zip":            "not looked at",
 		"alone.json":             `{"Runtime": "provided"}`,

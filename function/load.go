@@ -252,6 +252,12 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 	if f.ImageURI != nil {
 		c.ImageURI = *f.ImageURI
 	}
+	if f.Code != nil && f.Code.ImageURI != nil {
+		if c.ImageURI != "" && c.ImageURI != *f.Code.ImageURI {
+			return Config{}, []*FieldError{{Field: "Code.ImageUri", Msg: fmt.Sprintf("%q, but ImageUri says %q: give one", *f.Code.ImageURI, c.ImageURI)}}
+		}
+		c.ImageURI = *f.Code.ImageURI
+	}
 	if f.ImageConfig != nil {
 		c.ImageConfig = *f.ImageConfig
 	}
