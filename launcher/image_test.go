@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/sandbox"
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
+	"github.com/lambdad/lambdad/scheduler"
 )
 
 // fakeImages serves one image by reference.
@@ -145,5 +151,58 @@ func TestRequestImageOnlyRuntime(t *testing.T) {
 	_, err := l.Request(context.Background(), fn, false)
 	if err == nil || !strings.Contains(err.Error(), "public.ecr.aws/lambda/java:21") || !strings.Contains(err.Error(), "--runtime-image java21=") {
 		t.Errorf("java21 without its image: %v", err)
+	}
+}
+
+// switchImages serves one reference's image, which a test may re-point.
+type switchImages struct {
+	mu  sync.Mutex
+	img Image
+}
+
+func (s *switchImages) Image(context.Context, string) (Image, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.img, nil
+}
+
+// An image function's spare is held while its reference names the tree it
+// was made on, and stale once the tag names another (loaded again).
+func TestImageSpareStaleAfterRetag(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	dir := sandboxtest.TempDir(t)
+	store, err := rootfs.NewStore(filepath.Join(dir, "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := store.Base(rootfs.Provided) // any tree with the mountpoints will do
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.MkdirTemp(dir, "other-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := sandbox.NewManager(sandbox.Config{StateDir: filepath.Join(dir, "containers"), CgroupParent: testCgroupParent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := &switchImages{img: Image{Tree: tree, Entrypoint: []string{"/bin/true"}}}
+	l := New(Config{Sandboxes: mgr, Rootfs: store, RuntimeDir: runtimeDir, Sink: scheduler.NewSink(nil),
+		Logger: slog.New(slog.DiscardHandler), Images: images})
+	defer l.Close()
+	p, err := l.prestart(imageFunction(function.ImageConfig{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Destroy()
+	if !p.Held() {
+		t.Fatal("a fresh spare of an image function is not held")
+	}
+	images.mu.Lock()
+	images.img.Tree = rootfs.Tree{Path: other}
+	images.mu.Unlock()
+	if p.Held() {
+		t.Error("the spare is still held after its tag names another tree")
 	}
 }

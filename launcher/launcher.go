@@ -345,6 +345,11 @@ func (p *prepared) Held() bool {
 			return false
 		}
 	}
+	if p.fn.IsImage() {
+		// A tag loaded or pulled again since names another tree.
+		img, err := p.launch.cfg.Images.Image(context.Background(), p.fn.ImageURI)
+		return err == nil && img.Tree.Path == p.root
+	}
 	if p.fn.ZipFile == "" && len(p.fn.Layers) == 0 {
 		return true
 	}
