@@ -269,6 +269,10 @@ func (n *Network) Close() error {
 	return nil
 }
 
+// maxBridgePorts is the kernel's limit of a bridge's port numbers
+// (BR_MAX_PORTS); number 0 is never a port's.
+const maxBridgePorts = 1024
+
 // Attach gives the network namespace netns of sandbox id its interface:
 // eth0 with an address of the subnet and the default route via the
 // bridge, the host end a port of the bridge that speaks only from that
@@ -307,7 +311,11 @@ func (n *Network) Attach(id string, ns *os.File) (_ []rootfs.Bind, _ func() erro
 		PeerName:      "eth0",
 		PeerNamespace: netlink.NsFd(ns.Fd()),
 	}
-	if err := netlink.LinkAdd(veth); err != nil {
+	if err := netlink.LinkAdd(veth); errors.Is(err, unix.EXFULL) {
+		return nil, nil, fmt.Errorf("veth: %w: bridge %s has all its ports in use: the kernel gives a bridge at most %d, "+
+			"so at most %d sandboxes run on one egress network (lower --max-sandboxes, or give functions \"Network\": \"none\")",
+			err, n.bridge.Attrs().Name, maxBridgePorts, maxBridgePorts-1)
+	} else if err != nil {
 		return nil, nil, fmt.Errorf("veth: %w", err)
 	}
 	undo = append(undo, func() error {
