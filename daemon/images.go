@@ -20,10 +20,10 @@ type imageSource interface {
 	Ensure(ctx context.Context, ref string) (launcher.Image, error)
 }
 
-// images is the daemon's images as the launcher asks for them: each
-// reference pulled once at a time, whoever asks, and each managed runtime's
-// base image decided once (its image, or the host's interpreter when the
-// image cannot be had).
+// images is the daemon's images as the launcher asks for them: an image
+// function's from the store (pulled if missing), and each managed runtime's
+// base image decided once, by its first asker (its image, or the host's
+// interpreter when the image cannot be had).
 type images struct {
 	src    imageSource
 	refs   map[string]string // --runtime-image: runtime (or "*") → reference or HostRuntime

@@ -51,7 +51,7 @@ go mod download
 # name, so a new one is built beside the old).
 ric_version=3.3.0 # the last for Node.js 18 and 20; 4.x needs 22
 ric=${LAMBDAD_RIC_DIR:-/var/cache/lambdad/aws-lambda-ric-$ric_version}
-if [ ! -e "$ric/node_modules/aws-lambda-ric/build/Release/rapid-client.node" ]; then
+if [ ! -e "$ric/node_modules/aws-lambda-ric/dist/rapid-client.node" ]; then
 	echo "deps: building aws-lambda-ric $ric_version into $ric (a few minutes)"
 	rm -rf "$ric" && mkdir -p "$ric"
 	printf '{"private": true}\n' >"$ric/package.json"

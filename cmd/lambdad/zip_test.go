@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lambdad/lambdad/sandbox/sandboxtest"
 )
 
 // writeZip writes a zip of files (name → contents) at path; a name in
@@ -209,5 +211,99 @@ func TestServeNodeLayer(t *testing.T) {
 	out := mustInvoke(t, d, "nodezip", `{}`)
 	if string(out.Payload) != `{"v":"from the layer"}` {
 		t.Errorf("nodezip: %s", out.Payload)
+	}
+}
+
+// TestServeZipAndLayersProvided is TestServeZipAndLayers with aws-lambda-go's
+// gofn as the code, so that it runs where no interpreter is (the cgroup v2
+// lane's guest): a zip's code with a zip layer and a directory layer, the
+// later layer's file winning at /opt, and a hostile code zip and layer
+// refused, leaving nothing in the store.
+func TestServeZipAndLayersProvided(t *testing.T) {
+	sandboxtest.RequireRoot(t)
+	bootstrap, err := os.ReadFile(gofn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	os.Chmod(top, 0o755)
+	dir := filepath.Join(top, "functions")
+	for _, d := range []string{filepath.Join(dir, "golayered", "two"), filepath.Join(dir, "gobadlayer")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zipWithBootstrap := func(path string, files map[string]string) {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w := zip.NewWriter(f)
+		h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+		h.SetMode(0o755)
+		fw, err := w.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(bootstrap)
+		for name, data := range files {
+			fw, err := w.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fw.Write([]byte(data))
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zipWithBootstrap(filepath.Join(dir, "gozip.zip"), nil)
+	// Not gozip's bytes: the two would share one content-addressed tree.
+	zipWithBootstrap(filepath.Join(dir, "golayered", "code.zip"), map[string]string{"name.txt": "golayered"})
+	writeZip(t, filepath.Join(dir, "golayered", "one.zip"), map[string]string{"data.txt": "one", "only-one.txt": "1"}, nil)
+	if err := os.WriteFile(filepath.Join(dir, "golayered", "two", "data.txt"), []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := `{"Runtime": "provided.al2023", "Code": {"ZipFile": "code.zip"}, "Layers": ["one.zip", "two"]}`
+	if err := os.WriteFile(filepath.Join(dir, "golayered", "function.json"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Hostile: a zip slip in the code, a layer writing through its symlink.
+	zipWithBootstrap(filepath.Join(dir, "goevil.zip"), map[string]string{"../../evil.txt": "x"})
+	writeZip(t, filepath.Join(dir, "gobadlayer", "bad.zip"), map[string]string{"out/evil.txt": "x"}, map[string]string{"out": "/tmp"})
+	os.WriteFile(filepath.Join(dir, "gobadlayer", "bootstrap"), bootstrap, 0o755)
+	os.WriteFile(filepath.Join(dir, "gobadlayer", "function.json"), []byte(`{"Layers": ["bad.zip"]}`), 0o644)
+
+	d := startDaemon(t, "--functions", dir)
+	if got := gofnSays(t, d, "gozip", "env", "AWS_LAMBDA_FUNCTION_NAME"); got != "gozip" {
+		t.Errorf("gozip: %q", got)
+	}
+	for file, want := range map[string]string{"/opt/data.txt": "two", "/opt/only-one.txt": "1"} {
+		if got := gofnSays(t, d, "golayered", "read", file); got != want {
+			t.Errorf("golayered reads %s = %q, want %q", file, got, want)
+		}
+	}
+	for name, want := range map[string]string{"goevil": "goevil.zip", "gobadlayer": "bad.zip"} {
+		_, err := d.invoke(name, `{}`)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "unsafe entry") {
+			t.Errorf("invoke %s: %v, want an unsafe entry of %s", name, err, want)
+		}
+	}
+	if _, err := os.Lstat("/tmp/evil.txt"); err == nil {
+		t.Error("/tmp/evil.txt written through the layer's symlink")
+	}
+	entries, err := os.ReadDir(filepath.Join(d.dir, "state", "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trees []string
+	for _, e := range entries {
+		if kind, _, _ := strings.Cut(e.Name(), "-"); kind == "code" || kind == "opt" || kind == ".tmp" {
+			trees = append(trees, kind)
+		}
+	}
+	if strings.Join(trees, " ") != "code code opt" {
+		t.Errorf("the store holds %v, want the trees of gozip's and golayered's code and of golayered's layers only", trees)
 	}
 }
