@@ -26,7 +26,9 @@ func serveCommand() *cli.Command {
 		Usage: "serve the Lambda Invoke API for the functions in a directory",
 		Description: "Each subdirectory DIR/<name>/ of --functions is the function <name>: its code, and an\n" +
 			"optional function.json with CreateFunction's fields (Runtime, Handler, MemorySize, Timeout,\n" +
-			"Environment, EphemeralStorage, ReservedConcurrentExecutions, ProvisionedConcurrency).",
+			"Environment, EphemeralStorage, ReservedConcurrentExecutions, ProvisionedConcurrency, Code.ZipFile,\n" +
+			"Layers, PackageType Image with ImageUri and ImageConfig). DIR/<name>.zip is the function <name>\n" +
+			"too, with DIR/<name>.json as its function.json.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "addresses of the Invoke API, comma-separated: host:port, or unix:PATH for a unix socket (mode 0660, owner root, group --listen-group)"},
 			&cli.StringFlag{Name: "listen-group", Usage: "group (name or gid) of --listen's unix sockets, whose members may invoke (default: root's)"},
