@@ -92,6 +92,9 @@ func (r *registry) provisioned() []function.Config {
 }
 
 // byName lists the functions in name order.
+// List is the functions that can run, by name (invokeapi.Functions).
+func (r *registry) List() []function.Config { return r.byName() }
+
 func (r *registry) byName() []function.Config {
 	out := make([]function.Config, 0, len(r.fns))
 	for _, fn := range r.fns {

@@ -26,6 +26,16 @@ func (f fakeFunctions) Lookup(name string) (function.Config, error) {
 	return function.Config{Name: name, MemorySize: 128, Timeout: 3}, err
 }
 
+func (f fakeFunctions) List() []function.Config {
+	var out []function.Config
+	for name, err := range f {
+		if err == nil {
+			out = append(out, function.Config{Name: name, MemorySize: 128, Timeout: 3})
+		}
+	}
+	return out
+}
+
 type fakeInvoker struct {
 	res  scheduler.Result
 	err  error

@@ -42,26 +42,9 @@ type invocation struct {
 // parse validates an Invoke request for the function named by the path
 // segment name (already percent-decoded) and qualifier.
 func (a *api) parse(w http.ResponseWriter, r *http.Request, name, qualifier string) (*invocation, *serviceError) {
-	ref, err := function.ParseName(name)
-	if err != nil {
-		return nil, invalidParam(err.Error())
-	}
-	if qualifier != "" && ref.Qualifier != "" && qualifier != ref.Qualifier {
-		return nil, invalidParam(fmt.Sprintf("the qualifier %q in the function name and the Qualifier %q differ", ref.Qualifier, qualifier))
-	}
-	if qualifier == "" {
-		qualifier = ref.Qualifier
-	}
-	arn := function.ARN(a.cfg.Region, a.cfg.Account, ref.Name, qualifier)
-	if qualifier != "" && qualifier != function.LatestVersion {
-		return nil, &serviceError{status: http.StatusNotFound, code: codeNotFound,
-			message: "Function not found: " + arn + " (lambdad serves $LATEST only)"}
-	}
-	fn, err := a.cfg.Functions.Lookup(ref.Name)
-	if errors.Is(err, ErrFunctionNotFound) {
-		return nil, &serviceError{status: http.StatusNotFound, code: codeNotFound, message: "Function not found: " + arn}
-	} else if err != nil {
-		return nil, invalidParam(fmt.Sprintf("function %s cannot run: %v", ref.Name, err))
+	fn, arn, serr := a.function(name, qualifier)
+	if serr != nil {
+		return nil, serr
 	}
 
 	inv := &invocation{function: fn, kind: r.Header.Get("X-Amz-Invocation-Type")}

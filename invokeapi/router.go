@@ -15,6 +15,9 @@ type Functions interface {
 	// Lookup returns the function, ErrFunctionNotFound, or the error that
 	// makes its definition unusable.
 	Lookup(name string) (function.Config, error)
+	// List returns every function that can run (a copy: the caller may
+	// reorder it).
+	List() []function.Config
 }
 
 // Invoker runs a synchronous invocation (the scheduler).
@@ -64,9 +67,14 @@ func (a *api) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
 	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
+	mux.HandleFunc("GET /2015-03-31/functions/{$}", a.listFunctions)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}", a.getFunction)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", a.getFunctionConfiguration)
+	mux.HandleFunc("GET /2016-08-19/account-settings/{$}", a.getAccountSettings)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
-			message: "lambdad serves only POST /2015-03-31/functions/{name}/invocations and POST /invoke/{name}"}).write(w)
+			message: "lambdad serves Invoke (POST /2015-03-31/functions/{name}/invocations, POST /invoke/{name}), " +
+				"GetFunction, GetFunctionConfiguration, ListFunctions and GetAccountSettings; not " + r.Method + " " + r.URL.Path}).write(w)
 	})
 	if a.cfg.Verifier != nil {
 		return a.authenticate(mux)

@@ -233,34 +233,9 @@ func TestServeZipAndLayersProvided(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	zipWithBootstrap := func(path string, files map[string]string) {
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		w := zip.NewWriter(f)
-		h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-		h.SetMode(0o755)
-		fw, err := w.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw.Write(bootstrap)
-		for name, data := range files {
-			fw, err := w.Create(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fw.Write([]byte(data))
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	zipWithBootstrap(filepath.Join(dir, "gozip.zip"), nil)
+	writeExecZip(t, filepath.Join(dir, "gozip.zip"), bootstrap, nil)
 	// Not gozip's bytes: the two would share one content-addressed tree.
-	zipWithBootstrap(filepath.Join(dir, "golayered", "code.zip"), map[string]string{"name.txt": "golayered"})
+	writeExecZip(t, filepath.Join(dir, "golayered", "code.zip"), bootstrap, map[string]string{"name.txt": "golayered"})
 	writeZip(t, filepath.Join(dir, "golayered", "one.zip"), map[string]string{"data.txt": "one", "only-one.txt": "1"}, nil)
 	if err := os.WriteFile(filepath.Join(dir, "golayered", "two", "data.txt"), []byte("two"), 0o644); err != nil {
 		t.Fatal(err)
@@ -270,7 +245,7 @@ func TestServeZipAndLayersProvided(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hostile: a zip slip in the code, a layer writing through its symlink.
-	zipWithBootstrap(filepath.Join(dir, "goevil.zip"), map[string]string{"../../evil.txt": "x"})
+	writeExecZip(t, filepath.Join(dir, "goevil.zip"), bootstrap, map[string]string{"../../evil.txt": "x"})
 	writeZip(t, filepath.Join(dir, "gobadlayer", "bad.zip"), map[string]string{"out/evil.txt": "x"}, map[string]string{"out": "/tmp"})
 	os.WriteFile(filepath.Join(dir, "gobadlayer", "bootstrap"), bootstrap, 0o755)
 	os.WriteFile(filepath.Join(dir, "gobadlayer", "function.json"), []byte(`{"Layers": ["bad.zip"]}`), 0o644)
@@ -305,5 +280,34 @@ func TestServeZipAndLayersProvided(t *testing.T) {
 	}
 	if strings.Join(trees, " ") != "code code opt" {
 		t.Errorf("the store holds %v, want the trees of gozip's and golayered's code and of golayered's layers only", trees)
+	}
+}
+
+// writeExecZip writes a zip of an executable bootstrap and files (name →
+// contents) at path.
+func writeExecZip(t *testing.T, path string, bootstrap []byte, files map[string]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := zip.NewWriter(f)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	fw, err := w.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(bootstrap)
+	for name, data := range files {
+		fw, err := w.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(data))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
