@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,8 +21,8 @@ import (
 // lambdad serve answers the control plane's read side for the functions
 // it serves: ListFunctions names every one that can run, GetFunction of a
 // zip function gives the zip's own sha256 and size (as Lambda's CodeSha256
-// and CodeSize), a broken one is an InvalidParameterValueException, and the
-// aws CLI v2 lists them too.
+// and CodeSize), a broken one is an InvalidParameterValueException, and
+// lambdad functions and the aws CLI v2 list them too.
 func TestServeControlPlaneRead(t *testing.T) {
 	bootstrap, err := os.ReadFile(gofn)
 	if err != nil {
@@ -68,6 +69,13 @@ func TestServeControlPlaneRead(t *testing.T) {
 	if _, err := d.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken")}); !errors.As(err, &bad) ||
 		!strings.Contains(err.Error(), "MemorySize") {
 		t.Errorf("GetFunction broken: %v, want InvalidParameterValueException naming MemorySize", err)
+	}
+
+	listed, err := exec.Command(lambdad, "functions", "--endpoint", d.endpoint).CombinedOutput()
+	if lines := strings.Split(strings.TrimSpace(string(listed)), "\n"); err != nil || len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "gozip ") || !strings.Contains(lines[1], "provided.al2023") ||
+		!strings.Contains(lines[1], strconv.Itoa(len(zipData))) || !strings.HasSuffix(lines[1], "Active") {
+		t.Errorf("lambdad functions: %v\n%s", err, listed)
 	}
 
 	aws2 := awsCLIv2()

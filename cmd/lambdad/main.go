@@ -24,6 +24,7 @@ func main() {
 		Commands: []*cli.Command{
 			serveCommand(),
 			invokeCommand(),
+			functionsCommand(),
 			runCommand(),
 			bundleCommand(),
 			imageCommand(),
