@@ -89,11 +89,20 @@ func floodAndCount(t *testing.T, d *served, addr string, limit int, warn string)
 		answered++
 	}
 	var r netReply
-	if fr.err != nil || fr.out.FunctionError != nil || json.Unmarshal(fr.out.Payload, &r) != nil {
-		t.Fatalf("the flood's invoke: %v %+v", fr.err, fr.out)
-	}
-	if n, _ := strconv.Atoi(r.Result); !r.OK || n < flood*9/10 {
-		t.Fatalf("the flood opened %+v connections, want about %d: the test proves nothing", r, flood)
+	switch {
+	case fr.err != nil:
+		t.Fatalf("the flood's invoke: %v", fr.err)
+	case fr.out.FunctionError != nil && addr == "":
+		// The flooder's own runtime may lose its next connection to the
+		// limit it floods, and exit (seen in the cgroup v2 lane): then the
+		// daemon's warning below is what shows the flood happened.
+		t.Logf("the flooder's runtime failed under its own flood: %s", fr.out.Payload)
+	case fr.out.FunctionError != nil || json.Unmarshal(fr.out.Payload, &r) != nil:
+		t.Fatalf("the flood's invoke: %s", fr.out.Payload)
+	default:
+		if n, _ := strconv.Atoi(r.Result); !r.OK || n < flood*9/10 {
+			t.Fatalf("the flood opened %+v connections, want about %d: the test proves nothing", r, flood)
+		}
 	}
 	after := openFiles(t, pid)
 	// The flooder's connections, and some slack for what the daemon opens
