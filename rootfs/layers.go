@@ -57,12 +57,26 @@ func (u *unpacker) dirEntry(src *os.Root, rel string, d fs.DirEntry) error {
 	}
 }
 
-// dirDigest hashes a directory's whole contents: names, kinds, permission
-// bits, symlink targets and file contents.
-func dirDigest(name string) (string, error) {
+// Digest is the hex sha256 of a file's contents, or of a directory's whole
+// contents (names, kinds, permission bits, symlink targets and file
+// contents, links never followed), and the bytes of the regular files it
+// covers.
+func Digest(name string) (sum string, size int64, err error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return "", 0, err
+	}
+	if fi.IsDir() {
+		return dirDigest(name)
+	}
+	return fileDigest(name)
+}
+
+// dirDigest is Digest of a directory.
+func dirDigest(name string) (_ string, size int64, _ error) {
 	src, err := os.OpenRoot(name)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer src.Close()
 	h := sha256.New()
@@ -90,9 +104,11 @@ func dirDigest(name string) (string, error) {
 				return err
 			}
 			fh := sha256.New()
-			if _, err := io.Copy(fh, f); err != nil {
+			n, err := io.Copy(fh, f)
+			if err != nil {
 				return err
 			}
+			size += n
 			fmt.Fprintf(h, "file %q %o %x\n", rel, uint32(fi.Mode().Perm()), fh.Sum(nil))
 		default:
 			fmt.Fprintf(h, "other %q %v\n", rel, t)
@@ -100,23 +116,24 @@ func dirDigest(name string) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
-// fileDigest is the sha256 of a file's contents.
-func fileDigest(name string) (string, error) {
+// fileDigest is Digest of a file.
+func fileDigest(name string) (string, int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // sourceIdentity says when a file or directory may have changed, without reading

@@ -165,7 +165,7 @@ func (u *unpacker) add(src string) error {
 // zip's sha256, an opt tree by a sha256 over its layers' in order.
 func sourcesDigest(kind string, sources []string) (string, error) {
 	if kind == "code" {
-		d, err := fileDigest(sources[0])
+		d, _, err := fileDigest(sources[0])
 		if err != nil {
 			return "", err
 		}
@@ -178,12 +178,7 @@ func sourcesDigest(kind string, sources []string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		var d string
-		if fi.IsDir() {
-			d, err = dirDigest(src)
-		} else {
-			d, err = fileDigest(src)
-		}
+		d, _, err := Digest(src)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", src, err)
 		}
