@@ -120,18 +120,8 @@ func TestServeZipAndLayers(t *testing.T) {
 	if _, err := os.Lstat("/tmp/evil.py"); err == nil {
 		t.Error("/tmp/evil.py written through the layer's symlink")
 	}
-	entries, err := os.ReadDir(filepath.Join(d.dir, "state", "rootfs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trees []string
-	for _, e := range entries {
-		if kind, _, _ := strings.Cut(e.Name(), "-"); kind == "code" || kind == "opt" || kind == ".tmp" {
-			trees = append(trees, kind)
-		}
-	}
-	if strings.Join(trees, " ") != "code code opt" {
-		t.Errorf("the store holds %v, want the trees of pyzip's and layered's code and of layered's layers only", trees)
+	if trees := zipTrees(t, d); trees != "code code opt" {
+		t.Errorf("the store holds %s, want the trees of pyzip's and layered's code and of layered's layers only", trees)
 	}
 }
 
@@ -268,18 +258,8 @@ func TestServeZipAndLayersProvided(t *testing.T) {
 	if _, err := os.Lstat("/tmp/evil.txt"); err == nil {
 		t.Error("/tmp/evil.txt written through the layer's symlink")
 	}
-	entries, err := os.ReadDir(filepath.Join(d.dir, "state", "rootfs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trees []string
-	for _, e := range entries {
-		if kind, _, _ := strings.Cut(e.Name(), "-"); kind == "code" || kind == "opt" || kind == ".tmp" {
-			trees = append(trees, kind)
-		}
-	}
-	if strings.Join(trees, " ") != "code code opt" {
-		t.Errorf("the store holds %v, want the trees of gozip's and golayered's code and of golayered's layers only", trees)
+	if trees := zipTrees(t, d); trees != "code code opt" {
+		t.Errorf("the store holds %s, want the trees of gozip's and golayered's code and of golayered's layers only", trees)
 	}
 }
 
@@ -310,4 +290,21 @@ func writeExecZip(t *testing.T, path string, bootstrap []byte, files map[string]
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// zipTrees lists the kinds of the trees of zips and layers in d's store
+// (code, opt, .tmp for one being built), in name order.
+func zipTrees(t *testing.T, d *served) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(d.dir, "state", "rootfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trees []string
+	for _, e := range entries {
+		if kind, _, _ := strings.Cut(e.Name(), "-"); kind == "code" || kind == "opt" || kind == ".tmp" {
+			trees = append(trees, kind)
+		}
+	}
+	return strings.Join(trees, " ")
 }
