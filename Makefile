@@ -58,7 +58,8 @@ vet:
 staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 
-unit:
+# The Node.js tests load the AWS SDK for JavaScript from bin/runtime/nodejs-sdk.
+unit: bin/runtime/nodejs-sdk
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The root test packages on a pure cgroup v2 kernel (scripts/cgroup2-lane.sh).
