@@ -62,6 +62,29 @@ type Config struct {
 	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
 	// lambdad's own: each START line of the function's log carries it.
 	RunsOn string
+
+	// Version is the function version this Config is: LatestVersion
+	// ($LATEST, also "") or a published version's number ("1", "2", …),
+	// whose code and configuration never change.
+	Version string
+	// RevisionID names this definition of the function (Lambda's
+	// RevisionId): it changes with every change of code or configuration,
+	// so that sandboxes of one revision never serve another's invokes.
+	// "" for a function that came from a directory and was never reloaded.
+	RevisionID string
+}
+
+// LatestVersion is the unpublished, mutable version of every function.
+const LatestVersion = "$LATEST"
+
+// Key names the sandboxes that may run c: its name, version and revision.
+// Two Configs with one Key run the same code with the same configuration.
+func (c Config) Key() string {
+	v := c.Version
+	if v == "" {
+		v = LatestVersion
+	}
+	return c.Name + ":" + v + "#" + c.RevisionID
 }
 
 // Values of PackageType.

@@ -10,9 +10,6 @@ import (
 // uses 012345678912, LocalStack 000000000000; any 12 digits would do.)
 const DefaultAccount = "123456789012"
 
-// LatestVersion is the only version a local function has.
-const LatestVersion = "$LATEST"
-
 // Limits of Invoke's {FunctionName}.
 const (
 	MaxFunctionNameRef = 170 // the whole string, in any form
