@@ -109,17 +109,34 @@ func (l Loader) loadDir(dir string) (Config, error) {
 // function.json's Code.ZipFile, else the directory base.
 func (l Loader) load(name, base, file, zipFile string) (Config, error) {
 	data, err := readLimited(file)
-	hasFile := err == nil
-	source := file
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		source = base
+		source := base
 		if zipFile != "" {
 			source = zipFile
 		}
+		return l.loadDefinition(name, base, source, nil, false, zipFile)
 	case err != nil:
 		return Config{}, fmt.Errorf("load function: %w", err)
 	}
+	return l.loadDefinition(name, base, file, data, true, zipFile)
+}
+
+// LoadDefinition loads the function name from def, a definition in
+// function.json's format that came from source (a file, or a description
+// of where it came from, used in errors and as Config.Source). Relative
+// paths in def (Code.ZipFile, Layers) start at base. The code is the zip
+// zipFile if given (absolute; def must not name Code.ZipFile then), else
+// def's Code.ZipFile, else the directory base. SAM templates and the
+// control plane define functions this way.
+func (l Loader) LoadDefinition(name, base, source string, def []byte, zipFile string) (Config, error) {
+	return l.loadDefinition(name, base, source, def, true, zipFile)
+}
+
+// loadDefinition is load once the definition is read; hasFile is false
+// when there is none (defaults and detection only).
+func (l Loader) loadDefinition(name, base, source string, data []byte, hasFile bool, zipFile string) (Config, error) {
+	file := source
 	var f *fileConfig
 	if hasFile {
 		f = new(fileConfig)
