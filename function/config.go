@@ -122,5 +122,5 @@ func (c Config) Family() *Family { return FamilyOf(c.Runtime) }
 // EnvRequest is the part of the environment request that c decides; the
 // caller adds Region, Credentials, InitializationType and Now.
 func (c Config) EnvRequest() EnvRequest {
-	return EnvRequest{Name: c.Name, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env}
+	return EnvRequest{Name: c.Name, Version: c.Version, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env}
 }

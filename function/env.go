@@ -1,6 +1,7 @@
 package function
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -28,6 +29,7 @@ const (
 // EnvRequest describes the function whose environment to build.
 type EnvRequest struct {
 	Name     string
+	Version  string // AWS_LAMBDA_FUNCTION_VERSION; "": LatestVersion
 	MemoryMB int
 	Handler  string
 	Region   string            // empty means us-east-1
@@ -96,7 +98,7 @@ func Environment(r EnvRequest) []string {
 	reserved := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        r.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(r.MemoryMB),
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION":     cmp.Or(r.Version, LatestVersion),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + r.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      logStreamName(now),
 		"AWS_LAMBDA_RUNTIME_API":          lambda.RuntimeAPIAddr,

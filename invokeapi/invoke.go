@@ -1,11 +1,13 @@
 package invokeapi
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -35,7 +37,7 @@ func (a *api) invoke(w http.ResponseWriter, r *http.Request) {
 		}
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
-		h.Set("X-Amz-Executed-Version", "$LATEST")
+		h.Set("X-Amz-Executed-Version", cmp.Or(inv.function.Version, function.LatestVersion))
 		if res.FunctionError() {
 			h.Set("X-Amz-Function-Error", "Unhandled")
 		}
