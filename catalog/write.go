@@ -38,6 +38,12 @@ func (c *Catalog) Create(req CreateRequest) (Version, error) {
 	if err := checkTags(req.Tags); err != nil {
 		return Version{}, err
 	}
+	switch {
+	case len(req.Zip) == 0 && req.ImageURI == "":
+		return Version{}, errorf(InvalidParameter, "Please provide a source for function code (ZipFile or ImageUri: lambdad reads no S3).")
+	case len(req.Zip) > 0 && req.ImageURI != "":
+		return Version{}, errorf(InvalidParameter, "Please provide one source for function code: ZipFile or ImageUri, not both.")
+	}
 	rev, l, err := c.newRevision(req.Name, req.Definition, req.Description, req.Zip, req.ImageURI)
 	if err != nil {
 		return Version{}, err
