@@ -143,8 +143,10 @@ func (c *Catalog) replaceLatest(old *entry, rec *record, rev revision, l loaded,
 	}
 	v := function.LatestVersion
 	if publishToo {
-		e.versions = maps.Clone(old.versions)
-		v = publish(e, rev.Description)
+		if v = unchanged(next); v == "" {
+			e.versions = maps.Clone(old.versions)
+			v = publish(e, rev.Description)
+		}
 	}
 	if err := c.commit(e, []string{old.latest.cfg.Key()}); err != nil {
 		return Version{}, err
@@ -200,11 +202,8 @@ func (c *Catalog) Publish(name, codeSHA256, description, revisionID string) (Ver
 	if old.latest.err != nil {
 		return Version{}, errorf(InvalidParameter, "$LATEST of %s cannot run, so it is not published: %v", name, old.latest.err)
 	}
-	if n := len(rec.Versions); n > 0 {
-		last := rec.Versions[n-1]
-		if last.Code == rec.Latest.Code && string(last.Definition) == string(rec.Latest.Definition) {
-			return c.describeLocked(old, last.Version), nil
-		}
+	if last := unchanged(rec); last != "" {
+		return c.describeLocked(old, last), nil
 	}
 	e := &entry{rec: rec.clone(), latest: old.latest, versions: maps.Clone(old.versions)}
 	v := publish(e, description)
@@ -212,6 +211,19 @@ func (c *Catalog) Publish(name, codeSHA256, description, revisionID string) (Ver
 		return Version{}, err
 	}
 	return c.describeLocked(e, v), nil
+}
+
+// unchanged is the last version published if $LATEST's code and
+// configuration are still its, else "": Lambda publishes no version then,
+// and answers that one.
+func unchanged(r *record) string {
+	if n := len(r.Versions); n > 0 {
+		last := r.Versions[n-1]
+		if last.Code == r.Latest.Code && string(last.Definition) == string(r.Latest.Definition) {
+			return last.Version
+		}
+	}
+	return ""
 }
 
 // publish adds $LATEST of e as its next version (uncommitted) and returns
