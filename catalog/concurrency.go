@@ -160,6 +160,11 @@ func (c *Catalog) provisionedOf(e *entry, qualifier string) ProvisionedConfig {
 	p := e.rec.Provisioned[qualifier]
 	v, _ := e.resolve(qualifier, false)
 	cfg := e.loadedOf(v).cfg
+	// A version that does not load has no Config: name it still.
+	cfg.Name, cfg.Version = e.rec.Name, v
+	if rev := e.rec.version(v); rev != nil {
+		cfg.RevisionID = rev.RevisionID
+	}
 	cfg.ProvisionedConcurrency = p.Requested
 	cfg.ReservedConcurrency = e.rec.Reserved
 	return ProvisionedConfig{Qualifier: qualifier, Requested: p.Requested, LastModified: p.LastModified, Config: cfg}
@@ -180,10 +185,11 @@ func (c *Catalog) Provisioned() []function.Config {
 	}
 	for _, e := range c.fns {
 		for q := range e.rec.Provisioned {
-			p := c.provisionedOf(e, q)
-			if e.loadedOf(p.Config.Version).err != nil {
-				continue
+			v, _ := e.resolve(q, false)
+			if e.loadedOf(v).err != nil {
+				continue // it cannot run: nothing to keep warm
 			}
+			p := c.provisionedOf(e, q)
 			if prev, ok := byKey[p.Config.Key()]; ok {
 				p.Config.ProvisionedConcurrency += prev.ProvisionedConcurrency
 			}
