@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -168,3 +169,9 @@ func codeFiles(t testing.TB, dir string) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// hexSum is the hex sha256 of b, the name the code store keeps it by.
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
