@@ -158,7 +158,8 @@ func (c *Catalog) loadRevision(name string, rev *revision) loaded {
 
 // SetStatic replaces the read-only functions: fns load, errs say why each
 // other one cannot. A name the API already uses stays the API's, and the
-// read-only one of that name is reported broken.
+// read-only one of that name is reported broken while it does (see
+// staticErrLocked).
 func (c *Catalog) SetStatic(fns map[string]function.Config, errs map[string]error) {
 	static := make(map[string]*staticEntry, len(fns)+len(errs))
 	for name, cfg := range fns {
@@ -173,11 +174,6 @@ func (c *Catalog) SetStatic(fns map[string]function.Config, errs map[string]erro
 	defer c.writeMu.Unlock()
 	c.mu.Lock()
 	old := c.static
-	for name, s := range static {
-		if _, ok := c.fns[name]; ok {
-			s.err = fmt.Errorf("function %s (%s) is not served: a function of that name was created through the API", name, cmp.Or(s.cfg.Source, "read-only"))
-		}
-	}
 	c.static = static
 	c.mu.Unlock()
 	var retired []string
@@ -187,6 +183,19 @@ func (c *Catalog) SetStatic(fns map[string]function.Config, errs map[string]erro
 		}
 	}
 	c.changed(retired)
+}
+
+// staticErrLocked is why the read-only function name (s) is not served:
+// its own error, or an API function of the same name, which wins for as
+// long as it exists. The caller holds mu.
+func (c *Catalog) staticErrLocked(name string, s *staticEntry) error {
+	if s.err != nil {
+		return s.err
+	}
+	if _, ok := c.fns[name]; ok {
+		return fmt.Errorf("function %s (%s) is not served: a function of that name was created through the API", name, cmp.Or(s.cfg.Source, "read-only"))
+	}
+	return nil
 }
 
 // staticRevision names a read-only function's definition: it changes when
@@ -408,8 +417,8 @@ func (c *Catalog) List(all bool) []Version {
 			}
 		}
 	}
-	for _, s := range c.static {
-		if s.err == nil {
+	for name, s := range c.static {
+		if c.staticErrLocked(name, s) == nil {
 			out = append(out, s.describe())
 		}
 	}
@@ -454,8 +463,8 @@ func (c *Catalog) Broken() map[string]error {
 		}
 	}
 	for name, s := range c.static {
-		if s.err != nil {
-			out[name] = s.err
+		if err := c.staticErrLocked(name, s); err != nil {
+			out[name] = err
 		}
 	}
 	return out

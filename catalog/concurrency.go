@@ -33,7 +33,7 @@ func (c *Catalog) PutConcurrency(name string, n int) error {
 		}
 	}
 	for other, s := range c.static {
-		if r := s.cfg.ReservedConcurrency; other != name && r != nil {
+		if r := s.cfg.ReservedConcurrency; other != name && r != nil && c.staticErrLocked(other, s) == nil {
 			others += *r
 		}
 	}
@@ -178,8 +178,8 @@ func (c *Catalog) Provisioned() []function.Config {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	byKey := map[string]function.Config{}
-	for _, s := range c.static {
-		if s.err == nil && s.cfg.ProvisionedConcurrency > 0 {
+	for name, s := range c.static {
+		if c.staticErrLocked(name, s) == nil && s.cfg.ProvisionedConcurrency > 0 {
 			byKey[s.cfg.Key()] = s.cfg
 		}
 	}
