@@ -81,6 +81,9 @@ func (c *Catalog) UpdateAlias(name, aliasName string, u AliasUpdate) (Alias, err
 	if err := checkAliasTarget(rec, next.FunctionVersion, next.Weights); err != nil {
 		return Alias{}, err
 	}
+	if rec.Provisioned[aliasName] != nil && next.FunctionVersion == function.LatestVersion {
+		return Alias{}, errorf(InvalidParameter, "Alias %s has a Provisioned Concurrency Config, and those cannot be applied to unpublished function versions: delete it before pointing the alias to $LATEST.", aliasName)
+	}
 	next.RevisionID = newRevisionID()
 	return c.commitAlias(old, rec, &next)
 }

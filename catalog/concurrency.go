@@ -77,11 +77,13 @@ func (c *Catalog) PutProvisioned(name, qualifier string, n int) (ProvisionedConf
 	if err != nil {
 		return ProvisionedConfig{}, err
 	}
-	if qualifier == "" || qualifier == function.LatestVersion {
-		return ProvisionedConfig{}, errorf(InvalidParameter, "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
-	}
-	if _, err := old.resolve(qualifier, false); err != nil {
+	// Lambda refuses $LATEST, and an alias that points to it.
+	v, err := old.resolve(qualifier, false)
+	if err != nil {
 		return ProvisionedConfig{}, err
+	}
+	if v == function.LatestVersion {
+		return ProvisionedConfig{}, errorf(InvalidParameter, "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
 	}
 	if n < 1 {
 		return ProvisionedConfig{}, errorf(InvalidParameter, "1 validation error detected: Value '%d' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
