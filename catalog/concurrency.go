@@ -41,6 +41,9 @@ func (c *Catalog) PutConcurrency(name string, n int) error {
 	if n < 0 || AccountConcurrency-others-n < MinUnreserved {
 		return errorf(InvalidParameter, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", MinUnreserved)
 	}
+	if p := provisionedTotal(rec, ""); n < p {
+		return errorf(InvalidParameter, "ReservedConcurrentExecutions %d for function %s is lower than its total provisioned concurrency [%d].", n, name, p)
+	}
 	next := rec.clone()
 	next.Reserved = &n
 	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
@@ -88,6 +91,9 @@ func (c *Catalog) PutProvisioned(name, qualifier string, n int) (ProvisionedConf
 	if n < 1 {
 		return ProvisionedConfig{}, errorf(InvalidParameter, "1 validation error detected: Value '%d' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
 	}
+	if r := rec.Reserved; r != nil && provisionedTotal(rec, qualifier)+n > *r {
+		return ProvisionedConfig{}, errorf(InvalidParameter, "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function (%d, of which %d provisioned for other qualifiers).", *r, provisionedTotal(rec, qualifier))
+	}
 	next := rec.clone()
 	if next.Provisioned == nil {
 		next.Provisioned = map[string]*provisioned{}
@@ -98,6 +104,18 @@ func (c *Catalog) PutProvisioned(name, qualifier string, n int) (ProvisionedConf
 		return ProvisionedConfig{}, err
 	}
 	return c.provisionedOf(e, qualifier), nil
+}
+
+// provisionedTotal is the provisioned concurrency r asks for, but
+// qualifier's.
+func provisionedTotal(r *record, except string) int {
+	n := 0
+	for q, p := range r.Provisioned {
+		if q != except {
+			n += p.Requested
+		}
+	}
+	return n
 }
 
 // GetProvisioned is the provisioned concurrency of a version or alias.
