@@ -149,10 +149,14 @@ func TestCreateRace(t *testing.T) {
 	c, _ := open(t)
 	const n = 32
 	errs := make([]error, n)
+	zips := make([][]byte, n)
+	for i := range zips {
+		zips[i] = pyZip(t, fmt.Sprint(i))
+	}
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = c.Create(catalog.CreateRequest{Name: "fn", Definition: pythonDef, Zip: pyZip(t, fmt.Sprint(i))})
+			_, errs[i] = c.Create(catalog.CreateRequest{Name: "fn", Definition: pythonDef, Zip: zips[i]})
 		})
 	}
 	wg.Wait()
@@ -174,7 +178,7 @@ func TestCreateRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(zipOf(t, cfg), pyZip(t, fmt.Sprint(won))) {
+	if !bytes.Equal(zipOf(t, cfg), zips[won]) {
 		t.Errorf("the function's code is not that of the create that succeeded (%d)", won)
 	}
 }
