@@ -148,9 +148,11 @@ func (c *Catalog) loadRevision(name string, rev *revision) loaded {
 	}
 	source := "function " + name + " (" + rev.Version + ", created through the API)"
 	cfg, err := c.opts.Loader.LoadDefinition(name, c.code.dir, source, rev.Definition, zip)
+	// Named even when it does not load: its Key is what OnRetire is told
+	// when it is replaced or deleted.
+	cfg.Name, cfg.Version, cfg.RevisionID = name, rev.Version, rev.RevisionID
 	if err == nil {
 		cfg.CodeDir = "" // the code is the zip, or the image
-		cfg.Version, cfg.RevisionID = rev.Version, rev.RevisionID
 		err = c.opts.Check(cfg)
 	}
 	return loaded{cfg: cfg, err: err}
