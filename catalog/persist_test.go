@@ -169,7 +169,8 @@ func TestReopenMissingZip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c = openAt(t, options(dir, nil))
+	ev := &events{}
+	c = openAt(t, options(dir, ev))
 	for _, q := range []string{"", "1", "live"} {
 		if _, err := c.Lookup("fn", q); err == nil || errors.Is(err, catalog.ErrNotFound) {
 			t.Errorf("Lookup(fn, %q) of a lost zip: %v, want why it cannot run", q, err)
@@ -188,9 +189,14 @@ func TestReopenMissingZip(t *testing.T) {
 	if err != nil || p.Config.Name != "fn" || p.Config.Version != "1" || p.Requested != 1 {
 		t.Errorf("GetProvisioned(fn, live) of a lost zip: %s requested %d, %v; want fn:1 and 1", p.Config.Key(), p.Requested, err)
 	}
-	// New code repairs $LATEST.
+	// New code repairs $LATEST, and the broken revision is retired by its
+	// key.
+	d, _ := c.Describe("fn", "")
 	if _, err := c.UpdateCode("fn", catalog.CodeUpdate{Zip: pyZip(t, "3")}); err != nil {
 		t.Fatal(err)
+	}
+	if retired, _ := ev.take(); !slices.Equal(retired, []string{d.Config.Key()}) {
+		t.Errorf("UpdateCode of a broken $LATEST retired %q, want %s", retired, d.Config.Key())
 	}
 	if _, err := c.Lookup("fn", ""); err != nil {
 		t.Errorf("Lookup(fn) after UpdateCode: %v", err)
