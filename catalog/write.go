@@ -130,6 +130,10 @@ func (c *Catalog) UpdateConfig(name string, fields map[string]json.RawMessage, d
 	if l.err != nil {
 		return Version{}, errorf(InvalidParameter, "%v", l.err)
 	}
+	// The code, and whether it is a zip or an image, are UpdateCode's.
+	if l.cfg.IsImage() != (rev.Code.ImageURI != "") || l.cfg.ImageURI != rev.Code.ImageURI {
+		return Version{}, errorf(InvalidParameter, "UpdateFunctionConfiguration does not change a function's code or its PackageType: use UpdateFunctionCode, or create a new function.")
+	}
 	return c.replaceLatest(old, rec, rev, l, false, false)
 }
 
