@@ -241,3 +241,35 @@ func TestPublishRefusesBrokenLatest(t *testing.T) {
 		t.Errorf("Describe of a broken function: Err %v, %v; want its error", d.Err, err)
 	}
 }
+
+// TestUpdateConfigKeepsCode: UpdateConfig changes configuration, never
+// the code or what kind it is (that is UpdateCode's).
+func TestUpdateConfigKeepsCode(t *testing.T) {
+	c, _ := open(t)
+	if _, err := c.Create(catalog.CreateRequest{Name: "img", Definition: json.RawMessage(`{"PackageType":"Image"}`), ImageURI: "repo/img:1"}); err != nil {
+		t.Fatal(err)
+	}
+	create(t, c, "zipped", "1")
+	tests := []struct {
+		name   string
+		fn     string
+		fields map[string]json.RawMessage
+	}{
+		{"image to zip", "img", map[string]json.RawMessage{"PackageType": json.RawMessage(`"Zip"`), "ImageUri": json.RawMessage("null"),
+			"Runtime": json.RawMessage(`"python3.12"`), "Handler": json.RawMessage(`"app.handler"`)}},
+		{"another image", "img", map[string]json.RawMessage{"ImageUri": json.RawMessage(`"repo/other:1"`)}},
+		{"zip to image", "zipped", map[string]json.RawMessage{"PackageType": json.RawMessage(`"Image"`), "ImageUri": json.RawMessage(`"repo/img:1"`),
+			"Runtime": json.RawMessage("null"), "Handler": json.RawMessage("null")}},
+		{"zip from a file", "zipped", map[string]json.RawMessage{"Code": json.RawMessage(`{"ZipFile":"/etc/passwd"}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := c.Lookup(tt.fn, "")
+			_, err := c.UpdateConfig(tt.fn, tt.fields, nil, "")
+			wantCode(t, err, catalog.InvalidParameter)
+			if after, _ := c.Lookup(tt.fn, ""); after.Key() != before.Key() {
+				t.Errorf("a refused UpdateConfig changed %s: %s", before.Key(), after.Key())
+			}
+		})
+	}
+}
