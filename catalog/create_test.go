@@ -100,6 +100,7 @@ func TestCreateImage(t *testing.T) {
 
 func TestCreateRefused(t *testing.T) {
 	c, dir := open(t)
+	before := codeFiles(t, dir)
 	zip := pyZip(t, "1")
 	tests := []struct {
 		name string
@@ -130,7 +131,13 @@ func TestCreateRefused(t *testing.T) {
 	if l := c.List(true); len(l) != 0 {
 		t.Errorf("List after refused Creates: %d functions", len(l))
 	}
-	_ = dir
+	// A refused Create may leave its zip in the store (Open prunes it), but
+	// no temporary file.
+	for _, f := range codeFiles(t, dir) {
+		if !strings.HasSuffix(f, ".zip") {
+			t.Errorf("a refused Create left %s in the code store (before: %v)", f, before)
+		}
+	}
 }
 
 func TestCreateConflict(t *testing.T) {
