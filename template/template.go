@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/lambdad/lambdad/function"
 )
 
 // maxTemplate bounds a template file. CloudFormation takes 1 MB through
@@ -100,13 +102,14 @@ type loader struct {
 	dir     string         // its directory, absolute
 	globals map[string]any // Globals.Function
 	r       *resolver
+	forEach []string // Resources' Fn::ForEach::… keys
 }
 
 // newLoader checks the template's sections and evaluates its parameters.
 func newLoader(path, dir string, top map[string]any, params map[string]string) (*loader, error) {
 	resources, ok := top["Resources"].(map[string]any)
 	if !ok || len(resources) == 0 {
-		if _, present := top["Resources"]; present {
+		if _, present := top["Resources"]; present && !ok {
 			return nil, fmt.Errorf("Resources: want a mapping of resources, got %s", describe(top["Resources"]))
 		}
 		return nil, errors.New("no Resources: not a SAM or CloudFormation template")
@@ -131,7 +134,12 @@ func newLoader(path, dir string, top map[string]any, params map[string]string) (
 		return nil, fmt.Errorf("Globals.Function: want a mapping of properties, got %s", describe(g))
 	}
 	byID := make(map[string]map[string]any, len(resources))
+	var forEach []string
 	for id, v := range resources {
+		if strings.HasPrefix(id, "Fn::ForEach::") {
+			forEach = append(forEach, id)
+			continue
+		}
 		res, ok := v.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("Resources.%s: want a mapping with Type and Properties, got %s", id, describe(v))
@@ -142,7 +150,7 @@ func newLoader(path, dir string, top map[string]any, params map[string]string) (
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{path: path, dir: dir, globals: globals}
+	l := &loader{path: path, dir: dir, globals: globals, forEach: forEach}
 	l.r = &resolver{
 		pseudo:     pseudoParameters(params),
 		params:     ps,
@@ -166,14 +174,13 @@ func (l *loader) functions() ([]Function, map[string]error) {
 	}
 	sort.Strings(ids)
 	errs := map[string]error{}
+	for _, id := range l.forEach {
+		errs[id] = &function.FieldError{File: l.path, Field: "Resources." + id, Msg: "Fn::ForEach (AWS::LanguageExtensions) is not supported: write the resources out"}
+	}
 	byName := map[string]Function{}
 	firstID := map[string]string{}
 	for _, id := range ids {
 		res := l.r.resources[id]
-		if strings.HasPrefix(id, "Fn::ForEach::") {
-			errs[id] = fmt.Errorf("%s: Resources.%s: Fn::ForEach (AWS::LanguageExtensions) is not supported: write the resources out", l.path, id)
-			continue
-		}
 		typ, _ := res["Type"].(string)
 		if typ != typeServerlessFunction && typ != typeLambdaFunction {
 			continue
@@ -181,7 +188,7 @@ func (l *loader) functions() ([]Function, map[string]error) {
 		if cond, ok := res["Condition"]; ok {
 			exists, err := l.exists(cond)
 			if err != nil {
-				errs[id] = fmt.Errorf("%s: Resources.%s: Condition: %w", l.path, id, err)
+				errs[id] = &function.FieldError{File: l.path + ": Resources." + id, Field: "Condition", Msg: err.Error()}
 				continue
 			}
 			if !exists {
@@ -192,7 +199,7 @@ func (l *loader) functions() ([]Function, map[string]error) {
 		fn, err := l.function(id, name, typ, res)
 		switch first, dup := firstID[name]; {
 		case dup:
-			errs[name] = fmt.Errorf("%s: Resources.%s and Resources.%s are both the function %s: CloudFormation would refuse the stack", l.path, first, id, name)
+			errs[name] = &function.FieldError{File: l.path, Msg: fmt.Sprintf("Resources.%s and Resources.%s are both the function %s: CloudFormation would refuse the stack", first, id, name)}
 			delete(byName, name)
 		case err != nil:
 			errs[name] = err
