@@ -94,13 +94,13 @@ func (r *resolver) intrinsic(name string, arg any) (any, error) {
 	case "Ref":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Ref: want the name of a parameter or resource, got %s", describe(arg))
+			return nil, fmt.Errorf("a Ref wants the name of a parameter or resource, got %s", describe(arg))
 		}
 		return r.ref(s)
 	case "Condition":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Condition: want the name of a condition, got %s", describe(arg))
+			return nil, fmt.Errorf("a Condition wants the name of a condition, got %s", describe(arg))
 		}
 		return r.condition(s)
 	case "Fn::GetAtt":
@@ -219,7 +219,7 @@ func (r *resolver) ref(name string) (any, error) {
 	}
 	res, ok := r.resources[name]
 	if !ok {
-		return nil, fmt.Errorf("Ref %s: no parameter or resource %s in the template", name, name)
+		return nil, fmt.Errorf("no parameter or resource %s in the template (Ref %s)", name, name)
 	}
 	typ, _ := res["Type"].(string)
 	switch typ {
@@ -538,7 +538,7 @@ func (r *resolver) boolean(expr any) (bool, error) {
 	case isFn && k == "Condition":
 		name, ok := m[k].(string)
 		if !ok {
-			return false, fmt.Errorf("Condition: want a condition's name, got %s", describe(m[k]))
+			return false, fmt.Errorf("a Condition wants the name of a condition, got %s", describe(m[k]))
 		}
 		return r.condition(name)
 	}

@@ -213,7 +213,7 @@ func TestLoadTemplateErrors(t *testing.T) {
 		{"bad JSON", `{"Resources": {"A": }`, nil, "malformed JSON at line 1, column"},
 		{"no Resources", "AWSTemplateFormatVersion: '2010-09-09'\nParameters: {}\n", nil, "no Resources"},
 		{"empty Resources", "Resources: {}\n", nil, "no Resources"},
-		{"Resources a list", "Resources: [a]\n", nil, "Resources: want a mapping"},
+		{"Resources a list", "Resources: [a]\n", nil, "section Resources: want a mapping"},
 		{"a list", "- a\n", nil, "want a mapping of sections"},
 		{"empty", "", nil, "empty template"},
 		{"two documents", "Resources: {A: {Type: X}}\n---\nResources: {}\n", nil, "more than one YAML document"},
@@ -221,8 +221,8 @@ func TestLoadTemplateErrors(t *testing.T) {
 		{"unknown override", "Resources: {A: {Type: X}}\n", map[string]string{"Stage": "x"}, "parameter overrides Stage: the template declares no such parameter"},
 		{"not allowed", "Parameters: {Stage: {Type: String, Default: dev, AllowedValues: [dev, prod]}}\nResources: {A: {Type: X}}\n",
 			map[string]string{"Stage": "qa"}, `parameter Stage: "qa" is not one of its AllowedValues`},
-		{"Globals a list", "Globals: [a]\nResources: {A: {Type: X}}\n", nil, "Globals: want a mapping"},
-		{"resource a string", "Resources: {A: x}\n", nil, "Resources.A: want a mapping with Type and Properties"},
+		{"Globals a list", "Globals: [a]\nResources: {A: {Type: X}}\n", nil, "section Globals: want a mapping"},
+		{"resource a string", "Resources: {A: x}\n", nil, "resource A: want a mapping with Type and Properties"},
 		{"alias bomb", aliasBomb(), nil, "expands to more than"},
 	}
 	for _, tt := range tests {

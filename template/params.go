@@ -63,7 +63,7 @@ func parameters(section any, params map[string]string) (map[string]parameter, er
 	case map[string]any:
 		decls = s
 	default:
-		return nil, fmt.Errorf("Parameters: want a mapping, got %s", describe(section))
+		return nil, fmt.Errorf("section Parameters: want a mapping, got %s", describe(section))
 	}
 	var unknown []string
 	for k := range params {
@@ -80,7 +80,7 @@ func parameters(section any, params map[string]string) (map[string]parameter, er
 	for name, d := range decls {
 		decl, ok := d.(map[string]any)
 		if !ok {
-			errs = append(errs, fmt.Errorf("Parameters.%s: want a mapping, got %s", name, describe(d)))
+			errs = append(errs, fmt.Errorf("parameter %s: want a mapping, got %s", name, describe(d)))
 			continue
 		}
 		p, err := parameterValue(name, decl, params)
@@ -116,7 +116,7 @@ func parameterValue(name string, decl map[string]any, params map[string]string) 
 		}
 		s, ok := stringOf(d)
 		if !ok {
-			return parameter{}, fmt.Errorf("Parameters.%s.Default: want a string, got %s", name, describe(d))
+			return parameter{}, fmt.Errorf("parameter %s: Default: want a string, got %s", name, describe(d))
 		}
 		value = s
 	}

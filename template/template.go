@@ -110,7 +110,7 @@ func newLoader(path, dir string, top map[string]any, params map[string]string) (
 	resources, ok := top["Resources"].(map[string]any)
 	if !ok || len(resources) == 0 {
 		if _, present := top["Resources"]; present && !ok {
-			return nil, fmt.Errorf("Resources: want a mapping of resources, got %s", describe(top["Resources"]))
+			return nil, fmt.Errorf("section Resources: want a mapping of resources, got %s", describe(top["Resources"]))
 		}
 		return nil, errors.New("no Resources: not a SAM or CloudFormation template")
 	}
@@ -122,7 +122,7 @@ func newLoader(path, dir string, top map[string]any, params map[string]string) (
 		case map[string]any:
 			sections[name] = s
 		default:
-			return nil, fmt.Errorf("%s: want a mapping, got %s", name, describe(s))
+			return nil, fmt.Errorf("section %s: want a mapping, got %s", name, describe(s))
 		}
 	}
 	var globals map[string]any
@@ -142,7 +142,7 @@ func newLoader(path, dir string, top map[string]any, params map[string]string) (
 		}
 		res, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("Resources.%s: want a mapping with Type and Properties, got %s", id, describe(v))
+			return nil, fmt.Errorf("resource %s: want a mapping with Type and Properties, got %s", id, describe(v))
 		}
 		byID[id] = res
 	}
