@@ -53,10 +53,10 @@ type Scheduler struct {
 	// SetProvisioned); Retire takes keys out of it. mu.
 	provisioned map[string]function.Config
 	all         map[*slot]struct{} // every instance, idle or busy
-	total    int                // instances counted against MaxSandboxes
-	memoryMB int                // their memory, counted against MemoryBudgetMB
-	closed   bool               // no invocation may start (StopAccepting)
-	killing  bool               // Shutdown killed every instance: kill new ones at once
+	total       int                // instances counted against MaxSandboxes
+	memoryMB    int                // their memory, counted against MemoryBudgetMB
+	closed      bool               // no invocation may start (StopAccepting)
+	killing     bool               // Shutdown killed every instance: kill new ones at once
 
 	inflight sync.WaitGroup // invocations running
 	teardown sync.WaitGroup // instances being destroyed
