@@ -1,9 +1,11 @@
 // Package scheduler maps invocations of functions to instances: the policy.
 //
-// Each function has a pool of instances; an instance handles one
-// invocation at a time. An invocation takes an idle warm instance of its
-// function, or cold-starts a new one, or is throttled: at the function's
-// reserved concurrency, or when the host's limits (--max-sandboxes,
+// Each function revision (function.Config.Key: name, version and
+// revision) has a pool of instances; an instance handles one invocation at
+// a time, and only ever runs the code and configuration it started with.
+// An invocation takes an idle warm instance of its revision, or cold-starts
+// a new one, or is throttled: at the function's reserved concurrency
+// (counted across all its revisions), or when the host's limits (--max-sandboxes,
 // --memory-budget, --max-pids: each instance reserves its own 1024 pids)
 // are reached and evicting idle instances of other functions (least
 // recently used first) does not make room.
@@ -15,7 +17,10 @@
 // overruns its 10 s gives the init error. A broken instance is always
 // destroyed, so the next invocation is a cold start. Instances idle longer
 // than the idle timeout are destroyed by a reaper. Shutdown lets in-flight
-// invocations finish, up to a bound, then destroys everything. Queue runs
+// invocations finish, up to a bound, then destroys everything. Retire
+// drops the revisions that are gone (their busy instances finish first);
+// SetProvisioned changes, at run time, which revisions keep instances
+// initialised ahead of demand. Queue runs
 // Event invocations in the background with Lambda's retries.
 //
 // The scheduler speaks its own words: an Instance takes an Event and

@@ -10,9 +10,12 @@ import (
 // fakeInstance plays a runtime as the test scripts it.
 type fakeInstance struct {
 	id       string
+	key      string // the function revision it runs
 	readyErr error
 	// neverReady makes WaitReady wait for ctx (an init that hangs or exits).
 	neverReady bool
+	// ready, when not nil, holds WaitReady until it is closed (or ctx ends).
+	ready chan struct{}
 	// invoke answers an invocation; nil answers {"ok":true}.
 	invoke func(ctx context.Context, ev Event) (Outcome, error)
 	log    *Log
@@ -39,6 +42,13 @@ func (f *fakeInstance) WaitReady(ctx context.Context) error {
 	if f.neverReady {
 		<-ctx.Done()
 		return ctx.Err()
+	}
+	if f.ready != nil {
+		select {
+		case <-f.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return f.readyErr
 }
@@ -123,9 +133,17 @@ type fakeLauncher struct {
 	provisioned int // launches asked for as provisioned
 	prepare     func(*fakeInstance)
 	launchErr   error
+	// gate, when not nil, holds every Launch until it is closed; launching
+	// counts the Launches begun.
+	gate      chan struct{}
+	launching atomic.Int32
 }
 
 func (l *fakeLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance, error) {
+	l.launching.Add(1)
+	if l.gate != nil {
+		<-l.gate
+	}
 	if l.launchErr != nil {
 		return nil, l.launchErr
 	}
@@ -135,11 +153,19 @@ func (l *fakeLauncher) Launch(ctx context.Context, req LaunchRequest) (Instance,
 		l.provisioned++
 	}
 	f := newFakeInstance(req.Function.Name + "-" + string(rune('a'+len(l.launched))))
+	f.key = req.Function.Key()
 	if l.prepare != nil {
 		l.prepare(f)
 	}
 	l.launched = append(l.launched, f)
 	return f, nil
+}
+
+// provisionedLaunches counts the launches asked for as provisioned.
+func (l *fakeLauncher) provisionedLaunches() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.provisioned
 }
 
 func (l *fakeLauncher) instances() []*fakeInstance {
@@ -163,4 +189,15 @@ func (s *Scheduler) stats() stats {
 		st.Idle += len(p.idle)
 	}
 	return st
+}
+
+// provisionedOf counts the provisioned instances of the revision key, alive
+// or starting.
+func (s *Scheduler) provisionedOf(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.pools[key]; p != nil {
+		return p.provisioned
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,16 +16,17 @@ import (
 // asked it to sooner.
 const provisionEvery = time.Second
 
-// provision starts instances of every function with ProvisionedConcurrency
-// until each has that many alive (idle or busy). Provisioned instances are
-// initialised ahead of demand, never evicted for idleness or room, and
-// replaced when they die or are destroyed after a failure.
+// provision starts instances of every function revision in the provisioned
+// set until each has its ProvisionedConcurrency alive (idle or busy).
+// Provisioned instances are initialised ahead of demand, never evicted for
+// idleness or room, and replaced when they die or are destroyed after a
+// failure.
 func (s *Scheduler) provision(ctx context.Context) {
-	for _, fn := range s.cfg.Provisioned {
-		for s.needsProvisioned(fn) {
+	for _, fn := range s.provisionedSet() {
+		for s.needsProvisioned(fn.Key()) {
 			if err := s.prewarm(ctx, fn); err != nil {
 				if !errors.Is(err, ErrShuttingDown) {
-					s.logger.Error("provisioned sandbox did not start", "function", fn.Name, "err", err)
+					s.logger.Error("provisioned sandbox did not start", "function", fn.Name, "revision", fn.Key(), "err", err)
 				}
 				break // try again at the next round
 			}
@@ -32,12 +34,83 @@ func (s *Scheduler) provision(ctx context.Context) {
 	}
 }
 
-// needsProvisioned tells whether fn has fewer provisioned instances than it
-// wants, and room for one more.
-func (s *Scheduler) needsProvisioned(fn function.Config) bool {
+// provisionedSet is a copy of the provisioned set, in key order.
+func (s *Scheduler) provisionedSet() []function.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.closed && s.poolLocked(fn.Name).provisioned < fn.ProvisionedConcurrency && s.fitsLocked(fn.MemorySize)
+	fns := make([]function.Config, 0, len(s.provisioned))
+	for _, fn := range s.provisioned {
+		fns = append(fns, fn)
+	}
+	slices.SortFunc(fns, func(a, b function.Config) int { return strings.Compare(a.Key(), b.Key()) })
+	return fns
+}
+
+// needsProvisioned tells whether the revision key is in the provisioned set
+// with fewer provisioned instances than it wants, and room for one more.
+func (s *Scheduler) needsProvisioned(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn, ok := s.provisioned[key]
+	return ok && !s.closed && s.poolLocked(key).provisioned < fn.ProvisionedConcurrency && s.fitsLocked(fn.MemorySize)
+}
+
+// SetProvisioned replaces the provisioned set (Config.Provisioned is the
+// first): the function revisions, by function.Config.Key, whose
+// ProvisionedConcurrency instances Run keeps initialised ahead of demand.
+// Configs with no ProvisionedConcurrency are left out; of two with one Key,
+// the last counts. Run starts the instances newly wanted at once, without
+// waiting for its next round. It is safe at any time, before Run too.
+//
+// A revision that left the set, or whose ProvisionedConcurrency fell, keeps
+// its extra instances, demoted to ordinary ones, rather than losing them:
+// each is initialised with code and configuration still current (a revision
+// that is gone is Retire's to destroy), so it may still spare an invoke a
+// cold start, and as an ordinary instance it gives its room back on demand,
+// evicted for another start when idle and reaped after the idle timeout.
+// (Its runtime keeps AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency,
+// which is how it was initialised.)
+func (s *Scheduler) SetProvisioned(fns []function.Config) {
+	s.mu.Lock()
+	s.setProvisionedLocked(fns)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // a round is asked for already
+	}
+}
+
+// setProvisionedLocked replaces the provisioned set and demotes the
+// provisioned instances it no longer wants.
+func (s *Scheduler) setProvisionedLocked(fns []function.Config) {
+	set := make(map[string]function.Config, len(fns))
+	for _, fn := range fns {
+		if fn.ProvisionedConcurrency > 0 {
+			set[fn.Key()] = fn
+		} else {
+			delete(set, fn.Key())
+		}
+	}
+	s.provisioned = set
+	for sl := range s.all {
+		if sl.provisioned && !sl.pool.retired && sl.pool.provisioned > s.wantedLocked(sl.function) {
+			s.demoteLocked(sl)
+		}
+	}
+	// Those still launching, not yet in s.all, are demoted by prewarm once
+	// they are up.
+}
+
+// wantedLocked is how many provisioned instances the revision key wants.
+func (s *Scheduler) wantedLocked(key string) int {
+	return s.provisioned[key].ProvisionedConcurrency
+}
+
+// demoteLocked makes the provisioned sl an ordinary instance: evictable,
+// reaped when idle too long, and not replaced by Run.
+func (s *Scheduler) demoteLocked(sl *slot) {
+	sl.provisioned = false
+	sl.pool.provisioned--
 }
 
 // prewarm starts one provisioned instance of fn and leaves it idle.
@@ -49,12 +122,13 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 	}
 	s.inflight.Add(1) // Shutdown waits for it, then for its teardown
 	defer s.inflight.Done()
-	p := s.poolLocked(fn.Name)
+	key := fn.Key()
+	p := s.poolLocked(key)
 	p.provisioned++
 	s.total++
 	s.memoryMB += fn.MemorySize
 	s.mu.Unlock()
-	sl := &slot{function: fn.Name, memoryMB: fn.MemorySize, provisioned: true}
+	sl := &slot{function: key, name: fn.Name, pool: p, memoryMB: fn.MemorySize, provisioned: true}
 
 	inst, err := s.cfg.Launcher.Launch(ctx, LaunchRequest{Function: fn, Provisioned: true})
 	if err == nil {
@@ -69,28 +143,32 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil || s.closed {
-		p.provisioned--
-		s.total--
-		s.memoryMB -= fn.MemorySize
-		if inst != nil {
-			delete(s.all, sl)
-			s.destroy(sl)
-		}
-		if err == nil {
-			err = ErrShuttingDown
-		}
-		return err
+	if err == nil && s.closed {
+		err = ErrShuttingDown
 	}
-	if s.cfg.FreezeIdle {
-		if ferr := inst.Freeze(); ferr != nil {
+	if err == nil && p.retired { // Retire came while it started
+		s.forgetLocked(sl)
+		s.destroy(sl)
+		return nil
+	}
+	if err == nil && s.cfg.FreezeIdle {
+		if err = inst.Freeze(); err != nil {
+			err = fmt.Errorf("freeze provisioned sandbox %s: %w", inst.ID(), err)
+		}
+	}
+	if err != nil {
+		if inst == nil { // the launch failed: only the reservation to return
 			p.provisioned--
 			s.total--
 			s.memoryMB -= fn.MemorySize
-			delete(s.all, sl)
+		} else {
+			s.forgetLocked(sl)
 			s.destroy(sl)
-			return ferr
 		}
+		return err
+	}
+	if sl.provisioned && p.provisioned > s.wantedLocked(key) { // SetProvisioned lowered it meanwhile
+		s.demoteLocked(sl)
 	}
 	sl.lastUsed = s.clock.Now()
 	p.idle = append(p.idle, sl)

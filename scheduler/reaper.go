@@ -6,19 +6,26 @@ import (
 )
 
 // Run keeps provisioned instances topped up and evicts idle instances until
-// ctx ends.
+// ctx ends. Its rounds come every provisionEvery (sooner with a short idle
+// timeout), and at once when SetProvisioned changes the set.
 func (s *Scheduler) Run(ctx context.Context) {
 	every := provisionEvery
 	if s.cfg.IdleTimeout > 0 {
 		every = min(every, max(s.cfg.IdleTimeout/4, 10*time.Millisecond))
 	}
+	var tick <-chan time.Time
 	for {
 		s.provision(ctx)
 		s.ReapIdle()
+		if tick == nil {
+			tick = s.clock.After(every)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.clock.After(every):
+		case <-tick:
+			tick = nil
+		case <-s.wake: // the tick still counts from the last one
 		}
 	}
 }
@@ -35,7 +42,7 @@ func (s *Scheduler) ReapIdle() int {
 		keep := p.idle[:0]
 		for _, sl := range p.idle {
 			if dead(sl.inst) || s.cfg.IdleTimeout > 0 && !sl.provisioned && sl.lastUsed.Before(cutoff) {
-				s.logger.Info("idle sandbox evicted", "function", sl.function, "sandbox", sl.inst.ID(), "dead", dead(sl.inst))
+				s.logger.Info("idle sandbox evicted", "function", sl.name, "sandbox", sl.inst.ID(), "dead", dead(sl.inst))
 				s.forgetLocked(sl)
 				s.destroy(sl)
 				n++

@@ -27,43 +27,61 @@ type Config struct {
 	// Lambda does between invokes, and thaws them for the next one.
 	FreezeIdle bool
 	// Provisioned are the functions with ProvisionedConcurrency > 0, whose
-	// instances Run keeps initialised ahead of demand.
+	// instances Run keeps initialised ahead of demand: the initial set,
+	// which SetProvisioned replaces.
 	Provisioned []function.Config
 	Logger      *slog.Logger // nil: slog.Default()
 }
 
-// Scheduler runs invocations on pools of instances, one pool per function.
+// Scheduler runs invocations on pools of instances, one pool per function
+// revision (function.Config.Key): an instance only ever runs the code and
+// configuration it was started with.
 type Scheduler struct {
 	cfg    Config
 	clock  Clock
 	logger *slog.Logger
+	// wake asks Run for a provisioning round now (SetProvisioned); it holds
+	// one token, so that a request while a round runs is not lost.
+	wake chan struct{}
 
-	mu       sync.Mutex
-	pools    map[string]*pool
-	all      map[*slot]struct{} // every instance, idle or busy
-	total    int                // instances counted against MaxSandboxes
-	memoryMB int                // their memory, counted against MemoryBudgetMB
-	closed   bool               // no invocation may start (StopAccepting)
-	killing  bool               // Shutdown killed every instance: kill new ones at once
+	mu    sync.Mutex
+	pools map[string]*pool // mu; by function.Config.Key, made on first use
+	// active counts the instances busy or starting per function name,
+	// across its revisions: ReservedConcurrency limits the name. mu.
+	active map[string]int
+	// provisioned is the provisioned set, by key (Config.Provisioned, then
+	// SetProvisioned); Retire takes keys out of it. mu.
+	provisioned map[string]function.Config
+	all         map[*slot]struct{} // every instance, idle or busy
+	total       int                // instances counted against MaxSandboxes
+	memoryMB    int                // their memory, counted against MemoryBudgetMB
+	closed      bool               // no invocation may start (StopAccepting)
+	killing     bool               // Shutdown killed every instance: kill new ones at once
 
 	inflight sync.WaitGroup // invocations running
 	teardown sync.WaitGroup // instances being destroyed
 }
 
-// pool is one function's instances.
+// pool is one function revision's instances. Every field is the
+// Scheduler's mu's.
 type pool struct {
 	idle        []*slot // most recently used last
-	active      int     // busy or starting
 	provisioned int     // provisioned instances alive or starting, idle or busy
+	// retired: Retire took the pool out of Scheduler.pools. Its instances
+	// busy or starting are destroyed when they are done, never kept.
+	retired bool
 }
 
 // slot is one instance and its bookkeeping.
 type slot struct {
 	inst     Instance
-	function string
+	function string // the revision's function.Config.Key
+	name     string // the function's name, for logs and reserved concurrency
+	pool     *pool  // the pool it belongs to, even once retired
 	memoryMB int
 	lastUsed time.Time
-	// provisioned instances are never evicted for idleness or room.
+	// provisioned instances are never evicted for idleness or room. mu:
+	// SetProvisioned may demote an instance that is busy.
 	provisioned bool
 	// exited ends when inst has exited; made by exitContext, used only by
 	// whoever holds the slot.
@@ -91,10 +109,14 @@ func New(cfg Config) *Scheduler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Scheduler{
+	s := &Scheduler{
 		cfg: cfg, clock: cfg.Clock, logger: cfg.Logger,
-		pools: map[string]*pool{}, all: map[*slot]struct{}{},
+		wake:  make(chan struct{}, 1),
+		pools: map[string]*pool{}, active: map[string]int{},
+		provisioned: map[string]function.Config{}, all: map[*slot]struct{}{},
 	}
+	s.setProvisionedLocked(cfg.Provisioned)
+	return s
 }
 
 // acquire takes an idle instance of fn, or reserves room for a new one.
@@ -105,8 +127,9 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	if s.closed {
 		return nil, ErrShuttingDown
 	}
-	p := s.poolLocked(fn.Name)
-	if r := fn.ReservedConcurrency; r != nil && p.active >= *r {
+	key := fn.Key()
+	p := s.poolLocked(key)
+	if r := fn.ReservedConcurrency; r != nil && s.active[fn.Name] >= *r {
 		return nil, fmt.Errorf("%w: function %s has reserved concurrency %d", ErrThrottled, fn.Name, *r)
 	}
 	for len(p.idle) > 0 {
@@ -117,7 +140,7 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 			s.destroy(sl)
 			continue
 		}
-		p.active++
+		s.active[fn.Name]++
 		return sl, nil
 	}
 	if b := s.cfg.MemoryBudgetMB; b > 0 && fn.MemorySize > b {
@@ -128,23 +151,24 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 		if victim == nil {
 			return nil, s.throttledLocked(fn.MemorySize)
 		}
-		s.logger.Info("evicting idle sandbox to make room", "function", victim.function, "sandbox", victim.inst.ID(), "for", fn.Name)
+		s.logger.Info("evicting idle sandbox to make room", "function", victim.name, "sandbox", victim.inst.ID(), "for", fn.Name)
 		s.removeIdleLocked(victim)
 		s.forgetLocked(victim)
 		s.destroy(victim)
 	}
-	p.active++
+	s.active[fn.Name]++
 	s.total++
 	s.memoryMB += fn.MemorySize
-	return &slot{function: fn.Name, memoryMB: fn.MemorySize}, nil
+	return &slot{function: key, name: fn.Name, pool: p, memoryMB: fn.MemorySize}, nil
 }
 
-// poolLocked is the pool of the function name, made on first use.
-func (s *Scheduler) poolLocked(name string) *pool {
-	p := s.pools[name]
+// poolLocked is the pool of the function revision key, made on first use
+// (again after Retire).
+func (s *Scheduler) poolLocked(key string) *pool {
+	p := s.pools[key]
 	if p == nil {
 		p = &pool{}
-		s.pools[name] = p
+		s.pools[key] = p
 	}
 	return p
 }
@@ -194,7 +218,7 @@ func (s *Scheduler) lruIdleLocked() *slot {
 }
 
 func (s *Scheduler) removeIdleLocked(sl *slot) {
-	p := s.pools[sl.function]
+	p := sl.pool
 	for i, x := range p.idle {
 		if x == sl {
 			p.idle = append(p.idle[:i], p.idle[i+1:]...)
@@ -209,23 +233,26 @@ func (s *Scheduler) forgetLocked(sl *slot) {
 	s.total--
 	s.memoryMB -= sl.memoryMB
 	if sl.provisioned {
-		s.pools[sl.function].provisioned-- // Run starts a replacement
+		sl.pool.provisioned-- // Run starts a replacement, unless retired
 	}
 }
 
-// release ends an invocation's hold on sl: back to the idle pool if healthy,
-// else destroyed.
+// release ends an invocation's hold on sl: back to the idle pool if healthy
+// and its revision not retired, else destroyed.
 func (s *Scheduler) release(sl *slot, healthy bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pools[sl.function]
-	p.active--
+	p := sl.pool
+	s.active[sl.name]--
+	if s.active[sl.name] == 0 {
+		delete(s.active, sl.name)
+	}
 	if sl.inst == nil { // the launch failed: only the reservation to return
 		s.total--
 		s.memoryMB -= sl.memoryMB
 		return
 	}
-	if healthy && !s.closed {
+	if healthy && !s.closed && !p.retired {
 		sl.lastUsed = s.clock.Now()
 		p.idle = append(p.idle, sl)
 		return
@@ -240,7 +267,7 @@ func (s *Scheduler) destroy(sl *slot) {
 	go func() {
 		defer s.teardown.Done()
 		if err := sl.inst.Destroy(); err != nil {
-			s.logger.Error("destroy sandbox", "function", sl.function, "sandbox", sl.inst.ID(), "err", err)
+			s.logger.Error("destroy sandbox", "function", sl.name, "revision", sl.function, "sandbox", sl.inst.ID(), "err", err)
 		}
 	}()
 }
