@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -70,7 +71,10 @@ type loaded struct {
 
 // staticEntry is a function of a functions directory or a template.
 type staticEntry struct {
-	cfg    function.Config
+	cfg function.Config
+	// alias is a name invokes may qualify it with, as they would the
+	// version a template's AutoPublishAlias names; "": none.
+	alias  string
 	err    error
 	digest struct {
 		once sync.Once
@@ -159,15 +163,16 @@ func (c *Catalog) loadRevision(name string, rev *revision) loaded {
 }
 
 // SetStatic replaces the read-only functions: fns load, errs say why each
-// other one cannot. A name the API already uses stays the API's, and the
-// read-only one of that name is reported broken while it does (see
-// staticErrLocked).
-func (c *Catalog) SetStatic(fns map[string]function.Config, errs map[string]error) {
+// other one cannot; aliases (by function) name an alias invokes may qualify
+// a function with (a template's AutoPublishAlias). A name the API already
+// uses stays the API's, and the read-only one of that name is reported
+// broken while it does (see staticErrLocked).
+func (c *Catalog) SetStatic(fns map[string]function.Config, errs map[string]error, aliases map[string]string) {
 	static := make(map[string]*staticEntry, len(fns)+len(errs))
 	for name, cfg := range fns {
 		cfg.Version = function.LatestVersion
 		cfg.RevisionID = staticRevision(cfg)
-		static[name] = &staticEntry{cfg: cfg}
+		static[name] = &staticEntry{cfg: cfg, alias: aliases[name]}
 	}
 	for name, err := range errs {
 		static[name] = &staticEntry{cfg: function.Config{Name: name}, err: err}
@@ -200,15 +205,33 @@ func (c *Catalog) staticErrLocked(name string, s *staticEntry) error {
 	return nil
 }
 
+// names tells whether qualifier names the read-only function's only
+// version: none, $LATEST, or its alias.
+func (s *staticEntry) names(qualifier string) bool {
+	return qualifier == "" || qualifier == function.LatestVersion || (s.alias != "" && qualifier == s.alias)
+}
+
 // staticRevision names a read-only function's definition: it changes when
-// the definition or the files it came from do.
+// the definition or any file it came from does (its definition file, zip,
+// code directory and layers, each file's name, size, mode and modification
+// time; no file is read, no link followed), so that an edit in place of a
+// handler retires the sandboxes that loaded the old one.
 func staticRevision(cfg function.Config) string {
 	h := sha256.New()
 	json.NewEncoder(h).Encode(cfg)
-	for _, p := range []string{cfg.Source, cfg.ZipFile, cfg.CodeDir} {
-		if fi, err := os.Stat(p); p != "" && err == nil {
-			fmt.Fprintf(h, "%s %d %d\n", p, fi.ModTime().UnixNano(), fi.Size())
+	for _, root := range append([]string{cfg.Source, cfg.ZipFile, cfg.CodeDir}, cfg.Layers...) {
+		if root == "" {
+			continue
 		}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // gone since it loaded: the next reload says so
+			}
+			if fi, err := d.Info(); err == nil {
+				fmt.Fprintf(h, "%q %d %d %v\n", p, fi.ModTime().UnixNano(), fi.Size(), fi.Mode())
+			}
+			return nil
+		})
 	}
 	return uuidOf(h.Sum(nil))
 }
@@ -257,7 +280,7 @@ func (c *Catalog) Lookup(name, qualifier string) (function.Config, error) {
 	if !ok {
 		return function.Config{}, notFound(name, qualifier)
 	}
-	if qualifier != "" && qualifier != function.LatestVersion {
+	if !s.names(qualifier) {
 		return function.Config{}, notFound(name, qualifier)
 	}
 	return s.cfg, s.err
@@ -343,7 +366,7 @@ func (c *Catalog) Describe(name, qualifier string) (Version, error) {
 		return c.describe(e, v), nil
 	}
 	s, ok := c.static[name]
-	if !ok || (qualifier != "" && qualifier != function.LatestVersion) {
+	if !ok || !s.names(qualifier) {
 		return Version{}, notFound(name, qualifier)
 	}
 	return s.describe(), nil

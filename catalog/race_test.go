@@ -89,7 +89,7 @@ func TestConcurrentUse(t *testing.T) {
 			if _, err := c.Create(catalog.CreateRequest{Name: name, Definition: pythonDef, Zip: one}); err != nil {
 				errs <- err
 			}
-			c.SetStatic(fns, staticErrs)
+			c.SetStatic(fns, staticErrs, nil)
 			if err := c.Delete(name, ""); err != nil {
 				errs <- err
 			}

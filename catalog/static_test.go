@@ -44,7 +44,7 @@ func setStatic(t *testing.T, c *catalog.Catalog, root string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.SetStatic(fns, errs)
+	c.SetStatic(fns, errs, nil)
 }
 
 func TestStatic(t *testing.T) {
