@@ -171,8 +171,24 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 		s.demoteLocked(sl)
 	}
 	sl.lastUsed = s.clock.Now()
+	sl.initialised = true
 	p.idle = append(p.idle, sl)
 	return nil
+}
+
+// ProvisionedReady is how many provisioned instances of the function
+// revision key are initialised (idle, or busy with an invocation), as
+// Lambda's provisioned-concurrency status reports its allocated ones.
+func (s *Scheduler) ProvisionedReady(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for sl := range s.all {
+		if sl.function == key && sl.provisioned && sl.initialised {
+			n++
+		}
+	}
+	return n
 }
 
 // initFailure is an init that failed in the function's sandbox: the

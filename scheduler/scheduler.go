@@ -83,6 +83,8 @@ type slot struct {
 	// provisioned instances are never evicted for idleness or room. mu:
 	// SetProvisioned may demote an instance that is busy.
 	provisioned bool
+	// initialised: a provisioned instance whose init is over (mu).
+	initialised bool
 	// exited ends when inst has exited; made by exitContext, used only by
 	// whoever holds the slot.
 	exited context.Context
