@@ -147,6 +147,10 @@ func (l *Launcher) Prestart(fns []function.Config) {
 	}
 }
 
+// Retire destroys the spares of revisions no invoke will ask for again
+// (function.Config.Key: code or configuration changed, function deleted).
+func (l *Launcher) Retire(keys []string) { l.spares.retire(keys) }
+
 // Close destroys the spares; Launch starts no more of them.
 func (l *Launcher) Close() { l.spares.close() }
 

@@ -119,13 +119,31 @@ func (s *spares[T]) take(fn function.Config) (T, bool) {
 	if !ok {
 		return p, false
 	}
-	if was := p.Function(); !p.Held() || was.CodeDir != fn.CodeDir || was.ImageURI != fn.ImageURI || was.MemorySize != fn.MemorySize ||
+	if was := p.Function(); !p.Held() || was.Key() != fn.Key() || was.CodeDir != fn.CodeDir || was.ImageURI != fn.ImageURI || was.MemorySize != fn.MemorySize ||
 		was.ZipFile != fn.ZipFile || !slices.Equal(was.Layers, fn.Layers) {
 		s.destroy(p)
 		var none T
 		return none, false
 	}
 	return p, true
+}
+
+// retire destroys the spares of the revisions keys names
+// (function.Config.Key), and forgets those wanted.
+func (s *spares[T]) retire(keys []string) {
+	s.mu.Lock()
+	var gone []T
+	for name, p := range s.ready {
+		if slices.Contains(keys, p.Function().Key()) {
+			gone = append(gone, p)
+			delete(s.ready, name)
+		}
+	}
+	s.queue = slices.DeleteFunc(s.queue, func(fn function.Config) bool { return slices.Contains(keys, fn.Key()) })
+	s.mu.Unlock()
+	for _, p := range gone {
+		s.destroy(p)
+	}
 }
 
 // work makes the spares wanted, one at a time, until close.
