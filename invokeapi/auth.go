@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/sigv4"
@@ -27,7 +28,7 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			a.refuse(w, r, err)
 			return
 		}
-		body, held, serr := a.readBody(w, r, lambda.MaxSyncPayload)
+		body, held, serr := a.readBody(w, r, bodyLimit(r))
 		if serr != nil {
 			serr.write(w)
 			return
@@ -39,6 +40,18 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)))
 	})
+}
+
+// bodyLimit is the largest body a request may have: a code zip's for the
+// requests that may carry one, else the largest payload.
+func bodyLimit(r *http.Request) int {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	switch {
+	case r.Method == http.MethodPost && p == "/2015-03-31/functions",
+		r.Method == http.MethodPut && strings.HasPrefix(p, "/2015-03-31/functions/") && strings.HasSuffix(p, "/code"):
+		return maxCodeRequest
+	}
+	return lambda.MaxSyncPayload
 }
 
 // refuse answers a request whose signature failed with AWS's code for it:

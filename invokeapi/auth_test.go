@@ -31,7 +31,7 @@ const (
 func authServer(t *testing.T, inv *fakeInvoker) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(NewHandler(Config{
-		Functions: fakeFunctions{"hello": nil}, Invoker: inv, Queue: &fakeQueue{},
+		Functions: fakeFunctions(map[string]error{"hello": nil}), Invoker: inv, Queue: &fakeQueue{},
 		Verifier: sigv4.NewVerifier(sigv4.Keys{authKeyID: authSecret}, SigningService, nil),
 	}))
 	t.Cleanup(srv.Close)
@@ -190,7 +190,7 @@ func TestAuthRaw(t *testing.T) {
 func TestAuthBodiesCountInflight(t *testing.T) {
 	inv := &fakeInvoker{res: scheduler.Result{Payload: []byte(`{}`)}}
 	srv := httptest.NewServer(NewHandler(Config{
-		Functions: fakeFunctions{"hello": nil}, Invoker: inv, Queue: &fakeQueue{},
+		Functions: fakeFunctions(map[string]error{"hello": nil}), Invoker: inv, Queue: &fakeQueue{},
 		Verifier: sigv4.NewVerifier(sigv4.Keys{authKeyID: authSecret}, SigningService, nil),
 		Limits:   Limits{MaxInflightBytes: 1 << 10},
 	}))

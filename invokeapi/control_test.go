@@ -17,25 +17,6 @@ import (
 	"github.com/lambdad/lambdad/function"
 )
 
-// listedFunctions serves configs by name.
-type listedFunctions map[string]function.Config
-
-func (f listedFunctions) Lookup(name string) (function.Config, error) {
-	c, ok := f[name]
-	if !ok {
-		return function.Config{}, ErrFunctionNotFound
-	}
-	return c, nil
-}
-
-func (f listedFunctions) List() []function.Config {
-	var out []function.Config
-	for _, c := range f {
-		out = append(out, c)
-	}
-	return out
-}
-
 // The control plane's read side round-trips through aws-sdk-go-v2's
 // deserializers: GetFunction, GetFunctionConfiguration, ListFunctions with
 // paging, GetAccountSettings, and AWS's errors.
@@ -45,7 +26,7 @@ func TestControlPlaneReadWithSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	reserved := 4
-	fns := listedFunctions{}
+	fns := map[string]function.Config{}
 	for i := range 7 {
 		name := fmt.Sprintf("fn-%d", i)
 		fns[name] = function.Config{Name: name, Runtime: "python3.11", Handler: "handler.handler", MemorySize: 256, Timeout: 9,
@@ -54,7 +35,7 @@ func TestControlPlaneReadWithSDK(t *testing.T) {
 	fns["img"] = function.Config{Name: "img", PackageType: function.PackageImage, ImageURI: "127.0.0.1:5000/fn:v1",
 		ImageConfig: function.ImageConfig{Command: []string{"app.handler"}}, MemorySize: 128, Timeout: 3, EphemeralStorageMB: 512,
 		ReservedConcurrency: &reserved}
-	srv := httptest.NewServer(NewHandler(Config{Functions: fns, Invoker: &fakeInvoker{}, Queue: &fakeQueue{}}))
+	srv := httptest.NewServer(NewHandler(Config{Functions: staticCatalog(fns, nil), Invoker: &fakeInvoker{}, Queue: &fakeQueue{}}))
 	t.Cleanup(srv.Close)
 	client := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("x", "x", ""), RetryMaxAttempts: 1})

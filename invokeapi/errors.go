@@ -2,8 +2,11 @@ package invokeapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/lambdad/lambdad/catalog"
 )
 
 // Service error codes, sent in X-Amzn-ErrorType.
@@ -57,4 +60,33 @@ func tooLarge(limit int) *serviceError {
 
 func invalidParam(msg string) *serviceError {
 	return &serviceError{status: http.StatusBadRequest, code: codeInvalidParam, message: msg}
+}
+
+// catalogError is the answer to a control-plane request the catalog
+// refused, with Lambda's status for each of its exceptions.
+func catalogError(err *catalog.Error) *serviceError {
+	status := http.StatusBadRequest
+	switch err.Code {
+	case catalog.NotFound, catalog.ProvisionedNotFound:
+		status = http.StatusNotFound
+	case catalog.Conflict:
+		status = http.StatusConflict
+	case catalog.PreconditionFailed:
+		status = http.StatusPreconditionFailed
+	case catalog.TooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case catalog.Service:
+		status = http.StatusInternalServerError
+	}
+	return &serviceError{status: status, code: err.Code, message: err.Message}
+}
+
+// controlError is the answer to a control-plane request that failed with
+// err (a *catalog.Error, or lambdad's own failure).
+func controlError(err error) *serviceError {
+	var cerr *catalog.Error
+	if errors.As(err, &cerr) {
+		return catalogError(cerr)
+	}
+	return &serviceError{status: http.StatusInternalServerError, code: codeService, message: err.Error()}
 }

@@ -11,29 +11,35 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambdad/lambdad/catalog"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
-type fakeFunctions map[string]error
-
-func (f fakeFunctions) Lookup(name string) (function.Config, error) {
-	err, ok := f[name]
-	if !ok {
-		return function.Config{}, ErrFunctionNotFound
-	}
-	return function.Config{Name: name, MemorySize: 128, Timeout: 3}, err
-}
-
-func (f fakeFunctions) List() []function.Config {
-	var out []function.Config
-	for name, err := range f {
-		if err == nil {
-			out = append(out, function.Config{Name: name, MemorySize: 128, Timeout: 3})
+// fakeFunctions is an in-memory catalog of read-only functions: each name
+// a function of 128 MB and 3 s that runs (nil) or cannot (its error).
+func fakeFunctions(fns map[string]error) *catalog.Catalog {
+	good, broken := map[string]function.Config{}, map[string]error{}
+	for name, err := range fns {
+		if err != nil {
+			broken[name] = err
+		} else {
+			good[name] = function.Config{Name: name, MemorySize: 128, Timeout: 3}
 		}
 	}
-	return out
+	return staticCatalog(good, broken)
+}
+
+// staticCatalog is an in-memory catalog of the read-only functions fns
+// and broken ones (errs).
+func staticCatalog(fns map[string]function.Config, errs map[string]error) *catalog.Catalog {
+	c, err := catalog.Open(catalog.Options{})
+	if err != nil {
+		panic(err)
+	}
+	c.SetStatic(fns, errs, nil)
+	return c
 }
 
 type fakeInvoker struct {
@@ -61,7 +67,7 @@ func (q *fakeQueue) Enqueue(req scheduler.Request) error {
 
 func newTestAPI(inv *fakeInvoker, q *fakeQueue) http.Handler {
 	return NewHandler(Config{
-		Functions: fakeFunctions{"hello": nil, "broken": errors.New("function.json: MemorySize: 64 MB is out of range")},
+		Functions: fakeFunctions(map[string]error{"hello": nil, "broken": errors.New("function.json: MemorySize: 64 MB is out of range")}),
 		Invoker:   inv, Queue: q,
 	})
 }
@@ -99,7 +105,7 @@ func TestServiceErrors(t *testing.T) {
 		{"bad invocation type", helloPath, "{}", map[string]string{"X-Amz-Invocation-Type": "Later"}, 400, "InvalidParameterValueException", "invocationType"},
 		{"bad log type", helloPath, "{}", map[string]string{"X-Amz-Log-Type": "All"}, 400, "InvalidParameterValueException", "logType"},
 		{"bad client context", helloPath, "{}", map[string]string{"X-Amz-Client-Context": "%%%"}, 400, "InvalidParameterValueException", "Client context"},
-		{"unknown route", "/2015-03-31/functions", "{}", nil, 404, "UnknownOperationException", ""},
+		{"unknown route", "/2021-10-31/functions/hello/url", "{}", nil, 404, "UnknownOperationException", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := do(h, tc.path, tc.body, tc.headers)

@@ -30,7 +30,7 @@ import (
 // does; it returns the API (to read its counters) and the address.
 func serveLimited(t *testing.T, inv Invoker, lim Limits) (*api, string) {
 	t.Helper()
-	cfg := Config{Functions: fakeFunctions{"hello": nil}, Invoker: inv, Queue: &fakeQueue{}, Limits: lim}
+	cfg := Config{Functions: fakeFunctions(map[string]error{"hello": nil}), Invoker: inv, Queue: &fakeQueue{}, Limits: lim}
 	srv := NewServer(cfg)
 	a := newAPI(cfg)
 	srv.Handler = a.handler()

@@ -16,9 +16,6 @@ import (
 	"github.com/lambdad/lambdad/scheduler"
 )
 
-// ErrFunctionNotFound is what Functions.Lookup returns for an unknown name.
-var ErrFunctionNotFound = errors.New("function not found")
-
 // Limits and values of the Invoke API (payload limits are lambda's).
 const (
 	MaxClientContext   = 3583

@@ -5,20 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/lambdad/lambdad/catalog"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/scheduler"
 	"github.com/lambdad/lambdad/sigv4"
 )
-
-// Functions finds a function's definition by name.
-type Functions interface {
-	// Lookup returns the function, ErrFunctionNotFound, or the error that
-	// makes its definition unusable.
-	Lookup(name string) (function.Config, error)
-	// List returns every function that can run (a copy: the caller may
-	// reorder it).
-	List() []function.Config
-}
 
 // Invoker runs a synchronous invocation (the scheduler).
 type Invoker interface {
@@ -32,7 +23,8 @@ type Enqueuer interface {
 
 // Config is what the API serves from.
 type Config struct {
-	Functions Functions
+	// Functions is the catalog the API serves and changes.
+	Functions *catalog.Catalog
 	Invoker   Invoker
 	Queue     Enqueuer
 	Region    string // for ARNs; default us-east-1
@@ -44,6 +36,11 @@ type Config struct {
 	// Verifier, if set, checks every request's SigV4 signature (service
 	// SigningService, any region); nil: requests need none.
 	Verifier *sigv4.Verifier
+
+	// ProvisionedReady, if set, says how many provisioned instances of a
+	// function version (function.Config.Key) are initialised, for the
+	// provisioned-concurrency configurations' status; nil: all requested.
+	ProvisionedReady func(key string) int
 }
 
 // NewHandler returns the Invoke API's HTTP handler.
@@ -68,13 +65,34 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
 	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", a.listFunctions)
+	mux.HandleFunc("POST /2015-03-31/functions", a.createFunction)
+	mux.HandleFunc("POST /2015-03-31/functions/{$}", a.createFunction)
 	mux.HandleFunc("GET /2015-03-31/functions/{name}", a.getFunction)
+	mux.HandleFunc("DELETE /2015-03-31/functions/{name}", a.deleteFunction)
 	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", a.getFunctionConfiguration)
+	mux.HandleFunc("PUT /2015-03-31/functions/{name}/configuration", a.updateFunctionConfiguration)
+	mux.HandleFunc("PUT /2015-03-31/functions/{name}/code", a.updateFunctionCode)
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/versions", a.publishVersion)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/versions", a.listVersions)
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/aliases", a.createAlias)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/aliases", a.listAliases)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/aliases/{alias}", a.getAlias)
+	mux.HandleFunc("PUT /2015-03-31/functions/{name}/aliases/{alias}", a.updateAlias)
+	mux.HandleFunc("DELETE /2015-03-31/functions/{name}/aliases/{alias}", a.deleteAlias)
+	mux.HandleFunc("PUT /2017-10-31/functions/{name}/concurrency", a.putConcurrency)
+	mux.HandleFunc("DELETE /2017-10-31/functions/{name}/concurrency", a.deleteConcurrency)
+	mux.HandleFunc("GET /2019-09-30/functions/{name}/concurrency", a.getConcurrency)
+	mux.HandleFunc("PUT /2019-09-30/functions/{name}/provisioned-concurrency", a.putProvisioned)
+	mux.HandleFunc("GET /2019-09-30/functions/{name}/provisioned-concurrency", a.getProvisioned)
+	mux.HandleFunc("DELETE /2019-09-30/functions/{name}/provisioned-concurrency", a.deleteProvisioned)
+	mux.HandleFunc("POST /2017-03-31/tags/{arn}", a.tagResource)
+	mux.HandleFunc("GET /2017-03-31/tags/{arn}", a.listTags)
+	mux.HandleFunc("DELETE /2017-03-31/tags/{arn}", a.untagResource)
 	mux.HandleFunc("GET /2016-08-19/account-settings/{$}", a.getAccountSettings)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
-			message: "lambdad serves Invoke (POST /2015-03-31/functions/{name}/invocations, POST /invoke/{name}), " +
-				"GetFunction, GetFunctionConfiguration, ListFunctions and GetAccountSettings; not " + r.Method + " " + r.URL.Path}).write(w)
+			message: "lambdad serves Invoke (and POST /invoke/{name}) and the control plane's functions, versions, aliases, " +
+				"concurrency and tags operations (see the README); not " + r.Method + " " + r.URL.Path}).write(w)
 	})
 	if a.cfg.Verifier != nil {
 		return a.authenticate(mux)
