@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lambdad/lambdad/catalog"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/invokeapi"
@@ -31,12 +32,17 @@ import (
 // Config configures a Daemon. Zero values mean the defaults noted.
 type Config struct {
 	Listen       string // the Invoke API's addresses, comma-separated host:port or unix:PATH; "": 127.0.0.1:9000
-	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir
-	StateDir     string // "": DefaultStateDir
-	RunDir       string // "": DefaultRunDir
-	RuntimeDir   string // holds the in-sandbox init and runtime clients; required
-	CgroupParent string // "": sandbox.DefaultCgroupParent
-	Region       string // "": function.DefaultRegion
+	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir, or none with a Template
+	// Template is a SAM or CloudFormation template whose functions are
+	// served too (package template), its parameters overridden by
+	// TemplateParams; "": none.
+	Template       string
+	TemplateParams map[string]string
+	StateDir       string // "": DefaultStateDir
+	RunDir         string // "": DefaultRunDir
+	RuntimeDir     string // holds the in-sandbox init and runtime clients; required
+	CgroupParent   string // "": sandbox.DefaultCgroupParent
+	Region         string // "": function.DefaultRegion
 
 	IdleTimeout     time.Duration // idle sandboxes older than this are destroyed; 0: never
 	MaxSandboxes    int           // 0: no limit
@@ -44,6 +50,7 @@ type Config struct {
 	AsyncRetryDelay time.Duration // before the first retry of a failed Event invoke (the second waits twice as long); 0: a minute
 	Spares          int           // prestarted sandboxes, at most one per function; 0: none
 	FreezeIdle      bool          // freeze idle sandboxes (cgroup freezer)
+	Watch           bool          // reload FunctionsDir and Template when they change (hot reload)
 	ShutdownTimeout time.Duration // how long Run lets in-flight invokes finish when its ctx ends; 0: 30 s
 
 	// MaxPids is the host pids all sandboxes may hold together: the
@@ -130,7 +137,13 @@ const (
 type Daemon struct {
 	cfg       Config
 	logger    *slog.Logger
-	functions *registry
+	functions *catalog.Catalog // every function served: the API's and --functions'
+	// What reloads the functions directory needs: its last good functions
+	// (used only by New, then by the watcher's goroutine).
+	loader    function.Loader
+	check     func(function.Config) error
+	static    map[string]function.Config
+	reloadMu  sync.Mutex // one reload at a time (two directories may be watched)
 	launcher  *launcher.Launcher
 	sched     *scheduler.Scheduler
 	queue     *scheduler.Queue
@@ -249,15 +262,29 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	im := newImages(storeSource{imgStore, d.logger}, cfg.RuntimeImages, d.logger)
 	loader := function.Loader{Host: cfg.HostInterpreters, AllowMismatch: cfg.AllowRuntimeMismatch,
 		OnImage: func(runtime string) bool { _, ok := im.RuntimeImage(context.Background(), runtime); return ok }}
-	if d.functions, err = loadFunctions(loader, cfg.FunctionsDir, store, im, nets, cfg.Network, d.logger); err != nil {
-		return nil, err
+	check := checker(store, im, nets, cfg.Network)
+	if d.functions, err = openCatalog(cfg.StateDir, loader, check, d); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	if removed, err := imgStore.Prune(im.inUse(d.functions.byName())); err != nil {
+	undo = append(undo, func() { d.functions.Close() })
+	d.loader, d.check = loader, check
+	static, broken, aliases, err := d.loadStatic()
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	logLoaded(static, broken, d.logger)
+	d.static = static
+	d.functions.SetStatic(static, broken, aliases)
+	var inUse []function.Config
+	for _, v := range d.functions.List(true) {
+		inUse = append(inUse, v.Config)
+	}
+	if removed, err := imgStore.Prune(im.inUse(inUse)); err != nil {
 		d.logger.Warn("unused images not pruned", "err", err)
 	} else if len(removed) > 0 {
 		d.logger.Info("pruned what no image and no function uses", "removed", removed)
 	}
-	d.functions.allotProvisioned(cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
+	provisioned, _ := allotProvisioned(d.functions.Provisioned(), cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
 	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
@@ -275,7 +302,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		MemoryBudgetMB: cfg.MemoryBudgetMB,
 		MaxPids:        instancePids,
 		IdleTimeout:    cfg.IdleTimeout,
-		Provisioned:    d.functions.provisioned(),
+		Provisioned:    provisioned,
 		FreezeIdle:     cfg.FreezeIdle,
 		Logger:         d.logger,
 	})
@@ -286,16 +313,23 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	})
 	d.srv = invokeapi.NewServer(invokeapi.Config{
 		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
-		Limits:   invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
-		Verifier: verifier,
+		Limits:           invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
+		Verifier:         verifier,
+		ProvisionedReady: d.sched.ProvisionedReady,
 	})
 
-	d.launcher.Prestart(d.functions.byName())
+	d.launcher.Prestart(d.functions.Functions())
 	background, cancel := context.WithCancel(context.Background())
 	d.cancelBackground = cancel
 	d.background.Add(2)
 	go func() { defer d.background.Done(); d.sched.Run(background) }()
 	go func() { defer d.background.Done(); d.queue.Run(background) }()
+	if cfg.Watch {
+		for _, dir := range d.watchDirs() {
+			d.background.Add(1)
+			go func() { defer d.background.Done(); d.watchFunctions(background, dir) }()
+		}
+	}
 	return d, nil
 }
 
@@ -303,7 +337,7 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:9000"
 	}
-	if cfg.FunctionsDir == "" {
+	if cfg.FunctionsDir == "" && cfg.Template == "" {
 		cfg.FunctionsDir = DefaultFunctionsDir
 	}
 	if cfg.StateDir == "" {
@@ -361,7 +395,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		addrs = append(addrs, ln.Addr().String())
 	}
 	d.logger.Info("lambdad serving", "listen", strings.Join(addrs, ","), "signed_requests_only", d.cfg.AuthKeys != "",
-		"functions", len(d.functions.fns), "broken", len(d.functions.errs),
+		"functions", len(d.functions.Functions()), "broken", len(d.functions.Broken()),
 		"memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes, "max_pids", d.cfg.MaxPids)
 	select {
 	case err := <-served:
@@ -437,6 +471,10 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		}
 		if err := d.removeCgroupParent(); err != nil { // before the tmpfs that records it
 			d.shutdownErr = err
+		}
+		if err := d.functions.Close(); err != nil {
+			d.shutdownErr = err
+			d.logger.Error("catalog not closed", "err", err)
 		}
 		if err := d.unmountRunDir(); err != nil {
 			d.shutdownErr = err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 
+	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
 )
 
@@ -32,42 +33,46 @@ func provisionedRoom(maxSandboxes, memoryBudgetMB int) (sandboxes, memoryMB int)
 	return sandboxes, memoryMB
 }
 
-// allotProvisioned gives provisioned concurrency to the functions, in name
-// order, while it fits the room the limits leave (provisionedRoom). A
-// function that does not fit keeps running, on demand only: its
-// ProvisionedConcurrency becomes 0, and its error is logged and returned
-// (by name). Refusing the whole daemon for one function's setting would take
-// every other function down; refusing the function would stop one that can
-// run (Lambda too refuses only the setting,
-// PutProvisionedConcurrencyConfig's InvalidParameterValueException, and the
-// function keeps serving on demand).
-func (r *registry) allotProvisioned(maxSandboxes, memoryBudgetMB int, logger *slog.Logger) map[string]error {
+// allotProvisioned gives provisioned concurrency to fns (in order: the
+// catalog lists them by name and version) while it fits the room the
+// limits leave (provisionedRoom), and returns those it fits. A function
+// that does not fit keeps running, on demand only: its error is logged and
+// returned (by name).
+// Refusing the whole daemon for one function's setting would take every
+// other function down; refusing the function would stop one that can run
+// (Lambda too refuses only the setting, and the function keeps serving on
+// demand).
+func allotProvisioned(fns []function.Config, maxSandboxes, memoryBudgetMB int, logger *slog.Logger) (fit []function.Config, refused map[string]error) {
 	roomN, roomMB := provisionedRoom(maxSandboxes, memoryBudgetMB)
 	usedN, usedMB := 0, 0
-	refused := map[string]error{}
-	for _, fn := range r.byName() {
+	refused = map[string]error{}
+	for _, fn := range fns {
 		n := fn.ProvisionedConcurrency
 		if n == 0 {
 			continue
 		}
-		var err error
-		switch {
-		case n > roomN-usedN:
-			err = fmt.Errorf("%w: function %s: ProvisionedConcurrency %d is more than the %d sandboxes of --max-sandboxes %d left for provisioned ones (%d%% stays for on-demand invokes)",
-				ErrProvisionedDoesNotFit, fn.Name, n, roomN-usedN, maxSandboxes, onDemandShare)
-		case n > (roomMB-usedMB)/fn.MemorySize: // (no product: it could overflow)
-			err = fmt.Errorf("%w: function %s: ProvisionedConcurrency %d × MemorySize %d MB is more than the %d MB of --memory-budget %d MB left for provisioned sandboxes (%d%% stays for on-demand invokes)",
-				ErrProvisionedDoesNotFit, fn.Name, n, fn.MemorySize, roomMB-usedMB, memoryBudgetMB, onDemandShare)
-		}
-		if err != nil {
-			logger.Error("provisioned concurrency refused; the function runs on demand only", "function", fn.Name, "err", err)
-			fn.ProvisionedConcurrency = 0
-			r.fns[fn.Name] = fn
+		if err := provisionedFits(fn, n, roomN-usedN, roomMB-usedMB, maxSandboxes, memoryBudgetMB); err != nil {
+			logger.Error("provisioned concurrency refused; the function runs on demand only", "function", fn.Name, "version", fn.Version, "err", err)
 			refused[fn.Name] = err
 			continue
 		}
 		usedN += n
 		usedMB += n * fn.MemorySize
+		fit = append(fit, fn)
 	}
-	return refused
+	return fit, refused
+}
+
+// provisionedFits says why n provisioned sandboxes of fn do not fit in
+// leftN sandboxes and leftMB of memory, or nil.
+func provisionedFits(fn function.Config, n, leftN, leftMB, maxSandboxes, memoryBudgetMB int) error {
+	switch {
+	case n > leftN:
+		return fmt.Errorf("%w: function %s: ProvisionedConcurrency %d is more than the %d sandboxes of --max-sandboxes %d left for provisioned ones (%d%% stays for on-demand invokes)",
+			ErrProvisionedDoesNotFit, fn.Name, n, leftN, maxSandboxes, onDemandShare)
+	case n > leftMB/fn.MemorySize: // (no product: it could overflow)
+		return fmt.Errorf("%w: function %s: ProvisionedConcurrency %d × MemorySize %d MB is more than the %d MB of --memory-budget %d MB left for provisioned sandboxes (%d%% stays for on-demand invokes)",
+			ErrProvisionedDoesNotFit, fn.Name, n, fn.MemorySize, leftMB, memoryBudgetMB, onDemandShare)
+	}
+	return nil
 }

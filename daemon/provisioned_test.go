@@ -9,7 +9,7 @@ import (
 	"github.com/lambdad/lambdad/function"
 )
 
-// Provisioned concurrency is given in name order while it fits what
+// Provisioned concurrency is given in the catalog's order while it fits what
 // --max-sandboxes and --memory-budget leave once a tenth of each is set
 // aside for on-demand invokes; a function that does not fit runs on demand
 // only, with an error naming it, the numbers and the flag.
@@ -42,14 +42,14 @@ func TestAllotProvisioned(t *testing.T) {
 			map[string]int{"a": 0}, map[string][]string{"a": {"--memory-budget 65536 MB"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &registry{fns: map[string]function.Config{}, errs: map[string]error{}}
-			for _, f := range tc.fns {
-				r.fns[f.Name] = f
+			fit, refused := allotProvisioned(tc.fns, tc.maxSandboxes, tc.budgetMB, slog.New(slog.DiscardHandler))
+			got := map[string]int{}
+			for _, f := range fit {
+				got[f.Name] = f.ProvisionedConcurrency
 			}
-			refused := r.allotProvisioned(tc.maxSandboxes, tc.budgetMB, slog.New(slog.DiscardHandler))
 			for name, want := range tc.want {
-				if got := r.fns[name].ProvisionedConcurrency; got != want {
-					t.Errorf("%s: ProvisionedConcurrency %d, want %d", name, got, want)
+				if got[name] != want {
+					t.Errorf("%s: ProvisionedConcurrency %d, want %d", name, got[name], want)
 				}
 			}
 			if len(refused) != len(tc.refused) {
@@ -68,7 +68,7 @@ func TestAllotProvisioned(t *testing.T) {
 				}
 			}
 			var provisioned int
-			for _, f := range r.provisioned() {
+			for _, f := range fit {
 				provisioned += f.ProvisionedConcurrency
 			}
 			if tc.maxSandboxes > 0 && provisioned >= tc.maxSandboxes {

@@ -12,6 +12,7 @@ packages=(
 	runc                      # the peer the sandbox benchmark measures against
 	hyperfine                 # timing for the benchmark scripts
 	ruby                      # make check-hosts: ruby -c Vagrantfile, the CI sample's YAML
+	awscli                    # the aws CLI v2 (/usr/bin/aws) the tests deploy and invoke with
 )
 
 # nodejsN.x functions run the host's node; npm installs the AWS SDK for

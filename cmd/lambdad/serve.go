@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -18,22 +19,28 @@ import (
 	"github.com/lambdad/lambdad/network"
 	"github.com/lambdad/lambdad/runtimeapi"
 	"github.com/lambdad/lambdad/scheduler"
+	"github.com/lambdad/lambdad/template"
 )
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the Lambda Invoke API for the functions in a directory",
+		Usage: "serve the Lambda API: invoke the functions of a directory, and deploy others with the control plane",
 		Description: "Each subdirectory DIR/<name>/ of --functions is the function <name>: its code, and an\n" +
 			"optional function.json with CreateFunction's fields (Runtime, Handler, MemorySize, Timeout,\n" +
 			"Environment, EphemeralStorage, ReservedConcurrentExecutions, ProvisionedConcurrency, Code.ZipFile,\n" +
 			"Layers, PackageType Image with ImageUri and ImageConfig). DIR/<name>.zip is the function <name>\n" +
-			"too, with DIR/<name>.json as its function.json.",
+			"too, with DIR/<name>.json as its function.json. The directory is watched: changes take effect\n" +
+			"for the next invoke (--watch=false: at the next start). Functions deployed through the control\n" +
+			"plane (aws lambda create-function ...) persist in --state-dir.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "addresses of the Invoke API, comma-separated: host:port, or unix:PATH for a unix socket (mode 0660, owner root, group --listen-group)"},
 			&cli.StringFlag{Name: "listen-group", Usage: "group (name or gid) of --listen's unix sockets, whose members may invoke (default: root's)"},
 			&cli.StringFlag{Name: "auth-keys", Usage: "file of access keys, one 'ACCESS_KEY_ID SECRET_ACCESS_KEY' a line (# comments; no access for other users): every request must then be SigV4-signed with one of them, as the aws CLI and SDKs sign (default: no signature checked)"},
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
+			&cli.StringFlag{Name: "template", Aliases: []string{"t"}, Usage: "an AWS SAM or CloudFormation template (YAML or JSON) whose AWS::Serverless::Function and AWS::Lambda::Function resources are served too, code from their local CodeUri/Code (run sam build first for code it builds); alone, without --functions, only its functions"},
+			&cli.StringSliceFlag{Name: "parameter-overrides", Usage: "the template's parameters, as sam takes them: 'Key=Value Key2=Value2' or ParameterKey=Key,ParameterValue=Value (repeatable)"},
+			&cli.BoolFlag{Name: "watch", Value: true, Usage: "reload --functions when a file in it changes (hot reload; debounced; sandboxes of the old code go once idle)"},
 			&cli.DurationFlag{Name: "idle-timeout", Value: 5 * time.Minute, Usage: "destroy sandboxes idle this long"},
 			&cli.IntFlag{Name: "max-sandboxes", Value: 256, Usage: "sandboxes at most, all functions together"},
 			&cli.IntFlag{Name: "memory-budget", Usage: "MB the sandboxes' MemorySize may add up to (default: 3/4 of the host's memory)"},
@@ -97,14 +104,34 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("serve: "+err.Error(), 2)
 	}
+	params, err := template.ParseOverrides(c.StringSlice("parameter-overrides")...)
+	if err != nil {
+		return cli.Exit("serve: --parameter-overrides: "+err.Error(), 2)
+	}
+	tmpl, functionsDir := c.String("template"), c.String("functions")
+	if tmpl != "" {
+		if tmpl, err = filepath.Abs(tmpl); err != nil {
+			return cli.Exit("serve: --template: "+err.Error(), 2)
+		}
+		if !c.IsSet("functions") { // the template's functions only
+			functionsDir = ""
+		}
+	}
+	// SIGTERM from now on stops the daemon cleanly: New listens, and a
+	// client that saw it listen may signal it before Run.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	d, err := daemon.New(daemon.Config{
+		Template:           tmpl,
+		TemplateParams:     params,
 		RuntimeImages:      rtImages,
 		RegistryMirrors:    c.StringSlice("registry-mirror"),
 		InsecureRegistries: c.StringSlice("insecure-registry"),
 		Listen:             c.String("listen"),
 		ListenGroup:        c.String("listen-group"),
 		AuthKeys:           c.String("auth-keys"),
-		FunctionsDir:       c.String("functions"),
+		FunctionsDir:       functionsDir,
+		Watch:              c.Bool("watch"),
 		StateDir:           c.String("state-dir"),
 		RunDir:             c.String("run-dir"),
 		RuntimeDir:         rtDir,
@@ -145,7 +172,5 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	return d.Run(ctx)
 }
