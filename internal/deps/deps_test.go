@@ -39,14 +39,19 @@ var rules = map[string]rule{
 	// The only package that imports libcontainer.
 	"sandbox": {module: []string{"lambda", "rootfs", "seccomp"},
 		foreign: []string{"github.com/opencontainers/", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
+	// The control plane's store of functions (bbolt), a template's
+	// functions (YAML), a directory's changes (fsnotify).
+	"catalog":  {module: []string{"function"}, foreign: []string{"go.etcd.io/bbolt"}},
+	"template": {module: []string{"function"}, foreign: []string{"go.yaml.in/yaml/v3"}},
+	"watch":    {foreign: []string{"github.com/fsnotify/fsnotify"}},
 	// The policy: its own words, no engine.
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp"}},
-	"invokeapi": {module: []string{"lambda", "function", "scheduler", "sigv4"}},
+	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp"},
+		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
