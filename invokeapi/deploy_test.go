@@ -248,6 +248,28 @@ func TestControlPlaneWriteWithSDK(t *testing.T) {
 		t.Errorf("ListTags: %+v, %v", tags, err)
 	}
 
+	// The settings deployment tools read after a create, which lambdad
+	// does not have, answer as Lambda's for a function without them.
+	if cs, err := client.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("fn")}); err != nil ||
+		aws.ToString(cs.CodeSigningConfigArn) != "" || aws.ToString(cs.FunctionName) != "fn" {
+		t.Errorf("GetFunctionCodeSigningConfig: %+v, %v", cs, err)
+	}
+	var notFound *types.ResourceNotFoundException
+	if _, err := client.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("fn")}); !errors.As(err, &notFound) {
+		t.Errorf("GetPolicy: %v, want ResourceNotFoundException", err)
+	}
+	if rc, err := client.GetFunctionRecursionConfig(ctx, &lambda.GetFunctionRecursionConfigInput{FunctionName: aws.String("fn")}); err != nil ||
+		rc.RecursiveLoop != types.RecursiveLoopAllow {
+		t.Errorf("GetFunctionRecursionConfig: %+v, %v", rc, err)
+	}
+	if rm, err := client.GetRuntimeManagementConfig(ctx, &lambda.GetRuntimeManagementConfigInput{FunctionName: aws.String("fn")}); err != nil ||
+		rm.UpdateRuntimeOn != types.UpdateRuntimeOnAuto {
+		t.Errorf("GetRuntimeManagementConfig: %+v, %v", rm, err)
+	}
+	if _, err := client.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("nope")}); !errors.As(err, &notFound) {
+		t.Errorf("GetFunctionCodeSigningConfig of no function: %v", err)
+	}
+
 	// Read-only functions are listed, and refuse changes naming their file.
 	list, err := client.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if err != nil || len(list.Functions) != 3 {
@@ -286,7 +308,6 @@ func TestControlPlaneWriteWithSDK(t *testing.T) {
 	if _, err := client.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
-	var notFound *types.ResourceNotFoundException
 	if _, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")}); !errors.As(err, &notFound) {
 		t.Errorf("GetFunction after DeleteFunction: %v", err)
 	}

@@ -89,6 +89,10 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("GET /2017-03-31/tags/{arn}", a.listTags)
 	mux.HandleFunc("DELETE /2017-03-31/tags/{arn}", a.untagResource)
 	mux.HandleFunc("GET /2016-08-19/account-settings/{$}", a.getAccountSettings)
+	mux.HandleFunc("GET /2020-06-30/functions/{name}/code-signing-config", a.getCodeSigningConfig)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/policy", a.getPolicy)
+	mux.HandleFunc("GET /2024-08-31/functions/{name}/recursion-config", a.getRecursionConfig)
+	mux.HandleFunc("GET /2021-07-20/functions/{name}/runtime-management-config", a.getRuntimeManagementConfig)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
 			message: "lambdad serves Invoke (and POST /invoke/{name}) and the control plane's functions, versions, aliases, " +
