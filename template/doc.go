@@ -40,6 +40,13 @@
 // global entries first), and otherwise (scalars, intrinsic functions,
 // values of different kinds) the function's own value wins.
 //
+// A template the AWS CDK synthesised (cdk synth's cdk.out/<Stack>.template.json)
+// names each function's code twice: in Code, the S3 location its asset will
+// have once deployed, and in the resource's Metadata (aws:asset:path, with
+// aws:asset:property Code), the asset's directory or zip in cdk.out. The
+// latter is what lambdad serves. Image assets, built and pushed by the CDK
+// at deploy, are not.
+//
 // To run code that sam build compiles or gathers (Go or Java sources, a
 // requirements.txt, an image from a Dockerfile), run sam build and load
 // .aws-sam/build/template.yaml, whose CodeUri, ContentUri and ImageUri

@@ -79,7 +79,10 @@ func (l *loader) function(id, name, typ string, res map[string]any) (Function, e
 	}
 	d.ImageConfig = b.imageConfig()
 	d.PackageType = b.str("PackageType")
-	if typ == typeServerlessFunction {
+	if asset, ok := cdkAsset(res); ok {
+		fn.Base = l.dir
+		b.codePath(&fn, asset, "Metadata.aws:asset:path")
+	} else if typ == typeServerlessFunction {
 		b.serverlessCode(&fn, &d, res)
 	} else {
 		b.lambdaCode(&fn, &d)
@@ -313,6 +316,23 @@ func (b *builder) serverlessCode(fn *Function, d *definition, res map[string]any
 	if p := b.strOf(v, "CodeUri"); p != nil {
 		b.codePath(fn, *p, "CodeUri")
 	}
+}
+
+// cdkAsset is the local code of a function of a template the AWS CDK
+// synthesised (cdk synth): its Code names the asset's S3 location once
+// deployed, and its Metadata the asset's directory or zip in cdk.out,
+// relative to the template. Image assets are not: their ImageUri names
+// a repository the CDK would build and push to.
+func cdkAsset(res map[string]any) (string, bool) {
+	md, _ := res["Metadata"].(map[string]any)
+	p, _ := md["aws:asset:path"].(string)
+	switch prop, _ := md["aws:asset:property"].(string); {
+	case p == "":
+		return "", false
+	case prop == "Code", prop == "CodeUri":
+		return p, true
+	}
+	return "", false
 }
 
 // lambdaCode reads an AWS::Lambda::Function's Code: ImageUri, or a local

@@ -112,6 +112,9 @@ var code = map[string]map[string]string{
 		"build/deps-layer.zip/python/deps.py": "VERSION = 1\n",
 		"src/reporter/report.py":              "def handle(event, context):\n    return 'ok'\n",
 	},
+	"cdk-synth": {
+		"asset.3f1e2d4c5b6a79880f1e2d3c4b5a69788f7e6d5c4b3a29181f0e1d2c3b4a5968/index.js": "exports.handler = async () => ({});\n",
+	},
 	"go-and-images": {
 		"hello-world/main.go":    "package main\n\nfunc main() {}\n",
 		"hello-world/go.mod":     "module hello-world\n",

@@ -103,6 +103,14 @@ func TestLoadTemplates(t *testing.T) {
 		},
 		errs: map[string][]string{"InlineGreeter": {"Code.ZipFile"}, "FromS3": {"Code.S3Bucket"}},
 	}, {
+		template: "cdk-synth",
+		fns: map[string]want{
+			"OrdersHandler5E6F7A8B": {logicalID: "OrdersHandler5E6F7A8B",
+				base: "asset.3f1e2d4c5b6a79880f1e2d3c4b5a69788f7e6d5c4b3a29181f0e1d2c3b4a5968",
+				def: `{"Runtime":"nodejs20.x","Handler":"index.handler","MemorySize":512,"Timeout":10,
+				"Environment":{"Variables":{"POWERTOOLS_SERVICE_NAME":"orders","TABLE_NAME":"orders-local"}}}`},
+		},
+	}, {
 		template: "go-and-images",
 		fns: map[string]want{
 			"HelloWorldFunction": {logicalID: "HelloWorldFunction", base: "hello-world", def: `{"Runtime":"provided.al2023",
