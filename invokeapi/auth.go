@@ -28,8 +28,12 @@ func (a *api) authenticate(next http.Handler) http.Handler {
 			a.refuse(w, r, err)
 			return
 		}
-		body, held, serr := a.readBody(w, r, bodyLimit(r))
+		limit := bodyLimit(r)
+		body, held, serr := a.readBody(w, r, limit)
 		if serr != nil {
+			if serr.code == codeTooLarge && limit == maxCodeRequest {
+				serr = codeTooLargeError(limit, r.Method+" "+r.URL.Path)
+			}
 			serr.write(w)
 			return
 		}

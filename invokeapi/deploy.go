@@ -56,8 +56,7 @@ func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, limit int, op s
 	body, held, serr := a.requestBody(w, r, limit)
 	if serr != nil {
 		if serr.code == codeTooLarge {
-			serr = &serviceError{status: http.StatusRequestEntityTooLarge, code: catalog.TooLarge,
-				message: fmt.Sprintf("Request must be smaller than %d bytes for the %s operation", limit, op)}
+			serr = codeTooLargeError(limit, op)
 		}
 		return serr
 	}
@@ -74,6 +73,13 @@ func (a *api) decodeBody(w http.ResponseWriter, r *http.Request, limit int, op s
 		}
 	}
 	return nil
+}
+
+// codeTooLargeError answers a control-plane request (op) whose body is
+// over limit, as Lambda answers an upload over its 50 MB.
+func codeTooLargeError(limit int, op string) *serviceError {
+	return &serviceError{status: http.StatusRequestEntityTooLarge, code: catalog.TooLarge,
+		message: fmt.Sprintf("Request must be smaller than %d bytes for the %s operation", limit, op)}
 }
 
 // requestBody is the request's body of at most limit bytes: the one
