@@ -19,38 +19,44 @@ const (
 
 // PutConcurrency sets the function's reserved concurrency.
 func (c *Catalog) PutConcurrency(name string, n int) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	old, rec, err := c.writableEntry(name, "")
-	if err != nil {
-		return err
-	}
-	others := 0
+	return c.edit(name, func(next *record) error {
+		if n < 0 || AccountConcurrency-c.reservedBesides(name)-n < MinUnreserved {
+			return errorf(InvalidParameter, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", MinUnreserved)
+		}
+		if p := provisionedTotal(next, ""); n < p {
+			return errorf(InvalidParameter, "ReservedConcurrentExecutions %d for function %s is lower than its total provisioned concurrency [%d].", n, name, p)
+		}
+		next.Reserved = &n
+		return nil
+	})
+}
+
+// reservedBesides is the concurrency every function but name reserves.
+func (c *Catalog) reservedBesides(name string) int {
 	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := 0
 	for other, e := range c.fns {
 		if r := e.rec.Reserved; other != name && r != nil {
-			others += *r
+			n += *r
 		}
 	}
 	for other, s := range c.static {
 		if r := s.cfg.ReservedConcurrency; other != name && r != nil && c.staticErrLocked(other, s) == nil {
-			others += *r
+			n += *r
 		}
 	}
-	c.mu.RUnlock()
-	if n < 0 || AccountConcurrency-others-n < MinUnreserved {
-		return errorf(InvalidParameter, "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", MinUnreserved)
-	}
-	if p := provisionedTotal(rec, ""); n < p {
-		return errorf(InvalidParameter, "ReservedConcurrentExecutions %d for function %s is lower than its total provisioned concurrency [%d].", n, name, p)
-	}
-	next := rec.clone()
-	next.Reserved = &n
-	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
+	return n
 }
 
 // DeleteConcurrency removes the function's reserved concurrency.
 func (c *Catalog) DeleteConcurrency(name string) error {
+	return c.edit(name, func(next *record) error { next.Reserved = nil; return nil })
+}
+
+// edit commits a change of the function name's record that leaves its
+// revisions as they are: change edits a copy, or says why it may not.
+func (c *Catalog) edit(name string, change func(next *record) error) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	old, rec, err := c.writableEntry(name, "")
@@ -58,7 +64,9 @@ func (c *Catalog) DeleteConcurrency(name string) error {
 		return err
 	}
 	next := rec.clone()
-	next.Reserved = nil
+	if err := change(next); err != nil {
+		return err
+	}
 	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
 }
 
@@ -223,36 +231,23 @@ func (c *Catalog) Provisioned() []function.Config {
 
 // Tag adds or replaces tags of the function name.
 func (c *Catalog) Tag(name string, tags map[string]string) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	old, rec, err := c.writableEntry(name, "")
-	if err != nil {
-		return err
-	}
-	next := rec.clone()
-	if next.Tags == nil {
-		next.Tags = map[string]string{}
-	}
-	maps.Copy(next.Tags, tags)
-	if err := checkTags(next.Tags); err != nil {
-		return err
-	}
-	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
+	return c.edit(name, func(next *record) error {
+		if next.Tags == nil {
+			next.Tags = map[string]string{}
+		}
+		maps.Copy(next.Tags, tags)
+		return checkTags(next.Tags)
+	})
 }
 
 // Untag removes tags of the function name.
 func (c *Catalog) Untag(name string, keys []string) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	old, rec, err := c.writableEntry(name, "")
-	if err != nil {
-		return err
-	}
-	next := rec.clone()
-	for _, k := range keys {
-		delete(next.Tags, k)
-	}
-	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
+	return c.edit(name, func(next *record) error {
+		for _, k := range keys {
+			delete(next.Tags, k)
+		}
+		return nil
+	})
 }
 
 // Tags is the tags of the function name (none for a read-only one).
