@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/lambdad/lambdad/runtimeapi"
 	"github.com/lambdad/lambdad/sandbox"
@@ -32,6 +33,7 @@ func (i *instance) ID() string { return i.sb.ID() }
 func (i *instance) WaitReady(ctx context.Context) error {
 	defer i.started()
 	if err := i.api.WaitReady(ctx); err != nil {
+		i.sb.SettleOutput(outputSettle)
 		return initError(err)
 	}
 	return i.sb.LimitCPU()
@@ -48,6 +50,8 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 		ClientContext:   ev.ClientContext,
 		CognitoIdentity: ev.CognitoIdentity,
 	})
+	// What the runtime logged before it answered goes before END.
+	i.sb.SettleOutput(outputSettle)
 	switch {
 	case errors.Is(err, runtimeapi.ErrNotDelivered):
 		return scheduler.Outcome{}, fmt.Errorf("%w: %w", scheduler.ErrNotDelivered, err)
@@ -56,6 +60,10 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 	}
 	return scheduler.Outcome{Kind: outcomeKinds[r.Outcome], Body: r.Body, ErrorType: r.ErrorType}, nil
 }
+
+// outputSettle bounds the wait for a runtime's output to be copied once it
+// answered: a pipe's 64 KB take well under a millisecond.
+const outputSettle = 50 * time.Millisecond
 
 // outcomeKinds maps the Runtime API's outcomes to the scheduler's.
 var outcomeKinds = map[runtimeapi.Outcome]scheduler.OutcomeKind{

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
@@ -33,6 +35,7 @@ type Sandbox struct {
 	state   State // mu
 	process *libcontainer.Process
 	hold    *os.File      // mu; a prestarted init's release: the write end of its hold pipe
+	outputs []*output     // mu; the pipes of the init's stdout and stderr (none discarded)
 	done    chan struct{} // closed when the init has exited and been reaped
 	exit    ExitStatus    // mu; valid once done is closed
 	waitErr error         // mu; likewise
@@ -160,7 +163,27 @@ func (s *Sandbox) closeHoldLocked() {
 // from a pipe. The files are that pipe's: close them once the init runs, it
 // has its own copies.
 func (s *Sandbox) initProcess(hold *os.File) (_ *libcontainer.Process, files []*os.File, _ error) {
-	p := process(s.spec, s.req.Stdout, s.req.Stderr)
+	p := process(s.spec)
+	for _, stream := range []struct {
+		w  io.Writer
+		to *io.Writer
+	}{{s.req.Stdout, &p.Stdout}, {s.req.Stderr, &p.Stderr}} {
+		if stream.w == nil {
+			continue // io.Discard, as process made it
+		}
+		if stream.to == &p.Stderr && sameWriter(s.req.Stderr, s.req.Stdout) && len(s.outputs) > 0 {
+			p.Stderr = p.Stdout // one pipe: the two streams' order kept
+			continue
+		}
+		o, err := newOutput(stream.w)
+		if err != nil {
+			closeAll(files)
+			return nil, nil, fmt.Errorf("output pipe: %w", err)
+		}
+		s.outputs = append(s.outputs, o)
+		*stream.to = o.w
+		files = append(files, o.w) // the init has its own copy once it runs
+	}
 	if hold != nil {
 		p.ExtraFiles = append(p.ExtraFiles, hold) // fd 3, where --hold waits
 	}
@@ -218,9 +241,33 @@ func (s *Sandbox) limitCPU() error {
 	return cgroups.WriteFile(s.cgroup.Path("cpu"), "cpu.cfs_quota_us", strconv.FormatInt(cpuQuota(s.req.MemoryMB), 10))
 }
 
-// wait reaps the init and records how it ended.
+// SettleOutput waits, at most max, until what the sandbox's processes
+// have written to their standard output and error so far has reached the
+// request's writers (CreateRequest.Stdout, Stderr): a runtime that logs a
+// line and then answers its invoke has its line copied before the invoke
+// ends.
+func (s *Sandbox) SettleOutput(max time.Duration) {
+	s.mu.Lock()
+	outputs := s.outputs
+	s.mu.Unlock()
+	for _, o := range outputs {
+		o.settle(max)
+	}
+}
+
+// sameWriter tells whether a and b are one writer (as os/exec tells it:
+// an uncomparable writer is not the same as any other).
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() { recover() }()
+	return a == b
+}
+
+// wait reaps the init and records how it ended, once its output is copied.
 func (s *Sandbox) wait() {
 	ps, err := s.process.Wait()
+	for _, o := range s.outputs { // set before wait started
+		<-o.done
+	}
 	var exit ExitStatus
 	if ps != nil {
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {

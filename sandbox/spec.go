@@ -175,8 +175,11 @@ func containerConfig(id string, spec *specs.Spec) (*configs.Config, error) {
 }
 
 // process is the libcontainer process of spec.Process, the sandbox's init,
-// writing to stdout and stderr.
-func process(spec *specs.Spec, stdout, stderr io.Writer) *libcontainer.Process {
+// its output discarded until initProcess gives it its pipes: the caller's
+// writers are never handed to the sandbox (a terminal it could tcsetattr or
+// push input into with TIOCSTI, a file it could truncate). Its stdin is
+// /dev/null.
+func process(spec *specs.Spec) *libcontainer.Process {
 	p := spec.Process
 	return &libcontainer.Process{
 		Args:   p.Args,
@@ -184,25 +187,10 @@ func process(spec *specs.Spec, stdout, stderr io.Writer) *libcontainer.Process {
 		Cwd:    p.Cwd,
 		UID:    int(p.User.UID),
 		GID:    int(p.User.GID),
-		Stdout: stream(stdout),
-		Stderr: stream(stderr),
+		Stdout: io.Discard,
+		Stderr: io.Discard,
 		Init:   true,
 	}
-}
-
-// stream is what the sandbox's init writes w through: io.Discard for nil,
-// and never a file of the caller's itself (a terminal the sandbox could
-// tcsetattr or push input into with TIOCSTI, a file it could truncate):
-// libcontainer copies through a pipe for a writer that is not an *os.File.
-// Its stdin is /dev/null.
-func stream(w io.Writer) io.Writer {
-	switch w.(type) {
-	case nil:
-		return io.Discard
-	case *os.File:
-		return struct{ io.Writer }{w}
-	}
-	return w
 }
 
 // cpuQuota is the CFS quota per 100 ms period for a memory size: Lambda gives
