@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,11 +148,12 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	if !res.Cold {
 		log.Begin(req.RequestID)
 	}
+	version := cmp.Or(req.Function.Version, function.LatestVersion)
 	if on := req.Function.RunsOn; on != "" {
 		// lambdad's own field, after Lambda's, says what really runs.
-		log.Printf("START RequestId: %s Version: $LATEST\tRuntime: %s", req.RequestID, on)
+		log.Printf("START RequestId: %s Version: %s\tRuntime: %s", req.RequestID, version, on)
 	} else {
-		log.Printf("START RequestId: %s Version: $LATEST", req.RequestID)
+		log.Printf("START RequestId: %s Version: %s", req.RequestID, version)
 	}
 	start := s.clock.Now()
 	timeout := req.Function.TimeoutDuration()
