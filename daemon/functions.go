@@ -108,6 +108,9 @@ func (d *Daemon) loadStatic() (map[string]function.Config, map[string]error, map
 			errs[tf.Name] = both(tf.Name)
 			continue
 		}
+		for _, w := range tf.Warnings {
+			d.logger.Warn("template function", "function", tf.Name, "warning", w)
+		}
 		cfg, err := d.loader.LoadDefinition(tf.Name, tf.Base, tf.Source, tf.Definition, tf.ZipFile)
 		if err == nil {
 			err = d.check(cfg)

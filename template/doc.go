@@ -77,11 +77,14 @@
 //     Condition), Fn::FindInMap with Mappings (and a DefaultValue),
 //     Fn::Base64, Fn::ToJsonString, Fn::Length.
 //
+// A resource of those kinds that does not name itself (a SimpleTable
+// without TableName, as sam init makes them) is named by its logical ID,
+// as under sam local, and the function's Warnings say so.
+//
 // Not evaluated, as their values exist only once a stack is deployed:
-// Fn::ImportValue, Fn::GetAZs, Fn::Cidr, Fn::Transform (macros), the Ref
-// or attributes of a resource CloudFormation names itself (a table
-// without TableName, a role, an API), AWS::NotificationARNs, and a layer's
-// ARN outside Layers. One of them in a property lambdad reads is that
+// Fn::ImportValue, Fn::GetAZs, Fn::Cidr, Fn::Transform (macros), the
+// attributes of a resource CloudFormation makes (a role, an API),
+// AWS::NotificationARNs, and a layer's ARN outside Layers. One of them in a property lambdad reads is that
 // function's error, naming the property and the intrinsic; in a property
 // lambdad ignores it is ignored, and in FunctionName the logical ID is
 // the name. Fn::ForEach (AWS::LanguageExtensions) is not expanded: it is

@@ -47,6 +47,7 @@ type builder struct {
 // function reads the function resource id (of type typ) named name.
 func (l *loader) function(id, name, typ string, res map[string]any) (Function, error) {
 	b := &builder{l: l, id: id, source: l.path + ": Resources." + id}
+	l.r.takeWarnings() // those of the resolving before, not this function's
 	switch p := res["Properties"].(type) {
 	case nil:
 		b.props = map[string]any{}
@@ -96,6 +97,9 @@ func (l *loader) function(id, name, typ string, res map[string]any) (Function, e
 		return Function{}, fmt.Errorf("%s: %w", b.source, err)
 	}
 	fn.Definition = def
+	for _, w := range l.r.takeWarnings() {
+		fn.Warnings = append(fn.Warnings, b.source+": "+w)
+	}
 	return fn, nil
 }
 

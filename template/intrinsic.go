@@ -51,6 +51,17 @@ type resolver struct {
 	condValue map[string]bool
 	condBusy  map[string]bool
 	nameBusy  map[string]bool
+
+	// warnings are what resolving stood in for since the last take: the
+	// logical ID of a resource CloudFormation would name.
+	warnings []string
+}
+
+// takeWarnings returns the warnings made since the last take.
+func (r *resolver) takeWarnings() []string {
+	w := r.warnings
+	r.warnings = nil
+	return w
 }
 
 // resolve evaluates every intrinsic function in v. Its result holds no
@@ -296,7 +307,11 @@ func (r *resolver) physicalName(res, typ, property, intrinsic string) (string, e
 	props, _ := r.resources[res]["Properties"].(map[string]any)
 	v, ok := props[property]
 	if !ok {
-		return "", unresolved(intrinsic, "CloudFormation names the %s %s when it creates it: give it a %s to make it known locally", typ, res, property)
+		// As sam local does: the logical ID stands for the name, which a
+		// local stand-in (DynamoDB Local, LocalStack) can be given.
+		r.warnings = append(r.warnings, fmt.Sprintf("%s: CloudFormation names the %s %s when it creates it; locally its logical ID %q stands for its %s (give it a %s to choose)",
+			intrinsic, typ, res, res, property, property))
+		return res, nil
 	}
 	if r.nameBusy[res] {
 		return "", fmt.Errorf("%s: %s's %s refers to itself", intrinsic, res, property)

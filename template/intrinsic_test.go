@@ -121,7 +121,7 @@ func TestIntrinsics(t *testing.T) {
 		{expr: `!Ref Secret`, err: "read from SSM Parameter Store", unres: true},
 		{expr: `!Ref Secret`, params: map[string]string{"Secret": "s3cret"}, want: "s3cret"},
 		{expr: `!Ref Nowhere`, err: "no parameter or resource Nowhere in the template (Ref Nowhere)"},
-		{expr: `!Ref Unnamed`, err: "CloudFormation names the AWS::DynamoDB::Table Unnamed when it creates it: give it a TableName", unres: true},
+		{expr: `!Ref Unnamed`, want: "Unnamed"}, // the logical ID, with a warning (TestUnnamedResourceWarns)
 		{expr: `!GetAtt Table.StreamArn`, err: "Table is a AWS::DynamoDB::Table, whose StreamArn CloudFormation knows only once it is deployed", unres: true},
 		{expr: `!GetAtt Role.Arn`, err: "Fn::GetAtt Role.Arn cannot be resolved locally", unres: true},
 		{expr: `!GetAtt Fn.Version`, err: "lambdad knows a function's Arn only", unres: true},

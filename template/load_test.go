@@ -371,3 +371,45 @@ Resources:
 		}
 	}
 }
+
+// A resource CloudFormation would name (a SimpleTable without TableName,
+// as sam init's templates have) stands for itself by its logical ID, as
+// under sam local, and the function says so in its Warnings.
+func TestUnnamedResourceWarns(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "src/app.mjs"), "")
+	path := filepath.Join(dir, "template.yaml")
+	writeFile(t, path, `
+Resources:
+  SampleTable:
+    Type: AWS::Serverless::SimpleTable
+  Named:
+    Type: AWS::DynamoDB::Table
+    Properties: {TableName: orders}
+  putItemFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src
+      Handler: app.handler
+      Runtime: nodejs20.x
+      Environment:
+        Variables:
+          SAMPLE_TABLE: !Ref SampleTable
+          ORDERS: !Ref Named
+`)
+	fns, errs, err := Load(path, nil)
+	if err != nil || len(errs) != 0 || len(fns) != 1 {
+		t.Fatalf("Load: %v %v %v", names(fns), errs, err)
+	}
+	var def struct{ Environment struct{ Variables map[string]string } }
+	if err := json.Unmarshal(fns[0].Definition, &def); err != nil {
+		t.Fatal(err)
+	}
+	if v := def.Environment.Variables; v["SAMPLE_TABLE"] != "SampleTable" || v["ORDERS"] != "orders" {
+		t.Errorf("variables %v", v)
+	}
+	if w := fns[0].Warnings; len(w) != 1 || !strings.Contains(w[0], "Resources.putItemFunction") ||
+		!strings.Contains(w[0], `logical ID "SampleTable" stands for its TableName`) {
+		t.Errorf("warnings %q", w)
+	}
+}

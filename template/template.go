@@ -43,6 +43,9 @@ type Function struct {
 	// AutoPublishAlias is SAM's AutoPublishAlias: the alias that should
 	// name a version published from this definition; "" if none.
 	AutoPublishAlias string
+	// Warnings say what lambdad stood in for where the template left it to
+	// CloudFormation (a resource's name), for the daemon to log.
+	Warnings []string
 }
 
 // Load reads the SAM or CloudFormation template at path (YAML or JSON)
