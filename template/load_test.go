@@ -401,7 +401,9 @@ Resources:
 	if err != nil || len(errs) != 0 || len(fns) != 1 {
 		t.Fatalf("Load: %v %v %v", names(fns), errs, err)
 	}
-	var def struct{ Environment struct{ Variables map[string]string } }
+	var def struct {
+		Environment struct{ Variables map[string]string }
+	}
 	if err := json.Unmarshal(fns[0].Definition, &def); err != nil {
 		t.Fatal(err)
 	}
