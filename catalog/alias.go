@@ -125,6 +125,9 @@ func (c *Catalog) GetAlias(name, aliasName string) (Alias, error) {
 	defer c.mu.RUnlock()
 	e, ok := c.fns[name]
 	if !ok {
+		if s, static := c.static[name]; static && s.alias != "" && s.alias == aliasName {
+			return s.publicAlias(), nil
+		}
 		return Alias{}, c.readErrorLocked(name)
 	}
 	a, ok := e.rec.Aliases[aliasName]
@@ -141,10 +144,14 @@ func (c *Catalog) Aliases(name, functionVersion string) ([]Alias, error) {
 	defer c.mu.RUnlock()
 	e, ok := c.fns[name]
 	if !ok {
-		if _, static := c.static[name]; static {
-			return nil, nil
+		s, static := c.static[name]
+		switch {
+		case !static:
+			return nil, notFound(name, "")
+		case s.alias != "" && (functionVersion == "" || functionVersion == function.LatestVersion):
+			return []Alias{s.publicAlias()}, nil
 		}
-		return nil, notFound(name, "")
+		return nil, nil
 	}
 	var out []Alias
 	for _, a := range e.rec.Aliases {
@@ -182,6 +189,12 @@ func (c *Catalog) readErrorLocked(name string) error {
 		return errorf(NotFound, "function %s is read-only (defined by a file) and has no aliases or versions", name)
 	}
 	return notFound(name, "")
+}
+
+// publicAlias is a read-only function's alias (a template's
+// AutoPublishAlias): its one version, $LATEST.
+func (s *staticEntry) publicAlias() Alias {
+	return Alias{Name: s.alias, FunctionVersion: function.LatestVersion, RevisionID: s.cfg.RevisionID}
 }
 
 func (a *alias) public() Alias {

@@ -270,3 +270,36 @@ func TestStaticInMemory(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// A read-only function's alias (a template's AutoPublishAlias) names its
+// only version: invokes, Describe, GetAlias and Aliases know it; other
+// qualifiers are not found.
+func TestStaticAlias(t *testing.T) {
+	c, _ := open(t)
+	fns, errs, err := function.LoadAll(functionsDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetStatic(fns, errs, map[string]string{"hello": "live"})
+	cfg, err := c.Lookup("hello", "live")
+	if err != nil || cfg.Name != "hello" || cfg.Version != function.LatestVersion {
+		t.Errorf("Lookup(hello, live) = %+v, %v", cfg, err)
+	}
+	if _, err := c.Describe("hello", "live"); err != nil {
+		t.Errorf("Describe(hello, live): %v", err)
+	}
+	if a, err := c.GetAlias("hello", "live"); err != nil || a.FunctionVersion != function.LatestVersion || a.RevisionID != cfg.RevisionID {
+		t.Errorf("GetAlias(hello, live) = %+v, %v", a, err)
+	}
+	if as, err := c.Aliases("hello", ""); err != nil || len(as) != 1 || as[0].Name != "live" {
+		t.Errorf("Aliases(hello) = %+v, %v", as, err)
+	}
+	for _, q := range []string{"other", "1"} {
+		if _, err := c.Lookup("hello", q); !errors.Is(err, catalog.ErrNotFound) {
+			t.Errorf("Lookup(hello, %s): %v, want not found", q, err)
+		}
+	}
+	if _, err := c.GetAlias("warm", "live"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("GetAlias(warm, live): %v, want not found", err)
+	}
+}
