@@ -23,7 +23,21 @@ import (
 // nothing in a local sandbox and are accepted and ignored.
 var definitionFields = []string{
 	"Runtime", "Handler", "MemorySize", "Timeout", "Environment", "EphemeralStorage",
-	"PackageType", "ImageConfig", "Layers", "Network",
+	"PackageType", "ImageConfig", "Network",
+}
+
+// checkLayers refuses Layers in a request: a layer is an ARN on Lambda,
+// and lambdad has no layer registry; a path of the daemon's host, as
+// function.json may give, would let any client bind the host's files into
+// a sandbox it runs.
+func checkLayers(fields map[string]json.RawMessage) *serviceError {
+	raw, ok := fields["Layers"]
+	var layers []string
+	if !ok || (json.Unmarshal(raw, &layers) == nil && len(layers) == 0) {
+		return nil // none, or an empty list (what removes layers)
+	}
+	return invalidParam("Layers: lambdad has no layer registry (PublishLayerVersion), so the API takes no layers: " +
+		"put the layer's files in the function's zip, or serve the function from --functions or --template, where Layers are local paths")
 }
 
 // codeInput is FunctionCode (CreateFunction's Code), and the code fields of
@@ -160,6 +174,9 @@ func (a *api) createFunction(w http.ResponseWriter, r *http.Request) {
 	case !image && len(in.Code.ZipFile) == 0:
 		serr = invalidParam("Please provide a source for function code: ZipFile (lambdad reads no S3)")
 	}
+	if serr == nil {
+		serr = checkLayers(fields)
+	}
 	if serr != nil {
 		serr.write(w)
 		return
@@ -240,6 +257,10 @@ func (a *api) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request
 	}
 	var fields map[string]json.RawMessage
 	if serr := a.decodeBody(w, r, maxControlRequest, "UpdateFunctionConfiguration", &in, &fields); serr != nil {
+		serr.write(w)
+		return
+	}
+	if serr := checkLayers(fields); serr != nil {
 		serr.write(w)
 		return
 	}

@@ -155,6 +155,10 @@ func TestControlPlaneWriteWithSDK(t *testing.T) {
 		MemorySize: aws.Int32(64)}); !errors.As(err, &bad) {
 		t.Errorf("MemorySize 64: %v, want InvalidParameterValueException", err)
 	}
+	if _, err := client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"),
+		Layers: []string{"/root"}}); !errors.As(err, &bad) || !strings.Contains(err.Error(), "no layer registry") {
+		t.Errorf("Layers /root: %v, want InvalidParameterValueException", err)
+	}
 	pub2, err := client.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
 	if err != nil || aws.ToString(pub2.Version) != "2" {
 		t.Fatalf("PublishVersion 2: %+v, %v", pub2, err)
@@ -292,6 +296,9 @@ func TestControlPlaneWriteWithSDK(t *testing.T) {
 		"not a zip":  {Role: role, FunctionName: aws.String("notzip"), Runtime: types.RuntimePython312, Handler: aws.String("a.b"), Code: &types.FunctionCode{ZipFile: []byte("hello")}},
 		"layer ARN": {Role: role, FunctionName: aws.String("layered"), Runtime: types.RuntimePython312, Handler: aws.String("a.b"), Code: &types.FunctionCode{ZipFile: v1},
 			Layers: []string{"arn:aws:lambda:us-east-1:123456789012:layer:x:1"}},
+		// A host path would bind the daemon's files into the client's sandbox.
+		"layer path": {Role: role, FunctionName: aws.String("hostfiles"), Runtime: types.RuntimePython312, Handler: aws.String("a.b"), Code: &types.FunctionCode{ZipFile: v1},
+			Layers: []string{"/etc"}},
 	} {
 		if _, err := client.CreateFunction(ctx, in); !errors.As(err, &bad) {
 			t.Errorf("%s: %v, want InvalidParameterValueException", name, err)
