@@ -59,6 +59,7 @@ func TestServeControlPlaneLifecycle(t *testing.T) {
 	c := d.client
 	one, two := deployZip(t, "one"), deployZip(t, "two")
 
+	began := time.Now()
 	_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("deployed"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
 		Role: aws.String("arn:aws:iam::123456789012:role/lambdad"), Code: &types.FunctionCode{ZipFile: one},
@@ -70,9 +71,11 @@ func TestServeControlPlaneLifecycle(t *testing.T) {
 	if err := lambda.NewFunctionActiveV2Waiter(c).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("deployed")}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	created := time.Since(began)
 	if text, v := codeVersion(t, d, "deployed"); text != "one" || v != "$LATEST" {
 		t.Fatalf("the created function ran %q as %s", text, v)
 	}
+	t.Logf("CreateFunction of a %d-byte zip, active: %v; its first (cold) invoke answered %v after the create began", len(one), created, time.Since(began))
 	if _, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("deployed")}); err != nil {
 		t.Fatal(err)
 	}
