@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,16 +35,32 @@ func deployZip(t *testing.T, version string) []byte {
 	return data
 }
 
+// gofnText invokes name, whose code is gofn, with payload: the reply's
+// text and the version that ran; a function error is an error.
+func gofnText(d *served, name, payload string) (text, executed string, err error) {
+	out, err := d.invoke(name, payload)
+	if err != nil {
+		return "", "", err
+	}
+	var r struct{ Text string }
+	if err := json.Unmarshal(out.Payload, &r); err != nil || out.FunctionError != nil {
+		return "", "", fmt.Errorf("invoke %s: %s", name, out.Payload)
+	}
+	return r.Text, aws.ToString(out.ExecutedVersion), nil
+}
+
+// readVersion is gofn's event that reads /var/task/version.txt.
+const readVersion = `{"mode":"read","text":"/var/task/version.txt"}`
+
 // codeVersion invokes name (with its qualifier) for the version.txt its
 // code holds, and the version Lambda says ran.
 func codeVersion(t *testing.T, d *served, name string) (text, executed string) {
 	t.Helper()
-	out := mustInvoke(t, d, name, `{"mode":"read","text":"/var/task/version.txt"}`)
-	var r struct{ Text string }
-	if err := json.Unmarshal(out.Payload, &r); err != nil || out.FunctionError != nil {
-		t.Fatalf("invoke %s: %s %v", name, out.Payload, err)
+	text, executed, err := gofnText(d, name, readVersion)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, d.output)
 	}
-	return r.Text, aws.ToString(out.ExecutedVersion)
+	return text, executed
 }
 
 // The control plane's whole lifecycle against lambdad serve with
@@ -86,11 +103,7 @@ func TestServeControlPlaneLifecycle(t *testing.T) {
 	var slowErr error
 	go func() {
 		defer wg.Done()
-		out, err := d.invoke("deployed", `{"mode":"sleep","ms":1500}`)
-		if err == nil && out.FunctionError != nil {
-			err = errors.New(string(out.Payload))
-		}
-		slowErr = err
+		_, _, slowErr = gofnText(d, "deployed", `{"mode":"sleep","ms":1500}`)
 	}()
 	time.Sleep(300 * time.Millisecond)
 	if _, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("deployed"), ZipFile: two}); err != nil {
@@ -128,17 +141,13 @@ func TestServeControlPlaneLifecycle(t *testing.T) {
 		go func() {
 			defer split.Done()
 			for range n / clients {
-				out, err := d.invoke("deployed:live", `{"mode":"read","text":"/var/task/version.txt"}`)
-				var r struct{ Text string }
-				if err == nil {
-					err = json.Unmarshal(out.Payload, &r)
-				}
+				text, v, err := gofnText(d, "deployed:live", readVersion)
 				mu.Lock()
-				switch v := aws.ToString(out.ExecutedVersion); {
+				switch {
 				case err != nil:
 					counts["error: "+err.Error()]++
-				case (v == "1") != (r.Text == "one"):
-					counts["version "+v+" ran "+r.Text]++
+				case (v == "1") != (text == "one"):
+					counts["version "+v+" ran "+text]++
 				default:
 					counts[v]++
 				}
@@ -244,16 +253,14 @@ func TestServeControlPlaneAWSCLI(t *testing.T) {
 	}
 	run("wait", "function-active-v2", "--function-name", "clifn")
 	result := filepath.Join(dir, "out.json")
-	out = run("invoke", "--function-name", "clifn", "--cli-binary-format", "raw-in-base64-out",
-		"--payload", `{"mode":"read","text":"/var/task/version.txt"}`, result)
+	out = run("invoke", "--function-name", "clifn", "--cli-binary-format", "raw-in-base64-out", "--payload", readVersion, result)
 	if got, _ := os.ReadFile(result); !strings.Contains(string(got), `"cli-one"`) || !strings.Contains(out, `"ExecutedVersion": "$LATEST"`) {
 		t.Errorf("invoke: %s\n%s", out, got)
 	}
 	os.WriteFile(zipPath, deployZip(t, "cli-two"), 0o644)
 	run("update-function-code", "--function-name", "clifn", "--zip-file", "fileb://"+zipPath, "--publish")
 	run("wait", "function-updated-v2", "--function-name", "clifn")
-	run("invoke", "--function-name", "clifn:1", "--cli-binary-format", "raw-in-base64-out",
-		"--payload", `{"mode":"read","text":"/var/task/version.txt"}`, result)
+	run("invoke", "--function-name", "clifn:1", "--cli-binary-format", "raw-in-base64-out", "--payload", readVersion, result)
 	if got, _ := os.ReadFile(result); !strings.Contains(string(got), `"cli-two"`) {
 		t.Errorf("invoke clifn:1 after update-function-code --publish: %s", got)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -51,15 +50,8 @@ func TestServeHotReload(t *testing.T) {
 	}
 	d := startDaemon(t, "--functions", dir)
 	version := func(name string) (string, error) {
-		out, err := d.invoke(name, `{"mode":"env","text":"VERSION"}`)
-		if err != nil {
-			return "", err
-		}
-		var r struct{ Text string }
-		if err := json.Unmarshal(out.Payload, &r); err != nil || out.FunctionError != nil {
-			return "", errors.New(string(out.Payload))
-		}
-		return r.Text, nil
+		text, _, err := gofnText(d, name, `{"mode":"env","text":"VERSION"}`)
+		return text, err
 	}
 	if v, err := version("hot"); err != nil || v != "1" {
 		t.Fatalf("hot: %q, %v\n%s", v, err, d.output)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,15 +69,8 @@ func TestServeTemplate(t *testing.T) {
 	os.WriteFile(tmpl, []byte(samTemplate), 0o644)
 	d := startDaemon(t, "--template", tmpl, "--parameter-overrides", "Stage=prod")
 	env := func(name, variable string) (string, error) {
-		out, err := d.invoke(name, `{"mode":"env","text":"`+variable+`"}`)
-		if err != nil {
-			return "", err
-		}
-		var r struct{ Text string }
-		if err := json.Unmarshal(out.Payload, &r); err != nil || out.FunctionError != nil {
-			return "", errors.New(string(out.Payload))
-		}
-		return r.Text, nil
+		text, _, err := gofnText(d, name, `{"mode":"env","text":"`+variable+`"}`)
+		return text, err
 	}
 	for _, tc := range []struct{ name, variable, want string }{
 		{"hello-prod", "STAGE", "prod"},
