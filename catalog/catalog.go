@@ -400,6 +400,9 @@ func (c *Catalog) describe(e *entry, v string) Version {
 func (s *staticEntry) describe() Version {
 	out := Version{Config: s.cfg, Err: s.err, ReadOnly: cmp.Or(s.cfg.Source, s.cfg.CodeDir, "a functions directory"),
 		Reserved: s.cfg.ReservedConcurrency, LastModified: lastModified(s.cfg)}
+	// What a client sees of the mark: ListFunctions and GetFunction show
+	// Description.
+	out.Description = "lambdad: read-only, defined by " + out.ReadOnly
 	if s.err != nil {
 		return out
 	}

@@ -277,7 +277,13 @@ func TestControlPlaneWriteWithSDK(t *testing.T) {
 	// Read-only functions are listed, and refuse changes naming their file.
 	list, err := client.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if err != nil || len(list.Functions) != 3 {
-		t.Errorf("ListFunctions: %+v, %v", list, err)
+		t.Fatalf("ListFunctions: %+v, %v", list, err)
+	}
+	for _, f := range list.Functions {
+		readOnly := strings.HasPrefix(aws.ToString(f.Description), "lambdad: read-only, defined by /srv/functions/from-dir/function.json")
+		if readOnly != (aws.ToString(f.FunctionName) == "from-dir") {
+			t.Errorf("%s's Description %q", aws.ToString(f.FunctionName), aws.ToString(f.Description))
+		}
 	}
 	_, err = client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("from-dir"), ZipFile: v2})
 	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "/srv/functions/from-dir/function.json") {
