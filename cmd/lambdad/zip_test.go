@@ -224,13 +224,18 @@ func TestServeZipAndLayersProvided(t *testing.T) {
 		}
 	}
 	writeExecZip(t, filepath.Join(dir, "gozip.zip"), bootstrap, nil)
+	// 30 s, not Lambda's default 3: 128 MB's 7% of a CPU of the cgroup v2
+	// lane's emulated ones timed golayered's read of /opt out once.
+	if err := os.WriteFile(filepath.Join(dir, "gozip.json"), []byte(`{"Timeout": 30}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Not gozip's bytes: the two would share one content-addressed tree.
 	writeExecZip(t, filepath.Join(dir, "golayered", "code.zip"), bootstrap, map[string]string{"name.txt": "golayered"})
 	writeZip(t, filepath.Join(dir, "golayered", "one.zip"), map[string]string{"data.txt": "one", "only-one.txt": "1"}, nil)
 	if err := os.WriteFile(filepath.Join(dir, "golayered", "two", "data.txt"), []byte("two"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	config := `{"Runtime": "provided.al2023", "Code": {"ZipFile": "code.zip"}, "Layers": ["one.zip", "two"]}`
+	config := `{"Runtime": "provided.al2023", "Timeout": 30, "Code": {"ZipFile": "code.zip"}, "Layers": ["one.zip", "two"]}`
 	if err := os.WriteFile(filepath.Join(dir, "golayered", "function.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
