@@ -472,11 +472,37 @@ func compareVersions(a, b string) int {
 
 // Functions is every function that can run ($LATEST), by name: what the
 // daemon prepares spares for.
-func (c *Catalog) Functions() []function.Config {
+func (c *Catalog) Functions() []function.Config { return c.Configs(false) }
+
+// Configs is what List lists, as the Configs invokes run (with, all, every
+// version too), without describing them: no code is hashed for it, as
+// List's read-only functions are the first time.
+func (c *Catalog) Configs(all bool) []function.Config {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	var out []function.Config
-	for _, v := range c.List(false) {
-		out = append(out, v.Config)
+	for _, e := range c.fns {
+		withReserved := func(cfg function.Config) function.Config {
+			cfg.ReservedConcurrency = e.rec.Reserved
+			return cfg
+		}
+		if e.latest.err == nil {
+			out = append(out, withReserved(e.latest.cfg))
+		}
+		if all {
+			for _, rev := range e.rec.Versions {
+				out = append(out, withReserved(e.versions[rev.Version].cfg))
+			}
+		}
 	}
+	for name, s := range c.static {
+		if c.staticErrLocked(name, s) == nil {
+			out = append(out, s.cfg)
+		}
+	}
+	slices.SortFunc(out, func(a, b function.Config) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), compareVersions(a.Version, b.Version))
+	})
 	return out
 }
 

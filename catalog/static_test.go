@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,5 +302,32 @@ func TestStaticAlias(t *testing.T) {
 	}
 	if _, err := c.GetAlias("warm", "live"); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("GetAlias(warm, live): %v, want not found", err)
+	}
+}
+
+// Configs lists what List does, as Configs: the same versions in the same
+// order, reserved concurrency included.
+func TestConfigsAsList(t *testing.T) {
+	c, _ := open(t)
+	setStatic(t, c, functionsDir(t))
+	create(t, c, "api", "1")
+	if _, err := c.Publish("api", "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutConcurrency("api", 7); err != nil {
+		t.Fatal(err)
+	}
+	for _, all := range []bool{false, true} {
+		var want []string
+		for _, v := range c.List(all) {
+			want = append(want, fmt.Sprintf("%s %v", v.Config.Key(), v.Config.ReservedConcurrency != nil && *v.Config.ReservedConcurrency == 7))
+		}
+		var got []string
+		for _, cfg := range c.Configs(all) {
+			got = append(got, fmt.Sprintf("%s %v", cfg.Key(), cfg.ReservedConcurrency != nil && *cfg.ReservedConcurrency == 7))
+		}
+		if !equal(got, want) || len(got) < 3 {
+			t.Errorf("Configs(%v) = %v, List's %v", all, got, want)
+		}
 	}
 }

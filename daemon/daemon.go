@@ -275,11 +275,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	logLoaded(static, broken, d.logger)
 	d.static = static
 	d.functions.SetStatic(static, broken, aliases)
-	var inUse []function.Config
-	for _, v := range d.functions.List(true) {
-		inUse = append(inUse, v.Config)
-	}
-	if removed, err := imgStore.Prune(im.inUse(inUse)); err != nil {
+	if removed, err := imgStore.Prune(im.inUse(d.functions.Configs(true))); err != nil {
 		d.logger.Warn("unused images not pruned", "err", err)
 	} else if len(removed) > 0 {
 		d.logger.Info("pruned what no image and no function uses", "removed", removed)
