@@ -11,19 +11,15 @@ import (
 // of: answered as Lambda answers for a function without them, so that the
 // tool carries on, and never claiming what lambdad does not do.
 
-// existing answers the function the request names, or writes why not.
+// existing answers the function the request names, or writes why not
+// (as GetFunction would).
 func (a *api) existing(w http.ResponseWriter, r *http.Request) (string, bool) {
-	fr, serr := ref(r.PathValue("name"), r.URL.Query().Get("Qualifier"))
-	if serr == nil {
-		if _, err := a.cfg.Functions.Describe(fr.Name, fr.Qualifier); err != nil {
-			serr = controlError(err)
-		}
-	}
+	v, _, serr := a.describe(r.PathValue("name"), r.URL.Query().Get("Qualifier"))
 	if serr != nil {
 		serr.write(w)
 		return "", false
 	}
-	return fr.Name, true
+	return v.Config.Name, true
 }
 
 // getCodeSigningConfig is GET /2020-06-30/functions/{name}/code-signing-config:
