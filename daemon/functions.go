@@ -65,6 +65,11 @@ func logLoaded(fns map[string]function.Config, errs map[string]error, logger *sl
 			logger.Warn("function runs on the host's interpreter, not Lambda's runtime", "function", fn.Name, "runtime", fn.Runtime, "runs_on", fn.RunsOn)
 		}
 	}
+	logBroken(errs, logger)
+}
+
+// logBroken logs why each broken function cannot be loaded.
+func logBroken(errs map[string]error, logger *slog.Logger) {
 	for name, err := range errs {
 		logger.Error("function cannot be loaded", "function", name, "err", err)
 	}
@@ -182,9 +187,7 @@ func (d *Daemon) reload() {
 			}
 		}
 	}
-	for name, err := range errs {
-		d.logger.Error("function cannot be loaded", "function", name, "err", err)
-	}
+	logBroken(errs, d.logger)
 	d.static = fns
 	d.functions.SetStatic(fns, errs, aliases)
 	d.logger.Info("functions reloaded", "functions", len(fns), "broken", len(errs))
