@@ -28,9 +28,10 @@ func (c *call) finish(res Result, err error) {
 }
 
 // WaitReady waits until the runtime has finished init, that is made its first
-// GET /next. It returns an *InitError if the runtime posted /init/error
-// instead, ErrClosed if the server was closed, and ctx.Err() if ctx ends
-// first.
+// GET /next, and every registered extension has asked for its first event.
+// It returns an *InitError if the runtime posted /init/error (or an
+// extension /extension/init/error) instead, ErrClosed if the server was
+// closed, and ctx.Err() if ctx ends first.
 func (s *Server) WaitReady(ctx context.Context) error {
 	select {
 	case <-s.initDone:
@@ -40,14 +41,17 @@ func (s *Server) WaitReady(ctx context.Context) error {
 		return ctx.Err()
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
 	case s.state == StateClosed:
+		s.mu.Unlock()
 		return ErrClosed
 	case s.initErr != nil:
+		s.mu.Unlock()
 		return s.initErr
 	}
-	return nil
+	s.mu.Unlock()
+	// Init is over when every extension, too, has asked for its first event.
+	return s.waitFor(ctx, s.extensionsStarted)
 }
 
 // Invoke hands inv to the runtime's pending GET /next, or to its next one
@@ -83,11 +87,16 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 		err := s.initErr
 		s.mu.Unlock()
 		return Result{}, err
+	case s.extInitErr != nil:
+		err := s.extInitErr
+		s.mu.Unlock()
+		return Result{}, err
 	case s.call != nil:
 		s.mu.Unlock()
 		return Result{}, ErrBusy
 	}
 	s.call = c
+	s.invokeExtensionsLocked(&c.inv)
 	s.deliver()
 	s.mu.Unlock()
 

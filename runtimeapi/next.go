@@ -51,6 +51,8 @@ func (s *Server) park() (chan *call, error) {
 		return nil, fmt.Errorf("%w: GET /next in state %s", errInvalidStateTransition, from)
 	}
 	if from == StateInitializing {
+		s.regClosed = true // the runtime's init is over: so is registration
+		s.changedLocked()
 		close(s.initDone)
 	}
 	if s.waiter != nil {

@@ -14,6 +14,10 @@ const (
 	epResponse
 	epError
 	epInitError
+	epRegister
+	epEventNext
+	epExtensionInitError
+	epExtensionExitError
 )
 
 // handler serves one endpoint; id is the request id in the path, if the
@@ -29,14 +33,33 @@ var routes = [...]struct {
 	epResponse:  {http.MethodPost, (*Server).handleResponse},  // response.go
 	epError:     {http.MethodPost, (*Server).handleError},     // errorpost.go
 	epInitError: {http.MethodPost, (*Server).handleInitError}, // initerror.go
+
+	epRegister:           {http.MethodPost, (*Server).handleRegister},           // extensionapi.go
+	epEventNext:          {http.MethodGet, (*Server).handleEventNext},           // extensionapi.go
+	epExtensionInitError: {http.MethodPost, (*Server).handleExtensionInitError}, // extensionapi.go
+	epExtensionExitError: {http.MethodPost, (*Server).handleExtensionExitError}, // extensionapi.go
 }
 
-const apiPrefix = "/2018-06-01/runtime/"
+const (
+	apiPrefix       = "/2018-06-01/runtime/"
+	extensionPrefix = "/2020-01-01/extension/"
+)
+
+// extensionPaths are the Extensions API's endpoints, after extensionPrefix.
+var extensionPaths = map[string]endpoint{
+	"register":   epRegister,
+	"event/next": epEventNext,
+	"init/error": epExtensionInitError,
+	"exit/error": epExtensionExitError,
+}
 
 // parsePath maps a request path to its endpoint and the request id in it.
 // The id of /invocation/{id}/… is one path segment, possibly empty (the
 // handler answers 400 for that).
 func parsePath(path string) (endpoint, string) {
+	if rest, ok := strings.CutPrefix(path, extensionPrefix); ok {
+		return extensionPaths[rest], "" // epUnknown if absent
+	}
 	rest, ok := strings.CutPrefix(path, apiPrefix)
 	if !ok {
 		return epUnknown, ""

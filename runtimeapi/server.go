@@ -26,6 +26,15 @@ type Server struct {
 	waiter   chan *call // the parked GET /next, if any; buffered (1)
 	finished string     // id whose outcome was posted, until the next delivery: a second post gets 403
 	initErr  *InitError // set in StateInitFailed
+
+	// The Extensions API's (extension.go), under mu too.
+	function   FunctionInfo
+	expected   []string              // the external extensions init started
+	exts       []*extension          // registered, in order
+	extByID    map[string]*extension // by identifier
+	regClosed  bool                  // the runtime's init is over: no internal extension may register
+	extInitErr *InitError            // an extension's /extension/init/error
+	changed    chan struct{}         // closed and replaced at every change waitFor looks at
 }
 
 // Serve serves the Runtime API on ln in the background until Close, which
