@@ -2,7 +2,7 @@
 //
 // The daemon starts each sandbox with this binary, bound at /var/lambdad/init:
 //
-//	/var/lambdad/init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]
+//	/var/lambdad/init [--hold] [--seccomp-fd N] [--nofile N] [--control-fd N [--extensions DIR] [--extension-output-fd N]] -- CMD [ARGS...]
 //
 // It does the few things a process must do when it is the first and only
 // supervisor of a pid namespace:
@@ -19,6 +19,10 @@
 //     demand this way (spares). The end of that pipe without a byte (the
 //     daemon is gone, or destroys the sandbox) makes it exit with 125
 //     without starting CMD. The pipe is closed before CMD starts.
+//   - With --control-fd, it first starts Lambda's external extensions, the
+//     files of --extensions (/opt/extensions), and starts CMD only when the
+//     daemon says so on that socket, once they registered; it then stays
+//     until the runtime and every extension exited (extensions.go).
 //   - It starts CMD with its own environment, standard streams and working
 //     directory, looking CMD up in PATH unless it contains a slash.
 //   - It reaps every process re-parented to it, as the kernel expects of

@@ -22,7 +22,7 @@ const (
 // the first extra file of the sandbox's process.
 const holdFD = 3
 
-const usageLine = "usage: init [--hold] [--seccomp-fd N] [--nofile N] -- CMD [ARGS...]"
+const usageLine = "usage: init [--hold] [--seccomp-fd N] [--nofile N] [--control-fd N [--extensions DIR] [--extension-output-fd N]] -- CMD [ARGS...]"
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -34,6 +34,9 @@ func run(args []string) int {
 	hold := fs.Bool("hold", false, "wait for the daemon's release on fd 3 before starting the command")
 	seccompFD := fs.Int("seccomp-fd", -1, "install the seccomp filter (struct sock_filter[]) read from this fd")
 	nofile := fs.Uint64("nofile", 0, "set the soft and hard limit of open files to this (0: leave them)")
+	controlFD := fs.Int("control-fd", -1, "start the extensions of --extensions first, and speak with the daemon on this socket (extensions.go)")
+	extensions := fs.String("extensions", "/opt/extensions", "with --control-fd: the directory of the external extensions")
+	extensionOutputFD := fs.Int("extension-output-fd", -1, "with --control-fd: the extensions' stdout and stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), usageLine)
 		fs.PrintDefaults()
@@ -78,6 +81,9 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "init: hold: %v\n", err)
 			return exitInitFailed
 		}
+	}
+	if *controlFD >= 0 {
+		return extensionsRun(sup, os.NewFile(uintptr(*controlFD), "control"), *extensions, *extensionOutputFD, argv)
 	}
 	pid, err := start(argv)
 	if err != nil {
