@@ -64,7 +64,7 @@ func (d *Daemon) networks(invoke netip.AddrPort) (map[string]launcher.Network, e
 			return nil, err
 		}
 		hosts := filepath.Join(dir, "hosts")
-		if err := os.WriteFile(hosts, []byte("127.0.0.1\tlocalhost "+network.HostName+"\n::1\tlocalhost ip6-localhost ip6-loopback\n"), 0o644); err != nil {
+		if err := os.WriteFile(hosts, []byte("127.0.0.1\tlocalhost sandbox.localdomain sandbox "+network.HostName+"\n::1\tlocalhost ip6-localhost ip6-loopback\n"), 0o644); err != nil {
 			return nil, err
 		}
 		files := []rootfs.Bind{{Source: hosts, Destination: "/etc/hosts"}}

@@ -1,5 +1,7 @@
 package lambda
 
+import "time"
+
 // Function error types, as Lambda names them in errorType and in REPORT's
 // Error Type: the closed set lambdad reports itself. A runtime's own error
 // types (from /error posts) pass through unchanged.
@@ -10,4 +12,15 @@ const (
 	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
 	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
 	ErrorTypeUnhandled        = "Unhandled" // a function error that names no type
+	// An external extension exited before its SHUTDOWN, or could not be
+	// started.
+	ErrorTypeExtensionCrash  = "Extension.Crash"
+	ErrorTypeExtensionLaunch = "Extension.LaunchError"
+)
+
+// Extension lifecycle limits, as Lambda's.
+const (
+	// ShutdownTimeout is how long the runtime and the extensions have to
+	// stop, from the SHUTDOWN event, when external extensions are registered.
+	ShutdownTimeout = 2 * time.Second
 )

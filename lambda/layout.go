@@ -6,8 +6,10 @@ const (
 	RuntimeDir = "/var/runtime" // LAMBDA_RUNTIME_DIR: where Lambda's runtimes live (container images keep theirs there)
 	LambdadDir = "/var/lambdad" // lambdad's in-sandbox init and runtime clients, read-only: a path of lambdad's own, so that an image's /var/runtime is its own
 	OptDir     = "/opt"         // layers, read-only
-	TmpDir     = "/tmp"         // a tmpfs of the function's ephemeral storage: the only writable path
-	InitPath   = LambdadDir + "/init"
+	// ExtensionsDir holds the external extensions, from layers or the image.
+	ExtensionsDir = OptDir + "/extensions"
+	TmpDir        = "/tmp" // a tmpfs of the function's ephemeral storage: the only writable path
+	InitPath      = LambdadDir + "/init"
 )
 
 // Mountpoints are the directories every base tree must contain, since a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lambdad/lambdad/runtimeapi"
@@ -19,12 +20,31 @@ type instance struct {
 	api     *runtimeapi.Server
 	log     *scheduler.Log
 	started func() // once: its init is over (or it is gone)
+
+	// With external extensions (extensions.go): the init's control socket,
+	// the instance's end (the runtime's exit or an extension's crash, or
+	// the init's), and whether an invocation was given up (a timeout).
+	ctl      *control
+	done     chan struct{}
+	timedOut atomic.Bool
 }
 
 var _ scheduler.Instance = (*instance)(nil)
 
 func newInstance(sb *sandbox.Sandbox, api *runtimeapi.Server, log *scheduler.Log, started func()) *instance {
-	return &instance{sb: sb, api: api, log: log, started: sync.OnceFunc(started)}
+	i := &instance{sb: sb, api: api, log: log, started: sync.OnceFunc(started)}
+	if f := sb.Control(); f != nil {
+		i.ctl = newControl(f)
+		i.done = make(chan struct{})
+		go func() {
+			select {
+			case <-sb.Done():
+			case <-i.ctl.ended:
+			}
+			close(i.done)
+		}()
+	}
+	return i
 }
 
 func (i *instance) ID() string { return i.sb.ID() }
@@ -32,6 +52,12 @@ func (i *instance) ID() string { return i.sb.ID() }
 // WaitReady waits for the end of init, then caps the CPU.
 func (i *instance) WaitReady(ctx context.Context) error {
 	defer i.started()
+	if i.ctl != nil {
+		if err := i.initExtensions(ctx); err != nil {
+			i.sb.SettleOutput(outputSettle)
+			return initError(err)
+		}
+	}
 	if err := i.api.WaitReady(ctx); err != nil {
 		i.sb.SettleOutput(outputSettle)
 		return initError(err)
@@ -52,6 +78,9 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 	})
 	// What the runtime logged before it answered goes before END.
 	i.sb.SettleOutput(outputSettle)
+	if err != nil && ctx.Err() != nil {
+		i.timedOut.Store(true) // given up: its extensions hear of a timeout
+	}
 	switch {
 	case errors.Is(err, runtimeapi.ErrNotDelivered):
 		return scheduler.Outcome{}, fmt.Errorf("%w: %w", scheduler.ErrNotDelivered, err)
@@ -82,7 +111,31 @@ func initError(err error) error {
 	return err
 }
 
-func (i *instance) Done() <-chan struct{}       { return i.sb.Done() }
+// Done is closed when the init exited or, with extensions, when the
+// runtime exited or an extension crashed: the init then stays for the
+// shutdown phase.
+func (i *instance) Done() <-chan struct{} {
+	if i.done != nil {
+		return i.done
+	}
+	return i.sb.Done()
+}
+
+// Extensions tells whether extensions are registered: an invocation goes on
+// until they are done with it (AwaitExtensions), and a timeout leaves the
+// runtime to the shutdown phase.
+func (i *instance) Extensions() bool { return i.ctl != nil || i.api.HasExtensions() }
+
+// AwaitExtensions waits until the extensions subscribed to INVOKE are done
+// with the last invocation.
+func (i *instance) AwaitExtensions(ctx context.Context) error {
+	err := i.api.WaitExtensions(ctx)
+	if err != nil && ctx.Err() != nil {
+		i.timedOut.Store(true)
+	}
+	return err
+}
+
 func (i *instance) PeakMemory() (uint64, error) { return i.sb.PeakMemory() }
 func (i *instance) Kill() error                 { return i.sb.Kill() }
 func (i *instance) Freeze() error               { return i.sb.Freeze() }
@@ -93,20 +146,48 @@ func (i *instance) Log() *scheduler.Log         { return i.log }
 // sandbox; the zero Exit while the init runs.
 func (i *instance) Exit() scheduler.Exit {
 	select {
-	case <-i.sb.Done():
+	case <-i.Done():
 	default:
 		return scheduler.Exit{}
 	}
-	st, _ := i.sb.Wait(context.Background())
-	exit := scheduler.Exit{Code: st.Code, Signal: st.Signal}
+	var exit scheduler.Exit
+	if ext, ok := i.ctlExit(); ok {
+		exit = ext
+	} else {
+		st, _ := i.sb.Wait(context.Background())
+		exit = scheduler.Exit{Code: st.Code, Signal: st.Signal}
+	}
 	if stats, err := i.sb.Stats(); err == nil {
 		exit.OOMKilled = stats.OOMKilled()
 	}
 	return exit
 }
 
+// ctlExit is how an instance with extensions ended, as its init said: an
+// extension's crash first, else the runtime's exit.
+func (i *instance) ctlExit() (scheduler.Exit, bool) {
+	if i.ctl == nil {
+		return scheduler.Exit{}, false
+	}
+	c := i.ctl
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.crashed != "":
+		exit := c.crashExit
+		exit.Extension = c.crashed
+		return exit, true
+	case c.runtimeExit != nil:
+		return *c.runtimeExit, true
+	}
+	return scheduler.Exit{}, false
+}
+
 func (i *instance) Destroy() error {
 	i.started()
+	if i.ctl != nil {
+		i.shutdownExtensions()
+	}
 	apiErr := i.api.Close()
 	if err := i.sb.Destroy(); err != nil {
 		return err

@@ -207,6 +207,7 @@ func (l *Launcher) Request(ctx context.Context, fn function.Config, provisioned 
 		HostNetwork:    net.Host,
 		Files:          net.Files,
 		Seccomp:        l.cfg.Seccomp,
+		Extensions:     hasExtensions(opt, root.tree.Path),
 	}, nil
 }
 
@@ -413,6 +414,9 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 	}
 	srv := runtimeapi.Serve(p.sb.RuntimeListener(), runtimeapi.Limits{
 		MaxConns: l.cfg.RuntimeAPIMaxConns, Logger: l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()),
+	})
+	srv.SetFunction(runtimeapi.FunctionInfo{
+		Name: p.fn.Name, Version: cmp.Or(p.fn.Version, function.LatestVersion), Handler: p.fn.Handler, AccountID: function.DefaultAccount,
 	})
 	if err := p.sb.Start(); err != nil {
 		srv.Close()

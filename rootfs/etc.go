@@ -31,7 +31,7 @@ var (
 	group = "root:x:0:\n" +
 		lambda.UserName + ":x:" + strconv.Itoa(lambda.GID) + ":\n" +
 		"nogroup:x:65534:\n"
-	hosts = "127.0.0.1\tlocalhost\n" +
+	hosts = "127.0.0.1\tlocalhost sandbox.localdomain sandbox\n" +
 		"::1\tlocalhost ip6-localhost ip6-loopback\n"
 	nsswitch  = "passwd: files\ngroup: files\nhosts: files dns\n"
 	osRelease = `NAME="lambdad provided"

@@ -19,7 +19,7 @@ func TestProvided(t *testing.T) {
 	assertMountpoints(t, tree.Path)
 	assertContains(t, tree.Path, "/etc/passwd", "sbx_user1051:x:993:990::/tmp:/sbin/nologin\n")
 	assertContains(t, tree.Path, "/etc/group", "sbx_user1051:x:990:\n")
-	assertContains(t, tree.Path, "/etc/hosts", "127.0.0.1\tlocalhost\n")
+	assertContains(t, tree.Path, "/etc/hosts", "127.0.0.1\tlocalhost sandbox.localdomain sandbox\n")
 	assertContains(t, tree.Path, "/etc/hosts", "::1\tlocalhost")
 	assertContains(t, tree.Path, "/etc/nsswitch.conf", "hosts: files dns\n")
 	assertContains(t, tree.Path, "/etc/os-release", "lambdad provided")

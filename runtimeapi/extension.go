@@ -140,6 +140,13 @@ func (s *Server) extensionsStarted() bool {
 	return true
 }
 
+// HasExtensions tells whether an extension registered.
+func (s *Server) HasExtensions() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.exts) > 0
+}
+
 // InvokeExtensions tells whether an extension is subscribed to INVOKE: an
 // invocation then goes on after the runtime's outcome, until
 // WaitExtensions returns.

@@ -22,7 +22,11 @@ func TestParsePath(t *testing.T) {
 		{"/2018-06-01/runtime/invocation/abc", epUnknown, ""},
 		{"/2018-06-01/runtime/invocation/next/", epUnknown, ""},
 		{"/2018-06-01/runtime/init/error/x", epUnknown, ""},
-		{"/2020-01-01/extension/register", epUnknown, ""},
+		{"/2020-01-01/extension/register", epRegister, ""},
+		{"/2020-01-01/extension/event/next", epEventNext, ""},
+		{"/2020-01-01/extension/init/error", epExtensionInitError, ""},
+		{"/2020-01-01/extension/exit/error", epExtensionExitError, ""},
+		{"/2020-01-01/extension/unknown", epUnknown, ""},
 		{"/", epUnknown, ""},
 		{"", epUnknown, ""},
 	} {
@@ -35,7 +39,7 @@ func TestParsePath(t *testing.T) {
 
 func TestRouterNotFound(t *testing.T) {
 	s := newTestServer(t)
-	for _, path := range []string{"/", "/2018-06-01/runtime/invocation/x/y/response", "/2020-01-01/extension/register"} {
+	for _, path := range []string{"/", "/2018-06-01/runtime/invocation/x/y/response", "/2020-01-01/extension/registry"} {
 		checkErrorDoc(t, serve(s, httptest.NewRequest(http.MethodPost, path, nil)), http.StatusNotFound, "NotFound")
 	}
 }

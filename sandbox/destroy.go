@@ -47,6 +47,10 @@ func (s *Sandbox) Destroy() error {
 	}
 	s.mu.Lock()
 	s.closeHoldLocked()
+	if s.control != nil {
+		s.control.Close()
+		s.control = nil
+	}
 	s.mu.Unlock()
 	if err := s.leftovers(); err != nil {
 		return fmt.Errorf("destroy sandbox %s: %w", s.id, err)

@@ -68,6 +68,14 @@ type CreateRequest struct {
 	// Seccomp is the filter the sandbox's processes run under, the init
 	// included; nil means seccomp.Default(), seccomp.Unconfined none.
 	Seccomp *seccomp.Filter
+	// Extensions makes the init start Lambda's external extensions, the
+	// files of /opt/extensions, before the command, and speak with the
+	// daemon on a socket (Sandbox.Control; runtime/init's extensions.go):
+	// the command starts only when the daemon says so.
+	Extensions bool
+	// ExtensionOutput, with Extensions, receives the extensions' stdout and
+	// stderr; nil: theirs are Stdout and Stderr.
+	ExtensionOutput io.Writer
 	// DeferCPULimit leaves the CPU unlimited until LimitCPU is called (after
 	// the runtime's init, which Lambda runs with boosted CPU); else Start
 	// applies the quota once the first process runs.

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Sandbox is one function instance: a libcontainer container whose init is
@@ -35,6 +36,7 @@ type Sandbox struct {
 	state   State // mu
 	process *libcontainer.Process
 	hold    *os.File      // mu; a prestarted init's release: the write end of its hold pipe
+	control *os.File      // mu; the daemon's end of the init's control socket (CreateRequest.Extensions); closed by Destroy
 	outputs []*output     // mu; the pipes of the init's stdout and stderr (none discarded)
 	done    chan struct{} // closed when the init has exited and been reaped
 	exit    ExitStatus    // mu; valid once done is closed
@@ -187,18 +189,58 @@ func (s *Sandbox) initProcess(hold *os.File) (_ *libcontainer.Process, files []*
 	if hold != nil {
 		p.ExtraFiles = append(p.ExtraFiles, hold) // fd 3, where --hold waits
 	}
-	seccompFD := -1
+	fds := initFDs{seccomp: -1, control: -1, extensionOutput: -1}
+	if s.req.Extensions {
+		ours, theirs, err := socketPair()
+		if err != nil {
+			closeAll(files)
+			return nil, nil, fmt.Errorf("control socket: %w", err)
+		}
+		s.control = ours
+		fds.control = 3 + len(p.ExtraFiles)
+		p.ExtraFiles = append(p.ExtraFiles, theirs)
+		files = append(files, theirs)
+		if s.req.ExtensionOutput != nil {
+			o, err := newOutput(s.req.ExtensionOutput)
+			if err != nil {
+				closeAll(files)
+				return nil, nil, fmt.Errorf("extension output pipe: %w", err)
+			}
+			s.outputs = append(s.outputs, o)
+			fds.extensionOutput = 3 + len(p.ExtraFiles)
+			p.ExtraFiles = append(p.ExtraFiles, o.w)
+			files = append(files, o.w)
+		}
+	}
 	if prog := s.req.Seccomp.Program(); prog != nil {
 		r, err := filledPipe(prog)
 		if err != nil {
 			return nil, nil, fmt.Errorf("seccomp filter: %w", err)
 		}
-		seccompFD = 3 + len(p.ExtraFiles)
+		fds.seccomp = 3 + len(p.ExtraFiles)
 		p.ExtraFiles = append(p.ExtraFiles, r)
 		files = append(files, r)
 	}
-	p.Args = initArgs(s.req.Args, hold != nil, seccompFD)
+	p.Args = initArgs(s.req.Args, hold != nil, fds)
 	return p, files, nil
+}
+
+// Control is the daemon's end of the init's control socket
+// (CreateRequest.Extensions), once the init was started; nil otherwise.
+// Destroy closes it.
+func (s *Sandbox) Control() *os.File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.control
+}
+
+// socketPair is a connected pair of unix stream sockets, close-on-exec.
+func socketPair() (ours, theirs *os.File, _ error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "control"), os.NewFile(uintptr(fds[1]), "control"), nil
 }
 
 // filledPipe is the read end of a pipe holding data, its write end closed.

@@ -94,7 +94,7 @@ func specFor(r *CreateRequest, cgroupPath, netnsPath string, withQuota bool) *sp
 		Root:     &specs.Root{Path: r.Root.Path, Readonly: true},
 		Hostname: lambda.Hostname,
 		Process: &specs.Process{
-			Args: initArgs(r.Args, false, -1),
+			Args: initArgs(r.Args, false, initFDs{seccomp: -1, control: -1, extensionOutput: -1}),
 			Env:  r.Env,
 			Cwd:  cmp.Or(r.Cwd, lambda.TaskDir),
 			User: specs.User{UID: uint32(r.UID), GID: uint32(r.GID)},
@@ -135,14 +135,25 @@ func bind(src, dst string) specs.Mount {
 // would prlimit(2) it from the daemon, which needs CAP_SYS_RESOURCE over
 // the sandbox's user namespace (userns.go), and a daemon in a container may
 // lack it.
-func initArgs(cmd []string, hold bool, seccompFD int) []string {
-	args := make([]string, 0, len(cmd)+7)
+// initFDs are the init's extra descriptors its flags name; -1: none.
+type initFDs struct {
+	seccomp, control, extensionOutput int
+}
+
+func initArgs(cmd []string, hold bool, fds initFDs) []string {
+	args := make([]string, 0, len(cmd)+11)
 	args = append(args, lambda.InitPath, "--nofile", strconv.Itoa(lambda.MaxOpenFiles))
 	if hold {
 		args = append(args, "--hold")
 	}
-	if seccompFD >= 0 {
-		args = append(args, "--seccomp-fd", strconv.Itoa(seccompFD))
+	if fds.seccomp >= 0 {
+		args = append(args, "--seccomp-fd", strconv.Itoa(fds.seccomp))
+	}
+	if fds.control >= 0 {
+		args = append(args, "--control-fd", strconv.Itoa(fds.control), "--extensions", lambda.ExtensionsDir)
+	}
+	if fds.extensionOutput >= 0 {
+		args = append(args, "--extension-output-fd", strconv.Itoa(fds.extensionOutput))
 	}
 	return append(append(args, "--"), cmd...)
 }

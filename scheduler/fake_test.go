@@ -19,6 +19,9 @@ type fakeInstance struct {
 	// invoke answers an invocation; nil answers {"ok":true}.
 	invoke func(ctx context.Context, ev Event) (Outcome, error)
 	log    *Log
+	// extensions, when not nil, plays extensions registered in the
+	// instance: AwaitExtensions waits for it.
+	extensions func(ctx context.Context) error
 
 	mu        sync.Mutex
 	exit      Exit
@@ -125,6 +128,15 @@ func (f *fakeInstance) Destroy() error {
 }
 
 func (f *fakeInstance) Log() *Log { return f.log }
+
+func (f *fakeInstance) Extensions() bool { return f.extensions != nil }
+
+func (f *fakeInstance) AwaitExtensions(ctx context.Context) error {
+	if f.extensions == nil {
+		return nil
+	}
+	return f.extensions(ctx)
+}
 
 // fakeLauncher hands out fake instances, shaped by prepare.
 type fakeLauncher struct {

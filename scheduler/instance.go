@@ -23,7 +23,8 @@ type Instance interface {
 	// for ctx to end. An error wrapping ErrNotDelivered means the runtime
 	// never took the event.
 	Invoke(ctx context.Context, ev Event) (Outcome, error)
-	// Done is closed when the instance's init has exited.
+	// Done is closed when the instance's init has exited (with
+	// extensions: its runtime, or an extension before its shutdown).
 	Done() <-chan struct{}
 	// Exit is how the init ended; valid after Done.
 	Exit() Exit
@@ -39,6 +40,14 @@ type Instance interface {
 	Destroy() error
 	// Log is where the instance's output and its log lines go.
 	Log() *Log
+	// Extensions tells whether Lambda extensions are registered in the
+	// instance: an invocation then lasts until AwaitExtensions returns
+	// (its response goes to the caller before), and a timeout leaves the
+	// instance to Destroy's shutdown phase rather than Kill.
+	Extensions() bool
+	// AwaitExtensions waits until the extensions are done with the last
+	// invocation, or ctx ends.
+	AwaitExtensions(ctx context.Context) error
 }
 
 // Launcher starts instances.
@@ -104,11 +113,16 @@ type Exit struct {
 	Code      int            // exit code, if it exited
 	Signal    syscall.Signal // the signal that killed it, or 0
 	OOMKilled bool           // the OOM killer fired in the instance
+	Extension string         // the extension whose exit (Code, Signal) ended the instance, if one did
 }
 
 // String reads like Go's os.ProcessState, which is what Lambda's error
 // messages quote: "exit status 3", "signal: killed".
 func (e Exit) String() string {
+	if name := e.Extension; name != "" {
+		e.Extension = ""
+		return "extension " + name + " exited: " + e.String()
+	}
 	if e.Signal != 0 {
 		return "signal: " + e.Signal.String()
 	}

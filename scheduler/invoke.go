@@ -101,7 +101,25 @@ func (s *Scheduler) invokeOnce(ctx context.Context, req Request) (Result, bool, 
 			return Result{}, true, nil
 		}
 	}
-	healthy, retry := s.run(sl, req, &res)
+	healthy, retry, after := s.run(sl, req, &res)
+	if after != nil {
+		// The caller has its response now; the instance is busy until its
+		// extensions are done with the invocation, as on Lambda.
+		res.Log = sl.inst.Log().Tail()
+		s.inflight.Add(1)
+		go func() {
+			defer s.inflight.Done()
+			s.finish(sl, req, after())
+		}()
+		return res, retry, nil
+	}
+	s.finish(sl, req, healthy)
+	return res, retry, nil
+}
+
+// finish ends an invocation's hold on sl: frozen (FreezeIdle) and back to
+// the idle pool if healthy, else destroyed.
+func (s *Scheduler) finish(sl *slot, req Request, healthy bool) {
 	if healthy && s.cfg.FreezeIdle {
 		if err := sl.inst.Freeze(); err != nil {
 			s.logger.Warn("freeze failed; the sandbox is destroyed", "function", req.Function.Name, "sandbox", sl.inst.ID(), "err", err)
@@ -109,7 +127,6 @@ func (s *Scheduler) invokeOnce(ctx context.Context, req Request) (Result, bool, 
 		}
 	}
 	s.release(sl, healthy)
-	return res, retry, nil
 }
 
 // coldStart launches an instance into sl and waits for its init. A failed
@@ -142,7 +159,10 @@ func (s *Scheduler) coldStart(ctx context.Context, sl *slot, req Request) (*Resu
 // run hands the event to the instance and fills res; it reports whether the
 // instance can serve again, and whether a warm instance died before it took
 // the event (then res means nothing and the event should run elsewhere).
-func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool) {
+// With extensions, the invocation goes on after the runtime's outcome:
+// after, if not nil, waits for them, writes END and REPORT and reports
+// whether the instance can serve again.
+func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool, after func() bool) {
 	inst := sl.inst
 	log := inst.Log()
 	if !res.Cold {
@@ -185,13 +205,15 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 	healthy, status := !exited, ""
 	switch cause := context.Cause(ctx); {
 	case err != nil && errors.Is(cause, errTimedOut):
-		inst.Kill()
+		if !inst.Extensions() {
+			inst.Kill() // with extensions, Destroy's shutdown phase stops the runtime
+		}
 		healthy, status = false, "timeout"
 		*res = mergeError(*res, errorResult(req, lambda.ErrorTypeTimedOut,
 			fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())))
 	case err != nil && exited:
 		if errors.Is(err, ErrNotDelivered) && !res.Cold {
-			return false, true
+			return false, true, nil
 		}
 		status = "error"
 		*res = mergeError(*res, s.exitResult(inst, req))
@@ -216,13 +238,53 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		status = "error"
 	}
 	res.Duration = s.clock.Now().Sub(start)
+	if healthy && inst.Extensions() {
+		post := *res
+		return true, false, func() bool { return s.afterRuntime(sl, req, post, start, status) }
+	}
 	s.report(sl, req, res, status)
-	return healthy, false
+	return healthy, false, nil
+}
+
+// afterRuntime waits, within the function's timeout, until the instance's
+// extensions are done with the invocation whose runtime answered res, then
+// writes END and REPORT: the invocation's Duration counts the extensions'
+// time, as Lambda's does. It reports whether the instance can serve again.
+func (s *Scheduler) afterRuntime(sl *slot, req Request, res Result, start time.Time, status string) bool {
+	timeout := req.Function.TimeoutDuration()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	if left := start.Add(timeout).Sub(s.clock.Now()); left > 0 {
+		stopTimer := s.clock.AfterFunc(left, func() { cancel(errTimedOut) })
+		defer stopTimer()
+	} else {
+		cancel(errTimedOut)
+	}
+	stopWatch := context.AfterFunc(sl.exitContext(), func() { cancel(errExited) })
+	defer stopWatch()
+	err := sl.inst.AwaitExtensions(ctx)
+	healthy := err == nil
+	switch cause := context.Cause(ctx); {
+	case err == nil:
+	case errors.Is(cause, errTimedOut):
+		status = "timeout"
+		res = mergeError(res, errorResult(req, lambda.ErrorTypeTimedOut,
+			fmt.Sprintf("Task timed out after %.2f seconds", timeout.Seconds())))
+	default:
+		status = "error"
+		res = mergeError(res, s.exitResult(sl.inst, req))
+	}
+	res.Duration = s.clock.Now().Sub(start)
+	s.report(sl, req, &res, status)
+	return healthy
 }
 
 // exitResult explains a runtime that exited mid-invoke.
 func (s *Scheduler) exitResult(inst Instance, req Request) Result {
 	exit := inst.Exit()
+	if exit.Extension != "" {
+		return errorResult(req, lambda.ErrorTypeExtensionCrash, exitMessage(exit))
+	}
 	if exit.OOMKilled {
 		return errorResult(req, lambda.ErrorTypeOutOfMemory, "Runtime exited with error: signal: killed")
 	}
@@ -230,6 +292,9 @@ func (s *Scheduler) exitResult(inst Instance, req Request) Result {
 }
 
 func exitMessage(exit Exit) string {
+	if exit.Extension != "" {
+		return "Extension exited with error: " + exit.String()
+	}
 	if exit.clean() {
 		return "Runtime exited without providing a reason"
 	}

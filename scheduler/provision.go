@@ -227,6 +227,9 @@ func (s *Scheduler) awaitInit(inst Instance) (*initFailure, error) {
 			return &initFailure{errorType: lambda.ErrorTypeInvalidEntry,
 				message: "Couldn't find valid bootstrap(s): [" + strings.Join(lambda.BootstrapPaths, " ") + "]"}, nil
 		}
+		if exit.Extension != "" {
+			return &initFailure{errorType: lambda.ErrorTypeExtensionCrash, message: exitMessage(exit)}, nil
+		}
 		return &initFailure{errorType: lambda.ErrorTypeExit, message: exitMessage(exit)}, nil
 	case <-s.clock.After(s.cfg.InitTimeout):
 		inst.Kill()
