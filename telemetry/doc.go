@@ -53,9 +53,9 @@
 //     the Logs API's, whichever API the subscribing extension used.
 //   - platform.logsDropped goes to every subscriber that lost records,
 //     whatever types it asked for. Its records count the records (and their
-//     bytes as encoded) that did not fit the buffer — twice maxItems
-//     records or four times maxBytes besides the batch in flight — or whose
-//     delivery failed after its retries.
+//     bytes as encoded) that did not fit the buffer — 20,000 records or
+//     4 MiB besides the batch in flight — or whose delivery failed after its
+//     retries. Lambda does not say how much it keeps.
 //   - A batch holds at most maxBytes (Lambda's may reach 2×maxBytes), but a
 //     single larger record goes alone.
 //   - platform.restoreStart, platform.restoreRuntimeDone and

@@ -101,6 +101,7 @@ func ofType(evs []event, typ string) []event {
 // fails while dead is set: an extension that does not listen (yet).
 type dialer struct {
 	to     string
+	routes map[string]string // "127.0.0.1:port" → address, before to
 	dead   atomic.Bool
 	mu     sync.Mutex
 	dialed []string // mu: the addresses the Hub asked for
@@ -113,8 +114,12 @@ func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	if d.dead.Load() {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: errConnRefused}
 	}
+	to := d.to
+	if r, ok := d.routes[addr]; ok {
+		to = r
+	}
 	var nd net.Dialer
-	return nd.DialContext(ctx, network, d.to)
+	return nd.DialContext(ctx, network, to)
 }
 
 var errConnRefused = &stringError{"connection refused"}

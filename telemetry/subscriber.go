@@ -8,14 +8,15 @@ import (
 	"time"
 )
 
-// A subscriber's buffer holds at most this many batches' worth of records
-// (maxItems and maxBytes of its buffering) besides the batch in flight:
-// beyond, records are dropped and counted for platform.logsDropped, so that
-// a slow or absent extension costs bounded memory and never holds up the
-// sandbox (at the largest settings: 20000 records, 4 MiB).
+// A subscriber's buffer holds at most this many records and bytes besides
+// the batch in flight (two batches at the largest maxItems, four at the
+// largest maxBytes): beyond, records are dropped and counted for
+// platform.logsDropped, so that a slow or absent extension costs bounded
+// memory and never holds up the sandbox, while a burst of output does not
+// lose lines to a subscriber that keeps up.
 const (
-	bufferItemBatches = 2
-	bufferByteBatches = 4
+	bufferItems = 20000
+	bufferBytes = 4 << 20
 )
 
 // Retries of a failed delivery: after the first attempt, one per backoff;
@@ -118,8 +119,7 @@ func (s *subscriber) enqueue(records [][]byte) {
 // fits tells whether n more records of size bytes fit the buffer. s.mu is
 // held.
 func (s *subscriber) fits(n, size int) bool {
-	return len(s.queue)+n <= bufferItemBatches*s.buffering.maxItems &&
-		s.bytes+size <= bufferByteBatches*s.buffering.maxBytes
+	return len(s.queue)+n <= bufferItems && s.bytes+size <= bufferBytes
 }
 
 // full tells whether a batch is full. s.mu is held.
