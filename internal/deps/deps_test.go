@@ -29,8 +29,10 @@ var rules = map[string]rule{
 	"rootfs/image": {module: []string{"lambda", "rootfs"},
 		foreign: []string{"github.com/google/go-containerregistry/", "github.com/klauspost/compress/", "golang.org/x/sync/errgroup", "golang.org/x/sys/"}},
 	"runtimeapi": {module: []string{"lambda"}},
-	"sigv4":      {},
-	"host":       {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
+	// A sandbox's Telemetry and Logs APIs: subscriptions and delivery.
+	"telemetry": {module: []string{"lambda"}},
+	"sigv4":     {},
+	"host":      {foreign: []string{"golang.org/x/sys/", "github.com/moby/sys/mountinfo"}},
 	// Sandboxes' seccomp filters, compiled in Go from Docker's profiles.
 	"seccomp": {foreign: []string{"github.com/moby/profiles/seccomp", "github.com/opencontainers/runtime-spec/", "golang.org/x/sys/"}},
 	// The sandboxes' network: the only importer of nftables.
