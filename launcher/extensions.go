@@ -220,6 +220,10 @@ func (i *instance) shutdownExtensions() {
 	if runtimeRunning && c.send("term") == nil {
 		c.waitFor(ctx, func() bool { return c.runtimeExit != nil })
 	}
+	// What the sandbox's life said reaches the extensions before SHUTDOWN.
+	flushCtx, cancelFlush := context.WithTimeout(ctx, lambda.ShutdownTimeout/4)
+	i.obs.hub.Flush(flushCtx)
+	cancelFlush()
 	names := i.api.Shutdown(reason, deadline)
 	c.waitFor(ctx, func() bool {
 		for _, n := range names {

@@ -27,9 +27,14 @@ type instance struct {
 	ctl      *control
 	done     chan struct{}
 	timedOut atomic.Bool
+
+	obs *observer // the Telemetry API's events (telemetry.go)
 }
 
-var _ scheduler.Instance = (*instance)(nil)
+var (
+	_ scheduler.Instance = (*instance)(nil)
+	_ scheduler.Reporter = (*instance)(nil)
+)
 
 func newInstance(sb *sandbox.Sandbox, api *runtimeapi.Server, log *scheduler.Log, started func()) *instance {
 	i := &instance{sb: sb, api: api, log: log, started: sync.OnceFunc(started)}
@@ -52,20 +57,29 @@ func (i *instance) ID() string { return i.sb.ID() }
 // WaitReady waits for the end of init, then caps the CPU.
 func (i *instance) WaitReady(ctx context.Context) error {
 	defer i.started()
-	if i.ctl != nil {
-		if err := i.initExtensions(ctx); err != nil {
-			i.sb.SettleOutput(outputSettle)
-			return initError(err)
-		}
-	}
-	if err := i.api.WaitReady(ctx); err != nil {
+	err := i.waitReady(ctx)
+	i.obs.initDone(i.api, err)
+	if err != nil {
 		i.sb.SettleOutput(outputSettle)
 		return initError(err)
 	}
 	return i.sb.LimitCPU()
 }
 
+func (i *instance) waitReady(ctx context.Context) error {
+	if i.ctl != nil {
+		if err := i.initExtensions(ctx); err != nil {
+			return err
+		}
+	}
+	return i.api.WaitReady(ctx)
+}
+
+// Report hands the invocation's REPORT to the Telemetry API.
+func (i *instance) Report(r scheduler.Report) { i.obs.report(r) }
+
 func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Outcome, error) {
+	i.obs.start(ev)
 	r, err := i.api.Invoke(ctx, runtimeapi.Invocation{
 		RequestID:       ev.RequestID,
 		Payload:         ev.Payload,
@@ -78,6 +92,7 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 	})
 	// What the runtime logged before it answered goes before END.
 	i.sb.SettleOutput(outputSettle)
+	i.obs.runtimeDone(ev.RequestID, r, err, ctx)
 	if err != nil && ctx.Err() != nil {
 		i.timedOut.Store(true) // given up: its extensions hear of a timeout
 	}
@@ -188,6 +203,7 @@ func (i *instance) Destroy() error {
 	if i.ctl != nil {
 		i.shutdownExtensions()
 	}
+	defer i.obs.hub.Close()
 	apiErr := i.api.Close()
 	if err := i.sb.Destroy(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
@@ -16,6 +17,7 @@ import (
 	"github.com/lambdad/lambdad/sandbox"
 	"github.com/lambdad/lambdad/scheduler"
 	"github.com/lambdad/lambdad/seccomp"
+	"github.com/lambdad/lambdad/telemetry"
 )
 
 // Config is what a Launcher builds instances from.
@@ -327,6 +329,8 @@ type prepared struct {
 	// codeDir and optDir are the trees of fn's zip and layers it bound.
 	codeDir, optDir string
 	launch          *Launcher
+	extLog          *scheduler.Log // its extensions' output, if it has extensions
+	provisioned     bool
 }
 
 var _ spare = (*prepared)(nil)
@@ -378,7 +382,13 @@ func (l *Launcher) create(ctx context.Context, fn function.Config, provisioned b
 	}
 	log := scheduler.NewLog(l.cfg.Sink, fn.Name)
 	req.Stdout, req.Stderr = log, log
-	p := &prepared{fn: fn, log: log, root: req.Root.Path, codeDir: req.CodeDir, optDir: req.OptDir, launch: l}
+	p := &prepared{fn: fn, log: log, root: req.Root.Path, codeDir: req.CodeDir, optDir: req.OptDir, launch: l, provisioned: provisioned}
+	if req.Extensions {
+		// The extensions' output, told apart from the function's for the
+		// Telemetry API.
+		p.extLog = scheduler.NewLog(l.cfg.Sink, fn.Name)
+		req.ExtensionOutput = p.extLog
+	}
 	if fn.ZipFile == "" {
 		if p.code, err = os.Stat(p.codePath()); err != nil {
 			return nil, fmt.Errorf("code of %s: %w", fn.Name, err)
@@ -415,15 +425,24 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 	srv := runtimeapi.Serve(p.sb.RuntimeListener(), runtimeapi.Limits{
 		MaxConns: l.cfg.RuntimeAPIMaxConns, Logger: l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()),
 	})
+	hub := telemetry.New(p.sb.Dial, l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()))
+	srv.SetTelemetry(hub)
+	p.log.SetTee(func(line []byte) { hub.Log(time.Now(), telemetry.Function, line) })
+	if p.extLog != nil {
+		p.extLog.SetTee(func(line []byte) { hub.Log(time.Now(), telemetry.Extension, line) })
+	}
 	srv.SetFunction(runtimeapi.FunctionInfo{
 		Name: p.fn.Name, Version: cmp.Or(p.fn.Version, function.LatestVersion), Handler: p.fn.Handler, AccountID: function.DefaultAccount,
 	})
 	if err := p.sb.Start(); err != nil {
 		srv.Close()
+		hub.Close()
 		l.destroy(p.sb)
 		return nil, err
 	}
-	return newInstance(p.sb, srv, p.log, l.spares.end), nil
+	inst := newInstance(p.sb, srv, p.log, l.spares.end)
+	inst.obs = newObserver(hub, p.fn, p.provisioned)
+	return inst, nil
 }
 
 func (l *Launcher) destroy(sb *sandbox.Sandbox) {

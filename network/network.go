@@ -417,8 +417,10 @@ func isGone(err error) bool {
 
 // hostsFile is an egress sandbox's /etc/hosts.
 func hostsFile(self, gateway netip.Addr) []byte {
-	return []byte("127.0.0.1\tlocalhost\n" +
+	// sandbox.localdomain is where extensions listen for the Telemetry
+	// API, which the daemon reaches on the sandbox's loopback.
+	return []byte("127.0.0.1\tlocalhost sandbox.localdomain\n" +
 		"::1\tlocalhost ip6-localhost ip6-loopback\n" +
-		self.String() + "\tsandbox.localdomain sandbox\n" +
+		self.String() + "\tsandbox\n" +
 		gateway.String() + "\t" + HostName + "\n")
 }

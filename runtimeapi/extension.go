@@ -140,6 +140,31 @@ func (s *Server) extensionsStarted() bool {
 	return true
 }
 
+// ExtensionInfo is a registered extension, as Lambda's platform.extension
+// event describes it.
+type ExtensionInfo struct {
+	Name   string
+	Events []string
+}
+
+// Registered lists the registered extensions, in order.
+func (s *Server) Registered() []ExtensionInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	infos := make([]ExtensionInfo, 0, len(s.exts))
+	for _, e := range s.exts {
+		info := ExtensionInfo{Name: e.name, Events: []string{}}
+		if e.invoke {
+			info.Events = append(info.Events, eventInvoke)
+		}
+		if e.shutdown {
+			info.Events = append(info.Events, eventShutdown)
+		}
+		infos = append(infos, info)
+	}
+	return infos
+}
+
 // HasExtensions tells whether an extension registered.
 func (s *Server) HasExtensions() bool {
 	s.mu.Lock()

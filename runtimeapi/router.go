@@ -3,6 +3,8 @@ package runtimeapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/lambdad/lambdad/telemetry"
 )
 
 // endpoint is one of the Runtime API's paths.
@@ -18,6 +20,8 @@ const (
 	epEventNext
 	epExtensionInitError
 	epExtensionExitError
+	epTelemetry
+	epLogs
 )
 
 // handler serves one endpoint; id is the request id in the path, if the
@@ -38,6 +42,8 @@ var routes = [...]struct {
 	epEventNext:          {http.MethodGet, (*Server).handleEventNext},           // extensionapi.go
 	epExtensionInitError: {http.MethodPost, (*Server).handleExtensionInitError}, // extensionapi.go
 	epExtensionExitError: {http.MethodPost, (*Server).handleExtensionExitError}, // extensionapi.go
+	epTelemetry:          {http.MethodPut, (*Server).handleTelemetry},           // telemetry.go
+	epLogs:               {http.MethodPut, (*Server).handleLogs},                // telemetry.go
 }
 
 const (
@@ -57,6 +63,12 @@ var extensionPaths = map[string]endpoint{
 // The id of /invocation/{id}/… is one path segment, possibly empty (the
 // handler answers 400 for that).
 func parsePath(path string) (endpoint, string) {
+	switch path {
+	case telemetry.TelemetryPath:
+		return epTelemetry, ""
+	case telemetry.LogsPath:
+		return epLogs, ""
+	}
 	if rest, ok := strings.CutPrefix(path, extensionPrefix); ok {
 		return extensionPaths[rest], "" // epUnknown if absent
 	}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/lambdad/lambdad/telemetry"
 )
 
 // Server is the Runtime API server of one sandbox.
@@ -35,6 +37,7 @@ type Server struct {
 	regClosed  bool                  // the runtime's init is over: no internal extension may register
 	extInitErr *InitError            // an extension's /extension/init/error
 	changed    chan struct{}         // closed and replaced at every change waitFor looks at
+	telemetry  *telemetry.Hub        // the Telemetry and Logs APIs' (telemetry.go)
 }
 
 // Serve serves the Runtime API on ln in the background until Close, which

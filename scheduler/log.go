@@ -50,6 +50,17 @@ type Log struct {
 
 	droppedBytes, droppedRecords int
 	dropReason                   string
+
+	tee func(line []byte) // mu; sees every line of the function's that is logged (SetTee)
+}
+
+// SetTee hands every line of the function's output that is logged, without
+// its newline, to tee as well (Lambda's Telemetry API); tee must not block
+// or keep line. Call it before the first Write.
+func (l *Log) SetTee(tee func(line []byte)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.tee = tee
 }
 
 // NewLog returns the log of one instance of function.
@@ -129,6 +140,9 @@ func (l *Log) line(line []byte) bool {
 	if l.droppedBytes > 0 {
 		l.send()
 		l.reportDropped()
+	}
+	if l.tee != nil {
+		l.tee(line)
 	}
 	l.batch = append(append(append(l.batch, l.prefix...), line...), '\n')
 	l.batchRaw += len(line) + 1

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // report writes END and REPORT and takes the invocation's log tail.
@@ -14,6 +15,30 @@ func (s *Scheduler) report(sl *slot, req Request, res *Result, status string) {
 	}
 	log.Lines("END RequestId: "+req.RequestID, reportLine(req, res, status))
 	res.Log = log.Tail()
+	if r, ok := sl.inst.(Reporter); ok {
+		r.Report(Report{RequestID: req.RequestID, Status: status, ErrorType: res.ErrorType, Duration: res.Duration,
+			MemoryMB: req.Function.MemorySize, MaxMemoryMB: res.MaxMemoryMB, Cold: res.Cold, InitDuration: res.InitDuration})
+	}
+}
+
+// Reporter is an Instance that wants each invocation's REPORT, as Lambda's
+// Telemetry API's platform.report carries it.
+type Reporter interface {
+	Report(Report)
+}
+
+// Report is an invocation's REPORT line, as data.
+type Report struct {
+	RequestID string
+	Status    string // "", "timeout" or "error"
+	ErrorType string
+	Duration  time.Duration
+	MemoryMB  int
+	// MaxMemoryMB is the most memory the instance used; InitDuration, for
+	// a cold start's first invocation, its init.
+	MaxMemoryMB  int
+	Cold         bool
+	InitDuration time.Duration
 }
 
 // reportLine is Lambda's REPORT line (tab-separated).

@@ -89,6 +89,7 @@ if grep -qx 'cmd-lambdad' "$SHARE/tests.list"; then
     -ldflags '-extldflags "-static"' -o "$P/lambdad" ./cmd/lambdad)
   (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/gofn" ./cmd/lambdad/testdata/gofn)
   (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -tags lambda.norpc -o "$P/netfn" ./internal/testfn/netfn)
+  (cd "$ROOT" && CGO_ENABLED=0 "$GO" build -trimpath -o "$P/extfn" ./internal/testfn/extfn)
   cp "$SHARE/init" "$P/runtime/init"
   cp -r "$ROOT/runtime/python/bootstrap.py" "$ROOT/runtime/python/lambda_runtime" "$P/runtime/python/"
   cp "$ROOT/examples/functions/hello/handler.py" "$P/hello.py"

@@ -19,6 +19,7 @@ var (
 	lambdad  string // the built binary, with runtime/ (init, python/) beside it
 	gofn     string // the aws-lambda-go test function's bootstrap
 	netfn    string // the network test function's (internal/testfn/netfn)
+	extfn    string // the test extension (internal/testfn/extfn)
 	helloPy  string // the hello example's handler.py
 	busybox  string // a code dir of busybox applets
 	tempRoot string
@@ -49,6 +50,7 @@ func testMain(m *testing.M) int {
 	lambdad = filepath.Join(bin, "lambdad")
 	gofn = filepath.Join(tempRoot, "gofn")
 	netfn = filepath.Join(tempRoot, "netfn")
+	extfn = filepath.Join(tempRoot, "extfn")
 	busybox = filepath.Join(tempRoot, "code")
 	steps := []func() error{
 		func() error { return os.MkdirAll(busybox, 0o755) },
@@ -56,7 +58,7 @@ func testMain(m *testing.M) int {
 	}
 	if dir := os.Getenv(PrebuiltEnv); dir != "" {
 		lambdad, gofn, helloPy = filepath.Join(dir, "lambdad"), filepath.Join(dir, "gofn"), filepath.Join(dir, "hello.py")
-		netfn = filepath.Join(dir, "netfn")
+		netfn, extfn = filepath.Join(dir, "netfn"), filepath.Join(dir, "extfn")
 	} else {
 		root, err := sandboxtest.ModuleRoot()
 		if err != nil {
@@ -70,6 +72,7 @@ func testMain(m *testing.M) int {
 			func() error { return sandboxtest.BuildRuntime(filepath.Join(bin, "runtime")) },
 			func() error { return goBuild("0", gofn, "-tags=lambda.norpc", "./testdata/gofn") },
 			func() error { return goBuild("0", netfn, "-tags=lambda.norpc", "../../internal/testfn/netfn") },
+			func() error { return goBuild("0", extfn, "../../internal/testfn/extfn") },
 		)
 	}
 	for _, step := range steps {

@@ -28,7 +28,7 @@ var rules = map[string]rule{
 	// Container images, unpacked into the rootfs store.
 	"rootfs/image": {module: []string{"lambda", "rootfs"},
 		foreign: []string{"github.com/google/go-containerregistry/", "github.com/klauspost/compress/", "golang.org/x/sync/errgroup", "golang.org/x/sys/"}},
-	"runtimeapi": {module: []string{"lambda"}},
+	"runtimeapi": {module: []string{"lambda", "telemetry"}},
 	// A sandbox's Telemetry and Logs APIs: subscriptions and delivery.
 	"telemetry": {module: []string{"lambda"}},
 	"sigv4":     {},
@@ -49,10 +49,10 @@ var rules = map[string]rule{
 	// The policy: its own words, no engine.
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
-	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp"}},
+	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp", "telemetry"}},
 	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch"}},
+		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
@@ -72,6 +72,7 @@ var rules = map[string]rule{
 	"examples/go/echo":         {foreign: []string{"github.com/aws/aws-lambda-go/"}},
 	"internal/testfn/netfn":    {foreign: []string{"github.com/aws/aws-lambda-go/", "github.com/aws/aws-sdk-go-v2"}},
 	"internal/testfn/escapefn": {foreign: []string{"golang.org/x/sys/"}},
+	"internal/testfn/extfn":    {},
 }
 
 // testHelpers may be imported by any package's tests.
