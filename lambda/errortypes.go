@@ -10,4 +10,9 @@ const (
 	ErrorTypeInvalidEntry     = "Runtime.InvalidEntrypoint"
 	ErrorTypeResponseTooLarge = "Function.ResponseSizeTooLarge"
 	ErrorTypeUnhandled        = "Unhandled" // a function error that names no type
+	// A streamed response whose body broke off after some of it went out.
+	ErrorTypeTruncatedResponse = "Runtime.TruncatedResponse"
+	// A /response post whose Lambda-Runtime-Function-Response-Mode is not
+	// "streaming".
+	ErrorTypeInvalidResponseMode = "Runtime.InvalidResponseModeHeader"
 )

@@ -26,6 +26,8 @@ type Server struct {
 	waiter   chan *call // the parked GET /next, if any; buffered (1)
 	finished string     // id whose outcome was posted, until the next delivery: a second post gets 403
 	initErr  *InitError // set in StateInitFailed
+
+	streamLimits streamLimits // of streamed responses; tests lower them
 }
 
 // Serve serves the Runtime API on ln in the background until Close, which
@@ -62,6 +64,8 @@ func newServer() *Server {
 	return &Server{
 		closed:   make(chan struct{}),
 		initDone: make(chan struct{}),
+
+		streamLimits: defaultStreamLimits,
 	}
 }
 
