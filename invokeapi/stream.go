@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/lambdad/lambdad/function"
 )
@@ -16,6 +17,13 @@ const (
 	eventInvokeComplete = "InvokeComplete"
 	contentTypeStream   = "application/vnd.amazon.eventstream"
 )
+
+// streamWriteTimeout bounds each write of an event to the client. The
+// runtime's post writes while the invocation runs, and the invocation
+// cannot end (not even at its timeout) while a write is under way: a client
+// that stops reading is dropped after this long, and the function goes on
+// without it, as on Lambda.
+const streamWriteTimeout = 30 * time.Second
 
 // invokeStream serves InvokeWithResponseStream, POST
 // /2021-11-15/functions/{name}/response-streaming-invocations: Invoke's
@@ -118,6 +126,7 @@ func (s *responseStream) Write(p []byte) (int, error) {
 	}
 	s.start()
 	s.buf = appendEvent(s.buf[:0], eventPayloadChunk, "application/octet-stream", p)
+	s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) // not supported by test recorders: none
 	if _, err := s.w.Write(s.buf); err != nil {
 		s.err = err
 		return 0, err
@@ -142,6 +151,7 @@ func (s *responseStream) complete(done invokeComplete) {
 	s.start()
 	payload, _ := json.Marshal(done)
 	s.buf = appendEvent(s.buf[:0], eventInvokeComplete, "application/json", payload)
+	s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	if _, err := s.w.Write(s.buf); err == nil {
 		s.Flush()
 	}
