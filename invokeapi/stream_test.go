@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -233,5 +235,42 @@ func TestStreamSigned(t *testing.T) {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != codeInvalidSignature {
 		t.Errorf("wrong secret: %v", err)
+	}
+}
+
+// TestStreamBoto3: boto3's invoke_with_response_stream (botocore's own
+// event stream parser) reads the same stream. Skipped, saying so, without
+// python3 and boto3.
+func TestStreamBoto3(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		t.Skip("SKIPPED: no python3 with boto3 (aws-sdk-go-v2 checked in TestStreamSDK)")
+	}
+	inv := &streamInvoker{run: func(req scheduler.Request) (scheduler.Result, error) {
+		write(req, "chunk 1;")
+		write(req, "chunk 2")
+		return scheduler.Result{Streamed: true, ErrorType: "Boom", Payload: []byte(`{"errorMessage":"late","errorType":"Boom"}`)}, nil
+	}}
+	srv, _ := streamServer(t, inv)
+	const script = `
+import boto3, json, sys
+c = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x")
+out = c.invoke_with_response_stream(FunctionName="hello", Payload=b"{}")
+events = []
+for ev in out["EventStream"]:
+    if "PayloadChunk" in ev:
+        events.append(["chunk", ev["PayloadChunk"]["Payload"].decode()])
+    else:
+        events.append(["complete", ev["InvokeComplete"]])
+print(json.dumps([out["StatusCode"], out["ExecutedVersion"], events]))
+`
+	home := t.TempDir()
+	cmd := exec.Command("python3", "-c", script, srv.URL)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}
+	out, err := cmd.CombinedOutput()
+	want := `[200, "$LATEST", [["chunk", "chunk 1;"], ["chunk", "chunk 2"], ["complete", {"ErrorCode": "Boom", "ErrorDetails": "late"}]]]`
+	if err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("boto3: %v\n%s\nwant %s", err, out, want)
 	}
 }
