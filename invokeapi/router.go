@@ -64,6 +64,7 @@ func (a *api) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.invoke)
 	mux.HandleFunc("POST /invoke/{name}", a.shorthand)
+	mux.HandleFunc("POST /2021-11-15/functions/{name}/response-streaming-invocations", a.invokeStream)
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", a.listFunctions)
 	mux.HandleFunc("POST /2015-03-31/functions", a.createFunction)
 	mux.HandleFunc("POST /2015-03-31/functions/{$}", a.createFunction)
@@ -95,7 +96,7 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("GET /2021-07-20/functions/{name}/runtime-management-config", a.getRuntimeManagementConfig)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
-			message: "lambdad serves Invoke (and POST /invoke/{name}) and the control plane's functions, versions, aliases, " +
+			message: "lambdad serves Invoke (and POST /invoke/{name}), InvokeWithResponseStream and the control plane's functions, versions, aliases, " +
 				"concurrency and tags operations (see the README); not " + r.Method + " " + r.URL.Path}).write(w)
 	})
 	if a.cfg.Verifier != nil {

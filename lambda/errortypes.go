@@ -16,6 +16,11 @@ const (
 	// started.
 	ErrorTypeExtensionCrash  = "Extension.Crash"
 	ErrorTypeExtensionLaunch = "Extension.LaunchError"
+	// A streamed response whose body broke off after some of it went out.
+	ErrorTypeTruncatedResponse = "Runtime.TruncatedResponse"
+	// A /response post whose Lambda-Runtime-Function-Response-Mode is not
+	// "streaming".
+	ErrorTypeInvalidResponseMode = "Runtime.InvalidResponseModeHeader"
 )
 
 // Extension lifecycle limits, as Lambda's.

@@ -34,6 +34,16 @@ const (
 	MaxResponse = 6291556
 )
 
+// A streamed response (InvokeWithResponseStream): at most 200 MiB, the
+// first 6 MiB at full speed, then 2 MiB per second, as Lambda's token
+// bucket (the runtime interface emulator's ResponseBandwidthBurstSize and
+// ResponseBandwidthRate).
+const (
+	MaxStreamedResponse = 200 << 20
+	StreamBurst         = 6 << 20 // bytes
+	StreamRate          = 2 << 20 // bytes per second
+)
+
 // Per sandbox.
 const (
 	MaxPids             = 1024 // processes and threads

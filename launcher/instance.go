@@ -89,6 +89,7 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 		TraceID:         ev.TraceID,
 		ClientContext:   ev.ClientContext,
 		CognitoIdentity: ev.CognitoIdentity,
+		Stream:          ev.Stream,
 	})
 	// What the runtime logged before it answered goes before END.
 	i.sb.SettleOutput(outputSettle)

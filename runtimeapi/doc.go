@@ -15,7 +15,9 @@
 //
 // The daemon's launcher drives the other side: [Server.WaitReady] waits for
 // init to end (the runtime's first GET /next), [Server.Invoke] hands the
-// runtime one [Invocation] at a time and waits for its [Result].
+// runtime one [Invocation] at a time and waits for its [Result]. An
+// Invocation with a Stream gets the /response body written to it as it
+// arrives (stream.go): Lambda's response streaming.
 //
 // A server's lifecycle is a small state machine ([State]): initializing →
 // ready → invoking → ready …, or initializing → init-failed; closed ends

@@ -3,6 +3,7 @@ package runtimeapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,6 +19,11 @@ type Invocation struct {
 	TraceID         string    // Lambda-Runtime-Trace-Id, only if non-empty
 	ClientContext   string    // JSON, only if a valid JSON object
 	CognitoIdentity string    // JSON, only if a valid JSON object
+	// Stream, if set, asks for the response streamed (stream.go): the body of
+	// the runtime's /response post is written to it as it arrives, flushed
+	// after each piece if it has a Flush method, and never once Invoke has
+	// returned.
+	Stream io.Writer
 }
 
 // Headers of GET /next, in canonical form so that they are set without

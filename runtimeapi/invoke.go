@@ -15,6 +15,8 @@ type call struct {
 	delivered bool        // handed to a GET /next: the runtime knows its id
 	posting   bool        // a /response or /error for it is being read: a second one gets 403
 
+	stream *streamWriter // inv.Stream, set once, closed when Invoke returns; nil without one
+
 	done chan struct{} // closed by finish
 	res  Result
 	err  error
@@ -77,6 +79,10 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 		return Result{}, fmt.Errorf("invoke: %w", err)
 	}
 	c := &call{inv: inv, header: h, done: make(chan struct{})}
+	if inv.Stream != nil {
+		c.stream = newStreamWriter(inv.Stream)
+		defer c.stream.close() // after s.mu is let go: it waits for a write under way
+	}
 
 	s.mu.Lock()
 	switch {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,25 @@ func runLambdaGoFunction() {
 			return strings.Repeat("x", ev.Size), nil
 		case "panic":
 			panic("oops")
+		case "stream", "streamfail":
+			// Chunk 1, then, once the test has seen it and made the
+			// marker file ev.Name, chunk 2 or a failure.
+			r, w := io.Pipe()
+			go func() {
+				w.Write([]byte("chunk 1;"))
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					if _, err := os.Stat(ev.Name); err == nil {
+						break
+					}
+				}
+				if ev.Mode == "streamfail" {
+					w.CloseWithError(errors.New("stream broke"))
+					return
+				}
+				w.Write([]byte("chunk 2"))
+				w.Close()
+			}()
+			return r, nil
 		}
 		return nil, errors.New("unknown mode " + ev.Mode)
 	})
@@ -199,5 +220,41 @@ func TestLambdaGoResponseTooLarge(t *testing.T) {
 	}
 	if err := receive(t, exited); err == nil {
 		t.Errorf("function exited cleanly after a 413; stderr:\n%s", stderr)
+	}
+}
+
+// TestLambdaGoStream: a real aws-lambda-go function returning an io.Reader
+// streams it: chunk 1 reaches the Stream while the function still holds
+// chunk 2 back, and a reader that fails after some bytes ends the
+// invocation with the error of its trailers.
+func TestLambdaGoStream(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	s := listen(t)
+	startLambdaGo(t, s)
+	for _, mode := range []string{"stream", "streamfail"} {
+		marker := filepath.Join(t.TempDir(), "go-on")
+		sink := newStreamSink()
+		inv := Invocation{RequestID: "req-" + mode, Deadline: time.Now().Add(10 * time.Second), Stream: sink}
+		inv.Payload, _ = json.Marshal(lambdaGoEvent{Mode: mode, Name: marker})
+		res := startInvoke(s, context.Background(), inv)
+		receive(t, sink.first)
+		if got := sink.String(); got != "chunk 1;" {
+			t.Fatalf("%s: stream has %q while the function holds chunk 2", mode, got)
+		}
+		if err := os.WriteFile(marker, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := receive(t, res)
+		switch {
+		case r.err != nil:
+			t.Errorf("%s: %v", mode, r.err)
+		case mode == "stream" && (r.res.Outcome != Response || sink.String() != "chunk 1;chunk 2"):
+			t.Errorf("stream: %+v, stream %q", r.res, sink.String())
+		case mode == "streamfail" && (r.res.Outcome != FunctionError || r.res.ErrorType != "errorString" ||
+			!bytes.Contains(r.res.Body, []byte("stream broke")) || r.res.StreamedBytes != 8):
+			t.Errorf("streamfail: %+v (%s)", r.res, r.res.Body)
+		}
 	}
 }

@@ -17,6 +17,9 @@ const (
 
 // handleResponse serves POST /runtime/invocation/{id}/response.
 func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request, id string) {
+	if s.streamResponse(w, r, id) { // stream.go
+		return
+	}
 	s.post(w, r, id, responseResult)
 }
 

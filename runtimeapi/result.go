@@ -42,6 +42,9 @@ type Result struct {
 	// header, else errorType from the JSON body if any, else "Unhandled".
 	// For ResponseTooLarge: "Function.ResponseSizeTooLarge".
 	ErrorType string
+	// StreamedBytes is how much of the /response body went to the
+	// Invocation's Stream (and is not in Body); 0 if none did.
+	StreamedBytes int64
 }
 
 // maxPayload is the largest response or error body a runtime may post.

@@ -38,6 +38,8 @@ type Server struct {
 	extInitErr *InitError            // an extension's /extension/init/error
 	changed    chan struct{}         // closed and replaced at every change waitFor looks at
 	telemetry  *telemetry.Hub        // the Telemetry and Logs APIs' (telemetry.go)
+
+	streamLimits streamLimits // of streamed responses; tests lower them
 }
 
 // Serve serves the Runtime API on ln in the background until Close, which
@@ -74,6 +76,8 @@ func newServer() *Server {
 	return &Server{
 		closed:   make(chan struct{}),
 		initDone: make(chan struct{}),
+
+		streamLimits: defaultStreamLimits,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"syscall"
 	"time"
 
@@ -73,6 +74,9 @@ type Event struct {
 	TraceID         string
 	ClientContext   string // JSON
 	CognitoIdentity string // JSON
+	// Stream, if set, gets the response's body as the runtime posts it
+	// (Request.Stream, counted); never written once Invoke has returned.
+	Stream io.Writer
 }
 
 // OutcomeKind is how the runtime ended an invocation.

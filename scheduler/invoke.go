@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/lambdad/lambdad/function"
@@ -37,6 +38,12 @@ type Request struct {
 	TraceID         string
 	ClientContext   string
 	CognitoIdentity string
+	// Stream, if set, asks for the response streamed
+	// (InvokeWithResponseStream): its body is written to Stream as the
+	// runtime posts it, and flushed after each piece if Stream has a Flush
+	// method. A runtime that posts its response whole still answers in
+	// Payload.
+	Stream io.Writer
 }
 
 // Result is how an invocation ended. A function error is a Result with an
@@ -50,6 +57,11 @@ type Result struct {
 	InitDuration time.Duration
 	Duration     time.Duration
 	MaxMemoryMB  int
+	// Streamed: the response went to Request.Stream, StreamedBytes of it;
+	// Payload is then empty, or the error document of a failure after it
+	// began.
+	Streamed      bool
+	StreamedBytes int64
 }
 
 // FunctionError tells whether the function failed.
@@ -190,6 +202,7 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		time.AfterFunc(exitGrace, func() { cancel(errExited) })
 	})
 	defer stopWatch()
+	var streamed streamCount
 	r, err := inst.Invoke(ctx, Event{
 		RequestID:       req.RequestID,
 		Payload:         req.Payload,
@@ -199,6 +212,7 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		TraceID:         req.TraceID,
 		ClientContext:   req.ClientContext,
 		CognitoIdentity: req.CognitoIdentity,
+		Stream:          streamed.wrap(req.Stream),
 	})
 	exited := sl.exitContext().Err() != nil
 
@@ -237,6 +251,7 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		}
 		status = "error"
 	}
+	streamed.apply(res)
 	res.Duration = s.clock.Now().Sub(start)
 	if healthy && inst.Extensions() {
 		post := *res

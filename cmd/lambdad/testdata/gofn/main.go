@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -28,7 +30,8 @@ type reply struct {
 	Pid       int    `json:"pid"`
 }
 
-func handle(ctx context.Context, e event) (reply, error) {
+// handle returns a reply, or an io.Reader that aws-lambda-go streams.
+func handle(ctx context.Context, e event) (any, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
 	switch e.Mode {
 	case "error":
@@ -61,6 +64,22 @@ func handle(ctx context.Context, e event) (reply, error) {
 		return reply{Text: string(b), RequestID: lc.AwsRequestID}, err
 	case "big":
 		return reply{Text: string(make([]byte, 7<<20))}, nil
+	case "stream", "streamfail":
+		// Chunk 1, then after ms milliseconds chunk 2 (or a failure, which
+		// aws-lambda-go declares in trailers).
+		r, w := io.Pipe()
+		go func() {
+			w.Write([]byte("chunk 1;"))
+			time.Sleep(time.Duration(e.MS) * time.Millisecond)
+			fmt.Fprintln(os.Stderr, "gofn: after chunk 1 of", lc.AwsRequestID)
+			if e.Mode == "streamfail" {
+				w.CloseWithError(errors.New("stream broke"))
+				return
+			}
+			w.Write([]byte("chunk 2"))
+			w.Close()
+		}()
+		return r, nil
 	case "stubborn": // a child that ignores SIGTERM, then wait past the timeout
 		exec.Command("/var/task/bootstrap", "stubborn").Start()
 		time.Sleep(time.Hour)
