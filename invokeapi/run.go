@@ -52,6 +52,3 @@ func (r *Runner) Run(ctx context.Context, req RunRequest) (scheduler.Result, err
 		TraceID:     req.TraceID,
 	})
 }
-
-// NewRequestID is a new invocation id (a version 4 UUID), as Invoke's.
-func NewRequestID() string { return newRequestID() }
