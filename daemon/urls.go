@@ -43,10 +43,11 @@ func (d *Daemon) urlServer(api invokeapi.Config) *http.Server {
 	return srv
 }
 
-// functionURL is the URL of the URL id (invokeapi.Config.FunctionURL).
+// functionURL is the URL of the URL id (invokeapi.Config.FunctionURL):
+// without a listener, the one it would have on port 80, served by none.
 func (d *Daemon) functionURL(id string) string {
 	if d.urlLn == nil {
-		return "http://" + id + funcurl.HostSuffix + "/ (lambdad serve --url-listen off: not served)"
+		return "http://" + id + funcurl.HostSuffix + "/"
 	}
 	return funcurl.URL(d.urlLn.Addr().String(), id)
 }
