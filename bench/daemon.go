@@ -66,6 +66,7 @@ func startDaemon(ctx context.Context, cfg daemonConfig) (*daemon, error) {
 		"--memory-budget", strconv.Itoa(cfg.memoryMB),
 		"--max-pids", strconv.Itoa(benchMaxPids(cfg.maxSandboxes)),
 		"--shutdown-timeout", "30s",
+		"--url-listen", "off",
 	)
 	cmd.Args = append(cmd.Args, cfg.extra...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

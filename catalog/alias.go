@@ -102,7 +102,7 @@ func (c *Catalog) commitAlias(old *entry, rec *record, a *alias) (Alias, error) 
 }
 
 // DeleteAlias deletes an alias of the function name (and its provisioned
-// concurrency).
+// concurrency and URL).
 func (c *Catalog) DeleteAlias(name, aliasName string) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -116,6 +116,7 @@ func (c *Catalog) DeleteAlias(name, aliasName string) error {
 	next := rec.clone()
 	delete(next.Aliases, aliasName)
 	delete(next.Provisioned, aliasName)
+	delete(next.URLs, aliasName)
 	return c.commit(&entry{rec: next, latest: old.latest, versions: old.versions}, nil)
 }
 

@@ -26,6 +26,8 @@ type record struct {
 	// Provisioned is PutProvisionedConcurrencyConfig's, by qualifier (a
 	// version or an alias).
 	Provisioned map[string]*provisioned `json:",omitempty"`
+	// URLs are the function's URLs, by qualifier ($LATEST or an alias).
+	URLs map[string]*urlRecord `json:",omitempty"`
 }
 
 // revision is one definition of a function: $LATEST's current one, or a

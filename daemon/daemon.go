@@ -32,6 +32,7 @@ import (
 // Config configures a Daemon. Zero values mean the defaults noted.
 type Config struct {
 	Listen       string // the Invoke API's addresses, comma-separated host:port or unix:PATH; "": 127.0.0.1:9000
+	URLListen    string // the function URL listener's host:port (package funcurl); "" or "off": none
 	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir, or none with a Template
 	// Template is a SAM or CloudFormation template whose functions are
 	// served too (package template), its parameters overridden by
@@ -149,6 +150,8 @@ type Daemon struct {
 	queue     *scheduler.Queue
 	lns       []net.Listener // the Invoke API's; lns[0] is Addr
 	srv       *http.Server
+	urlLn     net.Listener // the function URLs'; nil: none
+	urlSrv    *http.Server
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
 	sink      *scheduler.Sink // the functions' output
@@ -245,6 +248,12 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	for i, ln := range d.lns {
 		d.lns[i] = invokeapi.LimitClients(ln, cfg.MaxClientConns, d.logger)
 	}
+	if d.urlLn, err = listenURLs(cfg.URLListen); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	if d.urlLn != nil {
+		undo = append(undo, func() { d.urlLn.Close() })
+	}
 	nets, err := d.networks(invokeAddr(d.lns))
 	if err != nil {
 		return nil, err
@@ -307,12 +316,15 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
 		MaxBytes: cfg.AsyncQueueMaxBytes,
 	})
-	d.srv = invokeapi.NewServer(invokeapi.Config{
+	api := invokeapi.Config{
 		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
 		Limits:           invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
 		Verifier:         verifier,
 		ProvisionedReady: d.sched.ProvisionedReady,
-	})
+		FunctionURL:      d.functionURL,
+	}
+	d.srv = invokeapi.NewServer(api)
+	d.urlSrv = d.urlServer(api)
 
 	d.launcher.Prestart(d.functions.Functions())
 	background, cancel := context.WithCancel(context.Background())
@@ -384,11 +396,15 @@ func (d *Daemon) Addr() net.Addr { return d.lns[0].Addr() }
 // sandbox is destroyed. It also returns when Shutdown is called, or when
 // serving fails (then after shutting down, with the failure).
 func (d *Daemon) Run(ctx context.Context) error {
-	served := make(chan error, len(d.lns))
+	served := make(chan error, len(d.lns)+1)
 	var addrs []string
 	for _, ln := range d.lns {
 		go func() { served <- d.srv.Serve(ln) }()
 		addrs = append(addrs, ln.Addr().String())
+	}
+	if d.urlLn != nil {
+		go func() { served <- d.urlSrv.Serve(d.urlLn) }()
+		d.logger.Info("serving function URLs", "listen", d.urlLn.Addr().String())
 	}
 	d.logger.Info("lambdad serving", "listen", strings.Join(addrs, ","), "signed_requests_only", d.cfg.AuthKeys != "",
 		"functions", len(d.functions.Functions()), "broken", len(d.functions.Broken()),
@@ -452,9 +468,13 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 			d.srv.Shutdown(ctx) // closes the listener; waits for in-flight requests until ctx ends
 			d.closeListeners()  // if Run never served them; a unix socket's file goes
 		}()
+		urlsServed := make(chan struct{})
+		go func() { defer close(urlsServed); d.shutdownURLs(ctx) }()
 		d.sched.Shutdown(ctx) // in-flight invokes until ctx ends, then kill and destroy
 		<-served              // their requests answer once their invokes returned
-		d.srv.Close()         // connections still open past ctx (a client's slow body)
+		<-urlsServed
+		d.srv.Close() // connections still open past ctx (a client's slow body)
+		d.urlSrv.Close()
 		d.cancelBackground()
 		d.background.Wait()
 		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left

@@ -62,6 +62,10 @@ type Config struct {
 	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
 	// lambdad's own: each START line of the function's log carries it.
 	RunsOn string
+	// URL is the function URL function.json or a template gives a
+	// read-only function (the control plane keeps its own functions'
+	// apart, in the catalog); nil: none.
+	URL *URLConfig `json:",omitempty"`
 
 	// Version is the function version this Config is: LatestVersion
 	// ($LATEST, also "") or a published version's number ("1", "2", …),

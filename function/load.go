@@ -35,6 +35,7 @@ type fileConfig struct {
 	ImageConfig                  *ImageConfig
 	Code                         *codeConfig
 	Layers                       []string
+	FunctionUrlConfig            *URLConfig
 	ignoredFields
 }
 
@@ -244,6 +245,7 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 		ReservedConcurrency:    f.ReservedConcurrentExecutions,
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
 		Layers:                 f.Layers,
+		URL:                    f.FunctionUrlConfig,
 	}
 	if p := f.Code.problem(); p != nil {
 		return Config{}, []*FieldError{p}

@@ -122,6 +122,9 @@ func (c Config) problems() []*FieldError {
 	case r != nil && *r >= 0 && c.ProvisionedConcurrency > *r:
 		bad("ProvisionedConcurrency", "%d is more than ReservedConcurrentExecutions (%d)", c.ProvisionedConcurrency, *r)
 	}
+	if c.URL != nil {
+		ps = append(ps, c.URL.Problems("FunctionUrlConfig.")...)
+	}
 	return append(ps, c.codeProblems()...)
 }
 

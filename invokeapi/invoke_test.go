@@ -105,7 +105,7 @@ func TestServiceErrors(t *testing.T) {
 		{"bad invocation type", helloPath, "{}", map[string]string{"X-Amz-Invocation-Type": "Later"}, 400, "InvalidParameterValueException", "invocationType"},
 		{"bad log type", helloPath, "{}", map[string]string{"X-Amz-Log-Type": "All"}, 400, "InvalidParameterValueException", "logType"},
 		{"bad client context", helloPath, "{}", map[string]string{"X-Amz-Client-Context": "%%%"}, 400, "InvalidParameterValueException", "Client context"},
-		{"unknown route", "/2021-10-31/functions/hello/url", "{}", nil, 404, "UnknownOperationException", ""},
+		{"unknown route", "/2015-03-31/event-source-mappings/", "{}", nil, 404, "UnknownOperationException", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := do(h, tc.path, tc.body, tc.headers)

@@ -41,6 +41,11 @@ type Config struct {
 	// function version (function.Config.Key) are initialised, for the
 	// provisioned-concurrency configurations' status; nil: all requested.
 	ProvisionedReady func(key string) int
+
+	// FunctionURL is the URL that serves the function URL id (the URL
+	// listener's, package funcurl), for the URL operations' FunctionUrl;
+	// nil: http://<id>.lambda-url.localhost/.
+	FunctionURL func(id string) string
 }
 
 // NewHandler returns the Invoke API's HTTP handler.
@@ -94,6 +99,11 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("GET /2015-03-31/functions/{name}/policy", a.getPolicy)
 	mux.HandleFunc("GET /2024-08-31/functions/{name}/recursion-config", a.getRecursionConfig)
 	mux.HandleFunc("GET /2021-07-20/functions/{name}/runtime-management-config", a.getRuntimeManagementConfig)
+	mux.HandleFunc("POST /2021-10-31/functions/{name}/url", a.createFunctionURL)
+	mux.HandleFunc("GET /2021-10-31/functions/{name}/url", a.getFunctionURL)
+	mux.HandleFunc("PUT /2021-10-31/functions/{name}/url", a.updateFunctionURL)
+	mux.HandleFunc("DELETE /2021-10-31/functions/{name}/url", a.deleteFunctionURL)
+	mux.HandleFunc("GET /2021-10-31/functions/{name}/urls", a.listFunctionURLs)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
 			message: "lambdad serves Invoke (and POST /invoke/{name}), InvokeWithResponseStream and the control plane's functions, versions, aliases, " +

@@ -28,6 +28,7 @@ type definition struct {
 	ImageURI                     *string               `json:"ImageUri,omitempty"`
 	ImageConfig                  *function.ImageConfig `json:",omitempty"`
 	Layers                       []string              `json:",omitempty"`
+	FunctionUrlConfig            *function.URLConfig   `json:",omitempty"`
 }
 
 type environment struct{ Variables map[string]string }
@@ -89,6 +90,9 @@ func (l *loader) function(id, name, typ string, res map[string]any) (Function, e
 		b.lambdaCode(&fn, &d)
 	}
 	d.Layers = b.layers()
+	if typ == typeServerlessFunction {
+		d.FunctionUrlConfig = b.urlConfig()
+	}
 	if len(b.problems) > 0 {
 		return Function{}, errors.Join(b.problems...)
 	}

@@ -180,7 +180,7 @@ func TestServeAuthKeysRefusesOpenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := sandboxtest.TempDir(t)
-	cmd := exec.Command(lambdad, "serve", "--listen", "127.0.0.1:0", "--auth-keys", keys, "--functions", dir,
+	cmd := exec.Command(lambdad, "serve", "--listen", "127.0.0.1:0", "--url-listen", "off", "--auth-keys", keys, "--functions", dir,
 		"--state-dir", filepath.Join(dir, "state"), "--run-dir", filepath.Join(dir, "run"))
 	out, err := cmd.CombinedOutput()
 	if exitCode(err) != 1 || !strings.Contains(string(out), "key file is accessible to other users") {

@@ -139,6 +139,9 @@ func startDaemonIn(t *testing.T, dir string, args ...string) *served {
 	if !slices.Contains(args, "--runtime-image") { // no test pulls AWS's base images
 		full = append(full, "--runtime-image", "*=host")
 	}
+	if !slices.Contains(args, "--url-listen") { // never the default port another daemon may hold
+		full = append(full, "--url-listen", "127.0.0.1:0")
+	}
 	if !slices.Contains(args, "--spares") {
 		full = append(full, "--spares", "0") // spares would upset the sandbox counts
 	}

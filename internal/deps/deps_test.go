@@ -51,8 +51,10 @@ var rules = map[string]rule{
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp", "telemetry"}},
 	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
+	// Function URLs' HTTP edge: its own words, no catalog or scheduler.
+	"funcurl": {module: []string{"lambda", "function"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
+		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
