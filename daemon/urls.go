@@ -73,7 +73,7 @@ type urlInvoker struct{ r *invokeapi.Runner }
 
 func (i urlInvoker) Invoke(ctx context.Context, inv funcurl.Invocation) (funcurl.Outcome, error) {
 	res, err := i.r.Run(ctx, invokeapi.RunRequest{Function: inv.Function, Qualifier: inv.Qualifier,
-		Payload: inv.Event, RequestID: inv.RequestID, TraceID: inv.TraceID})
+		Payload: inv.Event, RequestID: inv.RequestID, TraceID: inv.TraceID, Stream: inv.Stream})
 	switch {
 	case err == nil:
 		return funcurl.Outcome{Payload: res.Payload, FunctionError: res.FunctionError()}, nil

@@ -42,6 +42,9 @@ type Invocation struct {
 	Event     []byte // the payload format 2.0 event, JSON
 	RequestID string
 	TraceID   string // the X-Amzn-Trace-Id the client sent, if any
+	// Stream, for a RESPONSE_STREAM URL, takes the response as the
+	// runtime streams it (its content type through SetContentType first).
+	Stream io.Writer
 }
 
 // Outcome is how the invocation ended: Payload is the function's result,
@@ -136,11 +139,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusRequestEntityTooLarge, tooLargeMessage)
 		return
 	}
-	out, err := h.cfg.Invoker.Invoke(r.Context(), Invocation{
+	inv := Invocation{
 		Function: t.Function, Qualifier: t.Qualifier, Event: event, RequestID: requestID,
 		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
-	})
+	}
 	w.Header().Set("X-Amzn-RequestId", requestID)
+	var sw *StreamWriter
+	if t.Config.Mode() == function.URLResponseStream {
+		sw = NewStreamWriter(w, "")
+		inv.Stream = sw
+	}
+	out, err := h.cfg.Invoker.Invoke(r.Context(), inv)
+	if sw != nil && sw.Started() {
+		// The status went out with the first byte: what is left is to end
+		// the body (an error after it can only cut it short).
+		if cerr := sw.Close(); cerr != nil || err != nil || out.FunctionError {
+			h.cfg.Logger.Warn("function URL stream ended with an error", "function", t.Function, "url", id, "request_id", requestID,
+				"err", errors.Join(cerr, err), "function_error", out.FunctionError)
+		}
+		return
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeMessage(w, http.StatusNotFound, "function "+t.Function+" ("+t.Qualifier+") of URL "+id+" not found")

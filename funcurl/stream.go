@@ -135,6 +135,17 @@ func (s *StreamWriter) writePrelude(data []byte) error {
 	return nil
 }
 
+// SetContentType sets the response's content type (the runtime's), if no
+// byte was written yet.
+func (s *StreamWriter) SetContentType(contentType string) {
+	if s.started || len(s.prelude) > 0 {
+		return
+	}
+	mt, _, _ := strings.Cut(contentType, ";")
+	s.contentType = contentType
+	s.integration = strings.EqualFold(strings.TrimSpace(mt), HTTPIntegrationContentType)
+}
+
 // Started tells whether the response's status was written: if not when
 // the invocation ends (a function error before its first byte, a stream
 // that ended within its prelude), the caller still answers.

@@ -2,6 +2,7 @@ package invokeapi
 
 import (
 	"context"
+	"io"
 
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/scheduler"
@@ -25,6 +26,7 @@ type RunRequest struct {
 	Payload   []byte // JSON
 	RequestID string // "": a new one
 	TraceID   string
+	Stream    io.Writer // scheduler.Request.Stream: the response as the runtime streams it
 }
 
 // Run invokes req's function. A function or qualifier that is not there
@@ -50,5 +52,6 @@ func (r *Runner) Run(ctx context.Context, req RunRequest) (scheduler.Result, err
 		ContentType: defaultContentType,
 		FunctionARN: function.ARN(r.a.cfg.Region, r.a.cfg.Account, req.Function, q),
 		TraceID:     req.TraceID,
+		Stream:      req.Stream,
 	})
 }

@@ -85,6 +85,16 @@ func (sw *streamWriter) write(p []byte) error {
 	return err
 }
 
+// setContentType tells a Stream that wants it (a function URL's) the
+// content type of the runtime's streamed response, before its first byte.
+func (sw *streamWriter) setContentType(ct string) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if s, ok := sw.w.(interface{ SetContentType(string) }); ok && !sw.closed {
+		s.SetContentType(ct)
+	}
+}
+
 func (sw *streamWriter) close() {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
@@ -112,6 +122,7 @@ func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, id strin
 		s.cancelPost(c)
 		return false
 	}
+	c.stream.setContentType(r.Header.Get(hdrContentType))
 	res, err := s.copyStream(c.stream, r, c.inv.RequestID)
 	if err != nil { // nothing streamed yet: the runtime may post again
 		s.cancelPost(c)

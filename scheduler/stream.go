@@ -34,6 +34,14 @@ func (c *streamCount) Flush() {
 	}
 }
 
+// SetContentType hands on the content type the runtime streams, for a
+// caller that answers with it (a function URL).
+func (c *streamCount) SetContentType(ct string) {
+	if s, ok := c.w.(interface{ SetContentType(string) }); ok {
+		s.SetContentType(ct)
+	}
+}
+
 // apply marks res as streamed if any of the response went to the stream:
 // its Payload is then the error document of a failure, or empty.
 func (c *streamCount) apply(res *Result) {

@@ -7,11 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,5 +182,49 @@ func writeTestFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServeFunctionURLStream: a RESPONSE_STREAM URL of an aws-lambda-go
+// function that returns a LambdaFunctionURLStreamingResponse: its status,
+// headers and cookie come from the stream's prelude, and its first part
+// reaches the client while the function still works on the second.
+func TestServeFunctionURLStream(t *testing.T) {
+	code, err := os.ReadFile(gofn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns := t.TempDir()
+	writeTestFile(t, filepath.Join(fns, "streamer", "function.json"),
+		`{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":30,"FunctionUrlConfig":{"AuthType":"NONE","InvokeMode":"RESPONSE_STREAM"}}`)
+	if err := os.WriteFile(filepath.Join(fns, "streamer", "bootstrap"), code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "--functions", fns)
+	cfg, err := d.client.GetFunctionUrlConfig(context.Background(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("streamer")})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, d.output)
+	}
+	u, _ := url.Parse(aws.ToString(cfg.FunctionUrl))
+	resp, err := http.Get("http://127.0.0.1:" + u.Port() + "/streamer/?mode=urlstream&ms=1500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 202 || resp.Header.Get("X-Streamed") != "yes" || resp.Header.Get("Content-Type") != "text/plain" ||
+		!slices.Contains(resp.Header.Values("Set-Cookie"), "streamed=yes") {
+		t.Fatalf("streamed URL: %d %v\n%s", resp.StatusCode, resp.Header, d.output)
+	}
+	first := make([]byte, len("part 1;"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "part 1;" {
+		t.Fatalf("first part %q: %v", first, err)
+	}
+	// Part 1 is here; the function has not yet written part 2.
+	if strings.Contains(d.output.String(), "gofn: after part 1") {
+		t.Errorf("part 1 arrived only after the function went on:\n%s", d.output)
+	}
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil || string(rest) != "part 2" {
+		t.Errorf("rest %q: %v", rest, err)
 	}
 }

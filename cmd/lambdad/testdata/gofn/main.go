@@ -1,5 +1,5 @@
 // Command gofn is a test function built with aws-lambda-go; the event's
-// "mode" says what it does.
+// "mode" says what it does (a function URL's event: its query's "mode").
 package main
 
 import (
@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
@@ -22,6 +24,8 @@ type event struct {
 	MS   int    `json:"ms"`
 	MB   int    `json:"mb"`
 	Text string `json:"text"`
+	// A function URL's event (payload format 2.0) carries them in its query.
+	Query map[string]string `json:"queryStringParameters"`
 }
 
 type reply struct {
@@ -33,6 +37,10 @@ type reply struct {
 // handle returns a reply, or an io.Reader that aws-lambda-go streams.
 func handle(ctx context.Context, e event) (any, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
+	if e.Mode == "" && e.Query != nil {
+		e.Mode, e.Text = e.Query["mode"], e.Query["text"]
+		e.MS, _ = strconv.Atoi(e.Query["ms"])
+	}
 	switch e.Mode {
 	case "error":
 		return reply{}, errors.New("something went wrong")
@@ -80,6 +88,19 @@ func handle(ctx context.Context, e event) (any, error) {
 			w.Close()
 		}()
 		return r, nil
+	case "urlstream":
+		// A function URL's streamed HTTP response: status, headers and a
+		// cookie first, then part 1, after ms milliseconds part 2.
+		r, w := io.Pipe()
+		go func() {
+			w.Write([]byte("part 1;"))
+			time.Sleep(time.Duration(e.MS) * time.Millisecond)
+			fmt.Fprintln(os.Stderr, "gofn: after part 1 of", lc.AwsRequestID)
+			w.Write([]byte("part 2"))
+			w.Close()
+		}()
+		return &events.LambdaFunctionURLStreamingResponse{StatusCode: 202, Body: r, Cookies: []string{"streamed=yes"},
+			Headers: map[string]string{"Content-Type": "text/plain", "X-Streamed": "yes"}}, nil
 	case "stubborn": // a child that ignores SIGTERM, then wait past the timeout
 		exec.Command("/var/task/bootstrap", "stubborn").Start()
 		time.Sleep(time.Hour)
