@@ -427,6 +427,9 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 	})
 	hub := telemetry.New(p.sb.Dial, l.cfg.Logger.With("function", p.fn.Name, "sandbox", p.sb.ID()))
 	srv.SetTelemetry(hub)
+	if p.extLog != nil { // the init names its extensions once it started them
+		srv.PendExtensions()
+	}
 	p.log.SetTee(func(line []byte) { hub.Log(time.Now(), telemetry.Function, line) })
 	if p.extLog != nil {
 		p.extLog.SetTee(func(line []byte) { hub.Log(time.Now(), telemetry.Extension, line) })

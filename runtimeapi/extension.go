@@ -69,12 +69,22 @@ func (s *Server) SetFunction(f FunctionInfo) {
 	s.function = f
 }
 
+// PendExtensions says that the in-sandbox init starts external extensions
+// and will name them (ExpectExtensions): until then, a registration waits
+// to learn whether it is one of them. Call it before the sandbox starts.
+func (s *Server) PendExtensions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = true
+}
+
 // ExpectExtensions names the external extensions the in-sandbox init
 // started: they may register, and WaitExtensionsRegistered waits for them.
 func (s *Server) ExpectExtensions(names []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expected = slices.Clone(names)
+	s.pending = false
 	s.changedLocked()
 }
 
@@ -123,9 +133,7 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 
 // changedLocked wakes every waitFor; s.mu must be held.
 func (s *Server) changedLocked() {
-	if s.changed != nil {
-		close(s.changed)
-	}
+	close(s.changed)
 	s.changed = make(chan struct{})
 }
 
@@ -314,8 +322,13 @@ type registerError struct {
 
 func (e *registerError) Error() string { return e.errorType + ": " + e.message }
 
-// register records the extension name subscribed to events.
-func (s *Server) register(name string, events []string) (*extension, error) {
+// register records the extension name subscribed to events. While the
+// init has not named its external extensions yet (an extension registers
+// as soon as it starts), it waits for them, or for ctx.
+func (s *Server) register(ctx context.Context, name string, events []string) (*extension, error) {
+	if err := s.waitFor(ctx, func() bool { return !s.pending }); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == StateClosed {

@@ -223,3 +223,24 @@ func TestExtensionWaitsEndWithClose(t *testing.T) {
 		t.Fatalf("WaitExtensionsRegistered after Close: %v", err)
 	}
 }
+
+// TestExtensionRegistersBeforeInitNamesIt: an external extension that
+// registers before the init named it waits, then registers as external.
+func TestExtensionRegistersBeforeInitNamesIt(t *testing.T) {
+	s := newTestServer(t)
+	s.PendExtensions()
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- registerExt(s, testExtension, allEvents) }()
+	select {
+	case w := <-done:
+		t.Fatalf("registered before the init named its extensions: %d %s", w.Code, w.Body)
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.ExpectExtensions([]string{testExtension})
+	if w := receive(t, done); w.Code != http.StatusOK {
+		t.Fatalf("register: %d %s", w.Code, w.Body)
+	}
+	if names := s.Shutdown(ShutdownSpindown, time.Now()); len(names) != 1 {
+		t.Errorf("registered as internal: SHUTDOWN goes to %v", names)
+	}
+}

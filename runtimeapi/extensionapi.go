@@ -51,7 +51,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request, _ string
 		writeErrorBody(w, http.StatusForbidden, errTypeInvalidRequestFormat, err.Error())
 		return
 	}
-	e, err := s.register(name, req.Events)
+	e, err := s.register(r.Context(), name, req.Events)
 	if err != nil {
 		writeExtensionError(w, err)
 		return

@@ -32,6 +32,7 @@ type Server struct {
 	// The Extensions API's (extension.go), under mu too.
 	function   FunctionInfo
 	expected   []string              // the external extensions init started
+	pending    bool                  // init has yet to name them (PendExtensions)
 	exts       []*extension          // registered, in order
 	extByID    map[string]*extension // by identifier
 	regClosed  bool                  // the runtime's init is over: no internal extension may register
@@ -76,6 +77,7 @@ func newServer() *Server {
 	return &Server{
 		closed:   make(chan struct{}),
 		initDone: make(chan struct{}),
+		changed:  make(chan struct{}),
 
 		streamLimits: defaultStreamLimits,
 	}

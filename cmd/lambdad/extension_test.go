@@ -207,3 +207,20 @@ func TestServeExtensionCrash(t *testing.T) {
 	})
 	testkit.Eventually(t, "the sandbox gone", func() bool { return d.sandboxCount() == 0 })
 }
+
+// TestServeExtensionOnSpare: a spare's init holds the extensions back with
+// the runtime, and starts both when the cold start takes it.
+func TestServeExtensionOnSpare(t *testing.T) {
+	d := startDaemon(t, "--functions", extensionFunctions(t), "--spares", "2")
+	testkit.Eventually(t, "a held spare", d.heldSpare)
+	if strings.Contains(d.output.String(), "extfn") {
+		t.Fatalf("an extension ran in a spare before any invoke:\n%s", d.output)
+	}
+	out := mustInvoke(t, d, "ext", `{"mode":"echo","text":"spare"}`)
+	if out.FunctionError != nil {
+		t.Fatalf("invoke on a spare: %s\n%s", out.Payload, d.output)
+	}
+	testkit.Eventually(t, "the extension's INVOKE", func() bool {
+		return strings.Contains(d.output.String(), "extfn: INVOKE "+requestID(out))
+	})
+}
