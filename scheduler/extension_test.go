@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/internal/testkit"
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // extensionsUntil makes every instance play extensions that are done with
@@ -84,4 +85,24 @@ func TestExtensionsTimeout(t *testing.T) {
 	if tail := string(inst.log.Tail()); !strings.Contains(tail, "Status: timeout") {
 		t.Errorf("log %q lacks Status: timeout", tail)
 	}
+}
+
+// TestExtensionCrashFailsTheInvocation: an extension that crashed while
+// the runtime answered fails the invocation with Extension.Crash, and the
+// instance goes.
+func TestExtensionCrashFailsTheInvocation(t *testing.T) {
+	s, l, _ := newTest(t, Config{})
+	l.prepare = func(f *fakeInstance) {
+		f.extensions = func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+		f.invoke = func(ctx context.Context, ev Event) (Outcome, error) {
+			f.exitWith(Exit{Code: 3, Extension: "ext1"})
+			return Outcome{Kind: Responded, Body: []byte(`"ok"`)}, nil
+		}
+	}
+	res := invoke(t, s, fn("crash"))
+	if res.ErrorType != lambda.ErrorTypeExtensionCrash || !strings.Contains(string(res.Payload), "extension ext1 exited: exit status 3") {
+		t.Errorf("result %s %s", res.ErrorType, res.Payload)
+	}
+	inst := l.instances()[0]
+	testkit.Eventually(t, "destroy", func() bool { return inst.destroyed.Load() == 1 })
 }

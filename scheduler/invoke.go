@@ -214,7 +214,7 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		CognitoIdentity: req.CognitoIdentity,
 		Stream:          streamed.wrap(req.Stream),
 	})
-	exited := sl.exitContext().Err() != nil
+	exited := dead(inst)
 
 	healthy, status := !exited, ""
 	switch cause := context.Cause(ctx); {
@@ -250,6 +250,12 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 			res.ErrorType = lambda.ErrorTypeUnhandled
 		}
 		status = "error"
+	}
+	if exited && status == "" && inst.Exit().Extension != "" {
+		// The runtime answered, but an extension crashed in the invocation:
+		// it failed, as on Lambda.
+		status = "error"
+		*res = mergeError(*res, s.exitResult(inst, req))
 	}
 	streamed.apply(res)
 	res.Duration = s.clock.Now().Sub(start)

@@ -202,9 +202,12 @@ func TestServeExtensionCrash(t *testing.T) {
 	}
 	// The runtime may have answered before the extension crashed: the
 	// caller then has its response, and REPORT the crash.
-	testkit.Eventually(t, "Extension.Crash", func() bool {
-		return strings.Contains(string(out.Payload), "Extension.Crash") || strings.Contains(d.output.String(), "Error Type: Extension.Crash")
-	})
+	for deadline := time.Now().Add(testkit.EventuallyTimeout); !strings.Contains(string(out.Payload), "Extension.Crash") &&
+		!strings.Contains(d.output.String(), "Error Type: Extension.Crash"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no Extension.Crash: %s\n%s", out.Payload, d.output)
+		}
+	}
 	testkit.Eventually(t, "the sandbox gone", func() bool { return d.sandboxCount() == 0 })
 }
 
