@@ -154,9 +154,23 @@ func (i *instance) AwaitExtensions(ctx context.Context) error {
 
 func (i *instance) PeakMemory() (uint64, error) { return i.sb.PeakMemory() }
 func (i *instance) Kill() error                 { return i.sb.Kill() }
-func (i *instance) Freeze() error               { return i.sb.Freeze() }
-func (i *instance) Thaw() error                 { return i.sb.Thaw() }
-func (i *instance) Log() *scheduler.Log         { return i.log }
+
+// Freeze stops the idle instance's processes; what its extensions
+// subscribed to is delivered first (a frozen extension could not take it).
+func (i *instance) Freeze() error {
+	if i.obs.hub.Subscribed() {
+		ctx, cancel := context.WithTimeout(context.Background(), freezeFlush)
+		i.obs.hub.Flush(ctx)
+		cancel()
+	}
+	return i.sb.Freeze()
+}
+
+// freezeFlush bounds the delivery of telemetry before a freeze.
+const freezeFlush = time.Second
+
+func (i *instance) Thaw() error         { return i.sb.Thaw() }
+func (i *instance) Log() *scheduler.Log { return i.log }
 
 // Exit is how the init ended, and whether the OOM killer fired in the
 // sandbox; the zero Exit while the init runs.

@@ -13,6 +13,15 @@
 //	POST /2018-06-01/runtime/invocation/{id}/error      the event's function error
 //	POST /2018-06-01/runtime/init/error                 the runtime failed to initialise
 //
+// and Lambda's Extensions API (extension.go, extensionapi.go) and the
+// subscriptions of its Telemetry and Logs APIs (telemetry.go, delivered by
+// package telemetry):
+//
+//	POST /2020-01-01/extension/register                 an extension registers for INVOKE, SHUTDOWN
+//	GET  /2020-01-01/extension/event/next               its next event
+//	POST /2020-01-01/extension/init/error, exit/error   it failed
+//	PUT  /2022-07-01/telemetry, /2020-08-15/logs        it subscribes to the sandbox's events and output
+//
 // The daemon's launcher drives the other side: [Server.WaitReady] waits for
 // init to end (the runtime's first GET /next), [Server.Invoke] hands the
 // runtime one [Invocation] at a time and waits for its [Result]. An
