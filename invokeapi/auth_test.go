@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,15 +80,16 @@ func TestAuthWithSDK(t *testing.T) {
 	}
 }
 
-// countingReader counts the bytes read from it.
+// countingReader counts the bytes read from it (by the client's transport,
+// while the test reads the count).
 type countingReader struct {
 	r io.Reader
-	n int
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += n
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -179,8 +181,8 @@ func TestAuthRaw(t *testing.T) {
 		r.Header.Set("Content-Type", "application/json")
 		r.ContentLength = size
 	})
-	if resp.StatusCode != 403 || big.n >= size {
-		t.Errorf("unsigned 256 MB body: %d, %d bytes sent", resp.StatusCode, big.n)
+	if sent := big.n.Load(); resp.StatusCode != 403 || sent >= size {
+		t.Errorf("unsigned 256 MB body: %d, %d bytes sent", resp.StatusCode, sent)
 	}
 }
 

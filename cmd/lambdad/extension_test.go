@@ -19,7 +19,8 @@ import (
 // extensionFunctions lays out gofn functions whose layer holds the test
 // extension (internal/testfn/extfn) at /opt/extensions/extfn: "ext", whose
 // extension works 300 ms after each INVOKE, and "extcrash", whose extension
-// exits on its first INVOKE.
+// exits on its first INVOKE, and "extslow", whose extension works past the
+// function's 2 s timeout.
 func extensionFunctions(t *testing.T) string {
 	t.Helper()
 	top := t.TempDir()
@@ -37,6 +38,9 @@ func extensionFunctions(t *testing.T) string {
 		"functions/ext/bootstrap":     string(gofnCode),
 		"functions/ext/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":10,` +
 			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"300"}}}`,
+		"functions/extslow/bootstrap": string(gofnCode),
+		"functions/extslow/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":2,` +
+			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"2500"}}}`,
 		"functions/extcrash/bootstrap": string(gofnCode),
 		"functions/extcrash/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":10,` +
 			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_CRASH":"1"}}}`,
@@ -226,4 +230,26 @@ func TestServeExtensionOnSpare(t *testing.T) {
 	testkit.Eventually(t, "the extension's INVOKE", func() bool {
 		return strings.Contains(d.output.String(), "extfn: INVOKE "+requestID(out))
 	})
+}
+
+// TestServeExtensionTimeout: an extension still working at the function's
+// deadline times the invocation out (the caller already has the runtime's
+// answer) and gets SHUTDOWN with the reason "timeout".
+func TestServeExtensionTimeout(t *testing.T) {
+	d := startDaemon(t, "--functions", extensionFunctions(t))
+	out := mustInvoke(t, d, "extslow", `{"mode":"echo","text":"slow"}`)
+	if out.FunctionError != nil || !strings.Contains(string(out.Payload), `"text":"slow"`) {
+		t.Fatalf("invoke: %s\n%s", out.Payload, d.output)
+	}
+	id := requestID(out)
+	for deadline := time.Now().Add(testkit.EventuallyTimeout); ; time.Sleep(10 * time.Millisecond) {
+		o := d.output.String()
+		if regexp.MustCompile(`REPORT RequestId: `+id+`\t.*Status: timeout`).MatchString(o) && strings.Contains(o, "extfn: SHUTDOWN timeout") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want REPORT with Status: timeout and the extension's SHUTDOWN timeout:\n%s", o)
+		}
+	}
+	testkit.Eventually(t, "the sandbox gone", func() bool { return d.sandboxCount() == 0 })
 }
