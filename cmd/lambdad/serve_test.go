@@ -443,9 +443,8 @@ func TestServeConcurrency(t *testing.T) {
 	// cgroup v2 lane's 2 GB guest) fits 7 sandboxes; pids are not this
 	// test's subject.
 	d := startDaemon(t, "--max-pids", "65536")
-	mustInvoke(t, d, "gofn", `{}`) // a first cold start outside the measurement
+	mustInvoke(t, d, "gofn", `{}`) // a first cold start
 	const n = 8
-	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
@@ -462,13 +461,13 @@ func TestServeConcurrency(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// Each of the 8 overlapping invokes had a sandbox of its own, and they
-	// ran side by side: one after another would take 8 s.
+	// Each of the 8 overlapping invokes had a sandbox of its own: a cold
+	// start happens only while every sandbox of the function is busy, so
+	// 8 sandboxes mean the 8 invokes were in flight side by side, however
+	// slow this machine is (no wall-clock bound: the emulated cgroup v2
+	// lane took 4.1-4.2 s for what takes 1.2 s here).
 	if got := d.sandboxCount(); got != n {
 		t.Errorf("%d sandboxes served %d overlapping invokes, want %d", got, n, n)
-	}
-	if took := time.Since(start); took > n*time.Second/2 {
-		t.Errorf("%d concurrent 1 s invokes took %s: they did not run side by side", n, took)
 	}
 }
 
