@@ -12,8 +12,12 @@
 // client loads the handler (CommonJS or ES module), then serves invocations
 // from the Runtime API over one keep-alive HTTP connection, as AWS's own
 // Node.js runtime does (async, promise and callback handlers, errors,
-// context, log format). It uses only Node.js's standard library and runs on
-// Node.js 18 or later.
+// context, log format). A handler wrapped in the global
+// awslambda.streamifyResponse streams its response: its writes go out as
+// the chunks of a streamed /response post as they are written, and an
+// error after the first ends the post in its trailers;
+// awslambda.HttpResponseStream.from writes a function URL's prelude. It
+// uses only Node.js's standard library and runs on Node.js 18 or later.
 //
 // sdk/ holds the package.json and package-lock.json of the AWS SDK for
 // JavaScript v3 packages that `make build` installs (npm ci) into

@@ -12,15 +12,17 @@
 // any answer of the Runtime API other than the expected one, after which
 // the daemon resets the sandbox. An exception nothing catches ends the
 // invocation in progress with that error and the process with status 129,
-// an unhandled rejection with status 128, as on AWS.
+// an unhandled rejection with status 128, as on AWS. A handler wrapped in
+// awslambda.streamifyResponse streams its response (lib/streaming.mjs).
 //
 // Node.js's standard library only; Node.js 18 or later.
 
+import { installGlobal, streaming } from "./lib/awslambda.mjs";
 import { RuntimeAPIError, RuntimeClient } from "./lib/client.mjs";
 import { document, FaultError, UNHANDLED_PROMISE_REJECTION } from "./lib/errors.mjs";
 import { load } from "./lib/handler.mjs";
 import { logError, patchConsole } from "./lib/logs.mjs";
-import { currentRequestId, run } from "./lib/loop.mjs";
+import { reportFatal, run } from "./lib/loop.mjs";
 import { registerModulePath } from "./lib/modulepath.mjs";
 
 const client = new RuntimeClient(process.env.AWS_LAMBDA_RUNTIME_API ?? "127.0.0.1:9001");
@@ -30,9 +32,8 @@ const client = new RuntimeClient(process.env.AWS_LAMBDA_RUNTIME_API ?? "127.0.0.
 async function fatal(label, err, code) {
   const doc = document(err);
   logError(label, doc);
-  const id = currentRequestId();
   try {
-    await (id ? client.postError(id, doc) : client.postInitError(doc));
+    await reportFatal(client, doc);
   } catch (postErr) {
     process.stderr.write(`lambdad nodejs runtime: ${postErr.message}\n`);
   }
@@ -47,16 +48,19 @@ async function main() {
     const err = new FaultError(UNHANDLED_PROMISE_REJECTION, reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason), reason);
     fatal("Unhandled Promise Rejection", err, 128);
   });
+  installGlobal(process.env);
   let handler;
+  let stream;
   try {
     handler = await load(process.env.LAMBDA_TASK_ROOT ?? "/var/task", process.env._HANDLER ?? "");
+    stream = streaming(handler);
   } catch (err) {
     const doc = document(err);
     logError("Uncaught Exception", doc);
     await client.postInitError(doc);
     process.exit(1);
   }
-  await run(client, handler);
+  await run(client, handler, stream);
 }
 
 main().catch((err) => {

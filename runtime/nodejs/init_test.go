@@ -54,6 +54,15 @@ func TestInitErrors(t *testing.T) {
 		errorType: "Runtime.UserCodeSyntaxError",
 		message:   "SyntaxError: ",
 	}, {
+		name:    "streaming mark other than a response stream",
+		handler: "index.handler",
+		files: map[string]string{"index.js": `
+exports.handler = async () => 1;
+exports.handler[Symbol.for("aws.lambda.runtime.handler.streaming")] = "request";
+`},
+		errorType: "Runtime.MalformedStreamingHandler",
+		message:   "Only response streaming is supported.",
+	}, {
 		name:      "malformed name",
 		handler:   "index",
 		errorType: "Runtime.MalformedHandlerName",

@@ -148,6 +148,15 @@ export const handler = async () => [greet("import"), require("greet").greet("req
 		event: `{}`,
 		want:  `["hello import", "hello require"]`,
 	}, {
+		// AWS's global, there for handlers that do not stream too.
+		name:    "awslambda global",
+		handler: "index.handler",
+		files: map[string]string{"index.js": `
+exports.handler = async () => [typeof awslambda.streamifyResponse, typeof awslambda.HttpResponseStream.from];
+`},
+		event: `{}`,
+		want:  `["function", "function"]`,
+	}, {
 		// As tracing libraries do: the runtime's own requests are not theirs.
 		name:    "http patched",
 		handler: "index.handler",

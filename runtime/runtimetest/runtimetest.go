@@ -4,6 +4,7 @@
 package runtimetest
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -38,15 +39,23 @@ type Event struct {
 
 // Post is one POST the runtime made.
 type Post struct {
-	Path      string
-	ErrorType string // Lambda-Runtime-Function-Error-Type
-	Body      []byte
+	Path        string
+	ErrorType   string // Lambda-Runtime-Function-Error-Type
+	ContentType string
+	Mode        string // Lambda-Runtime-Function-Response-Mode
+	Chunked     bool   // Transfer-Encoding: chunked
+	Body        []byte
+	Trailer     http.Header // after a chunked body
 }
 
 // FakeAPI serves just enough of the Runtime API to drive a runtime client.
 type FakeAPI struct {
 	Status atomic.Int32 // answer to every POST (202 unless set)
 	Conns  atomic.Int32 // connections accepted
+	// Streamed holds the bodies of all POSTs, appended as their bytes
+	// arrive, before the POST is done: a test sees a streamed response's
+	// first chunk while the runtime is still writing.
+	Streamed testkit.Buffer
 
 	srv    *httptest.Server
 	events chan Event
@@ -116,15 +125,19 @@ func (a *FakeAPI) next(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *FakeAPI) record(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	var body bytes.Buffer
+	if _, err := io.Copy(io.MultiWriter(&body, &a.Streamed), r.Body); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	a.posts <- Post{
-		Path:      r.URL.Path,
-		ErrorType: r.Header.Get("Lambda-Runtime-Function-Error-Type"),
-		Body:      body,
+		Path:        r.URL.Path,
+		ErrorType:   r.Header.Get("Lambda-Runtime-Function-Error-Type"),
+		ContentType: r.Header.Get("Content-Type"),
+		Mode:        r.Header.Get("Lambda-Runtime-Function-Response-Mode"),
+		Chunked:     len(r.TransferEncoding) > 0 && r.TransferEncoding[0] == "chunked",
+		Body:        body.Bytes(),
+		Trailer:     r.Trailer,
 	}
 	w.WriteHeader(int(a.Status.Load()))
 	io.WriteString(w, `{"status":"OK"}`)

@@ -2,7 +2,19 @@
 
 import http from "node:http";
 
+import { FaultError, UNMARSHAL_ERROR } from "./errors.mjs";
+
 const PREFIX = "/2018-06-01/runtime";
+
+// The error a function reports: a header of /error posts, and the trailers
+// of a streamed /response post, with the document base64-encoded.
+export const ERROR_TYPE = "Lambda-Runtime-Function-Error-Type";
+export const ERROR_BODY = "Lambda-Runtime-Function-Error-Body";
+
+// headerValue makes s a header value, which must be ASCII without controls.
+export function headerValue(s) {
+  return String(s).replace(/[^\x20-\x7e]/g, "?");
+}
 
 // request is node:http's as it is when the runtime starts: a function that
 // patches http (tracing libraries do) must not trace, delay or break the
@@ -29,6 +41,15 @@ export class Invocation {
     this.clientContext = headers["lambda-runtime-client-context"];
     this.cognitoIdentity = headers["lambda-runtime-cognito-identity"];
     this.body = body;
+  }
+
+  // event is the body as JSON; Runtime.UnmarshalError if it is not.
+  event() {
+    try {
+      return JSON.parse(this.body.toString("utf8"));
+    } catch (err) {
+      throw new FaultError(UNMARSHAL_ERROR, `Unable to unmarshal input: ${err.message}`);
+    }
   }
 }
 
@@ -64,12 +85,32 @@ export class RuntimeClient {
     return this.#postDoc(PREFIX + "/init/error", doc);
   }
 
-  #postDoc(path, doc) {
+  // openStream starts the streamed /response post of requestId, its body
+  // of type contentType: it returns the request, whose writes go out as
+  // chunks as they are written, and its answer, which settles once the
+  // Runtime API has answered the request's end: a RuntimeAPIError unless
+  // 202. Nothing leaves before the first write or the end.
+  openStream(requestId, contentType) {
+    const path = `${PREFIX}/invocation/${requestId}/response`;
     const headers = {
-      "Content-Type": "application/json",
-      // A header value must be ASCII without controls.
-      "Lambda-Runtime-Function-Error-Type": String(doc.errorType).replace(/[^\x20-\x7e]/g, "?"),
+      "Content-Type": contentType,
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      "Transfer-Encoding": "chunked",
+      Trailer: `${ERROR_TYPE}, ${ERROR_BODY}`,
     };
+    let req;
+    const answer = new Promise((resolve, reject) => {
+      req = this.#request("POST", path, headers, resolve, reject);
+    }).then(({ status, body }) => {
+      if (status !== 202) {
+        throw new RuntimeAPIError(`POST ${path}: status ${status}: ${body.subarray(0, 200)}`);
+      }
+    });
+    return { req, answer };
+  }
+
+  #postDoc(path, doc) {
+    const headers = { "Content-Type": "application/json", [ERROR_TYPE]: headerValue(doc.errorType) };
     return this.#post(path, Buffer.from(JSON.stringify(doc)), headers);
   }
 
@@ -82,16 +123,22 @@ export class RuntimeClient {
 
   #do(method, path, body, headers = {}) {
     return new Promise((resolve, reject) => {
-      const fail = (err) => reject(new RuntimeAPIError(`${method} ${path}: ${err.message}`));
       if (body !== undefined) headers["Content-Length"] = body.length;
-      const req = request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on("error", fail);
-      });
-      req.on("error", fail);
-      req.end(body);
+      this.#request(method, path, headers, resolve, reject).end(body);
     });
+  }
+
+  // #request starts a request; resolve gets its answer, {status, headers,
+  // body}, reject a RuntimeAPIError.
+  #request(method, path, headers, resolve, reject) {
+    const fail = (err) => reject(new RuntimeAPIError(`${method} ${path}: ${err.message}`));
+    const req = request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", fail);
+    });
+    req.on("error", fail);
+    return req;
   }
 }

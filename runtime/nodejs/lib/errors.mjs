@@ -16,6 +16,8 @@ export const MARSHAL_ERROR = "Runtime.MarshalError";
 export const UNMARSHAL_ERROR = "Runtime.UnmarshalError";
 export const CONTEXT_UNMARSHAL_ERROR = "Runtime.LambdaContextUnmarshalError";
 export const UNHANDLED_PROMISE_REJECTION = "Runtime.UnhandledPromiseRejection";
+export const MALFORMED_STREAMING_HANDLER = "Runtime.MalformedStreamingHandler";
+export const INVALID_STREAMING_OPERATION = "Runtime.InvalidStreamingOperation";
 
 // FaultError is a failure of the runtime contract, reported as its type.
 export class FaultError extends Error {

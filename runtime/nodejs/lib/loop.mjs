@@ -8,20 +8,29 @@
 // empties, and the invocation's result is null.
 
 import { newContext } from "./context.mjs";
-import { document, FaultError, MARSHAL_ERROR, UNMARSHAL_ERROR } from "./errors.mjs";
+import { document, FaultError, MARSHAL_ERROR } from "./errors.mjs";
 import { logError, setRequestId } from "./logs.mjs";
+import { ResponseStream } from "./responsestream.mjs";
+import { invokeStreaming } from "./streaming.mjs";
 
-// current is the id of the invocation in progress, "" between them.
+// current is the id of the invocation in progress, "" between them;
+// currentStream its ResponseStream if its handler streams.
 let current = "";
+let currentStream;
 
-// currentRequestId is the invocation in progress, for the uncaught
-// exception handler; "" if none is.
-export function currentRequestId() {
-  return current;
+// reportFatal reports the error document doc, of an exception that ends
+// the process, as the outcome of the invocation in progress, through its
+// stream if that has started, or else of the init.
+export function reportFatal(client, doc) {
+  if (!current) return client.postInitError(doc);
+  if (currentStream?.fail(doc)) return currentStream.answered();
+  return client.postError(current, doc);
 }
 
 // run serves invocations until the Runtime API fails (RuntimeAPIError).
-export async function run(client, handler) {
+// A streaming handler (awslambda.streamifyResponse) comes with stream, its
+// options (streaming in awslambda.mjs); it is undefined for others.
+export async function run(client, handler, stream) {
   for (;;) {
     const invocation = await client.next();
     current = invocation.requestId;
@@ -30,6 +39,13 @@ export async function run(client, handler) {
       process.env._X_AMZN_TRACE_ID = invocation.traceId;
     } else {
       delete process.env._X_AMZN_TRACE_ID;
+    }
+    if (stream !== undefined) {
+      currentStream = new ResponseStream(client, invocation.requestId, stream.highWaterMark);
+      await invokeStreaming(client, handler, invocation, currentStream);
+      current = "";
+      currentStream = undefined;
+      continue;
     }
     const outcome = await invoke(handler, invocation);
     let body;
@@ -82,13 +98,7 @@ function invoke(handler, invocation) {
     };
     try {
       context = newContext(invocation, (err, result) => end(outcome(err, result)));
-      let event;
-      try {
-        event = JSON.parse(invocation.body.toString("utf8"));
-      } catch (err) {
-        throw new FaultError(UNMARSHAL_ERROR, `Unable to unmarshal input: ${err.message}`);
-      }
-      const result = handler(event, context, callback);
+      const result = handler(invocation.event(), context, callback);
       if (typeof result?.then === "function") {
         result.then((value) => !ended && end({ result: value }), (err) => !ended && end({ err: err ?? "handled" }));
       }
