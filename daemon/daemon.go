@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lambdad/lambdad/catalog"
+	"github.com/lambdad/lambdad/funclog"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/invokeapi"
@@ -67,6 +68,10 @@ type Config struct {
 	// 0: scheduler.DefaultLogRate and DefaultLogBurst (1 MiB/s, 4 MiB);
 	// negative: no limit.
 	LogRate, LogBurst int
+	// LogRetainBytes bounds each function's log kept in StateDir's logs
+	// (LogsDir; package funclog): what Output gets of it, rotated. 0:
+	// DefaultLogRetainBytes (16 MiB); negative: none kept.
+	LogRetainBytes int64
 
 	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
 	// and, for egress, its bridge and subnet ("": lambdad0 and
@@ -155,6 +160,7 @@ type Daemon struct {
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
 	sink      *scheduler.Sink // the functions' output
+	logs      *funclog.Store  // and its copy per function; nil: none
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -290,7 +296,15 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		d.logger.Info("pruned what no image and no function uses", "removed", removed)
 	}
 	provisioned, _ := allotProvisioned(d.functions.Provisioned(), cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
-	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
+	sinkCfg := scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst}
+	if cfg.LogRetainBytes >= 0 {
+		if d.logs, err = funclog.Open(LogsDir(cfg.StateDir), cfg.LogRetainBytes, d.logger); err != nil {
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
+		sinkCfg.Archive = d.logs
+		undo = append(undo, func() { d.logs.Close() })
+	}
+	d.sink = scheduler.NewSinkWith(sinkCfg)
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: d.sink, Spares: cfg.Spares, Logger: d.logger,
@@ -484,6 +498,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 				d.shutdownErr = err
 				d.logger.Error("network not removed", "err", err)
 			}
+		}
+		if d.logs != nil { // after the sink's last write
+			d.logs.Close()
 		}
 		if err := d.removeCgroupParent(); err != nil { // before the tmpfs that records it
 			d.shutdownErr = err

@@ -3,6 +3,7 @@ package daemon
 import (
 	"path/filepath"
 
+	"github.com/lambdad/lambdad/funclog"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
@@ -30,3 +31,10 @@ func SandboxManager(runDir, cgroupParent string, firstUID int) (*sandbox.Manager
 		FirstUID:     firstUID,
 	})
 }
+
+// LogsDir is where functions' logs are kept under stateDir (package
+// funclog), for serve to write and lambdad logs to read.
+func LogsDir(stateDir string) string { return filepath.Join(stateDir, "logs") }
+
+// DefaultLogRetainBytes bounds each function's logs on disk.
+const DefaultLogRetainBytes = funclog.DefaultRetainBytes

@@ -62,6 +62,8 @@ type Config struct {
 	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
 	// lambdad's own: each START line of the function's log carries it.
 	RunsOn string
+	// Logging is Lambda's LoggingConfig: Text or JSON, and JSON's levels.
+	Logging LoggingConfig
 	// URL is the function URL function.json or a template gives a
 	// read-only function (the control plane keeps its own functions'
 	// apart, in the catalog); nil: none.
@@ -126,5 +128,5 @@ func (c Config) Family() *Family { return FamilyOf(c.Runtime) }
 // EnvRequest is the part of the environment request that c decides; the
 // caller adds Region, Credentials, InitializationType and Now.
 func (c Config) EnvRequest() EnvRequest {
-	return EnvRequest{Name: c.Name, Version: c.Version, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env}
+	return EnvRequest{Name: c.Name, Version: c.Version, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env, Logging: c.Logging}
 }

@@ -36,6 +36,7 @@ type fileConfig struct {
 	Code                         *codeConfig
 	Layers                       []string
 	FunctionUrlConfig            *URLConfig
+	LoggingConfig                *LoggingConfig
 	ignoredFields
 }
 
@@ -51,7 +52,6 @@ type ignoredFields struct {
 	FileSystemConfigs    json.RawMessage
 	FunctionName         json.RawMessage
 	KMSKeyArn            json.RawMessage
-	LoggingConfig        json.RawMessage
 	Publish              json.RawMessage
 	Role                 json.RawMessage
 	SnapStart            json.RawMessage
@@ -279,6 +279,9 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 	}
 	if f.ImageConfig != nil {
 		c.ImageConfig = *f.ImageConfig
+	}
+	if f.LoggingConfig != nil {
+		c.Logging = *f.LoggingConfig
 	}
 	switch {
 	case c.IsImage():

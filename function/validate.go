@@ -125,6 +125,7 @@ func (c Config) problems() []*FieldError {
 	if c.URL != nil {
 		ps = append(ps, c.URL.Problems("FunctionUrlConfig.")...)
 	}
+	ps = append(ps, c.Logging.problems()...)
 	return append(ps, c.codeProblems()...)
 }
 

@@ -53,9 +53,11 @@ var rules = map[string]rule{
 	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
 	// Function URLs' HTTP edge: its own words, no catalog or scheduler.
 	"funcurl": {module: []string{"lambda", "function"}},
+	// Functions' logs on disk: written by the daemon, read by lambdad logs.
+	"funclog": {},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
+		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template", "funclog"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},
