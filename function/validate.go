@@ -125,6 +125,9 @@ func (c Config) problems() []*FieldError {
 	if c.URL != nil {
 		ps = append(ps, c.URL.Problems("FunctionUrlConfig.")...)
 	}
+	if c.EventInvoke != nil {
+		ps = append(ps, c.EventInvoke.Problems("EventInvokeConfig.")...)
+	}
 	return append(ps, c.codeProblems()...)
 }
 

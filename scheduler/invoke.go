@@ -32,6 +32,9 @@ const exitNotFound = 127
 type Request struct {
 	Function        function.Config
 	RequestID       string
+	// Qualifier is the invoke's qualifier ("" for none), by which an
+	// Event invocation's function is looked up again when it runs.
+	Qualifier       string
 	Payload         []byte
 	ContentType     string
 	FunctionARN     string
