@@ -72,10 +72,12 @@ func (a *api) parse(w http.ResponseWriter, r *http.Request, name, qualifier stri
 		return nil, serr
 	}
 	inv.held = held
+	named, _ := ref(name, qualifier) // checked by a.function
 	contentType := defaultContentType
 	inv.req = scheduler.Request{
 		Function:      fn,
 		RequestID:     newRequestID(),
+		Qualifier:     named.Qualifier,
 		Payload:       payload,
 		ContentType:   contentType,
 		FunctionARN:   arn,
