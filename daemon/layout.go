@@ -30,3 +30,9 @@ func SandboxManager(runDir, cgroupParent string, firstUID int) (*sandbox.Manager
 		FirstUID:     firstUID,
 	})
 }
+
+// AsyncQueuePath is the async queue's database under stateDir (package
+// asyncq).
+func AsyncQueuePath(stateDir string) string {
+	return filepath.Join(stateDir, "async", "queue.db")
+}
