@@ -326,6 +326,9 @@ func (q *Queue) run(ctx context.Context, e AsyncEvent) {
 		var res Result
 		res, err = q.cfg.Invoker.Invoke(ctx, Request{Function: fn, RequestID: e.ID, Qualifier: e.Qualifier, Payload: e.Payload,
 			ContentType: e.ContentType, FunctionARN: e.FunctionARN, TraceID: e.TraceID, ClientContext: e.ClientContext, CognitoIdentity: e.CognitoIdentity})
+		if err == nil && res.FunctionError() && q.stopped() {
+			return // most likely killed by the shutdown: no retry used, it runs again at the next start
+		}
 		if err == nil {
 			q.finish(log, fn, e, res)
 			return
