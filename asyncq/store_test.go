@@ -84,7 +84,12 @@ func TestPersistAcrossReopen(t *testing.T) {
 	if err := s.Done("a"); err != nil {
 		t.Fatal(err)
 	}
-	b := taken[1]
+	var b scheduler.AsyncEvent
+	for _, e := range taken {
+		if e.ID == "b" {
+			b = e
+		}
+	}
 	b.Due, b.Attempts, b.Runs = now.Add(time.Minute), 1, 1
 	if err := s.Reschedule(b); err != nil {
 		t.Fatal(err)

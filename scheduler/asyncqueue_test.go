@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -269,5 +270,68 @@ func TestAsyncFunctionGone(t *testing.T) {
 	a.drain(t, time.Second)
 	if len(inv.calls("gone")) != 0 {
 		t.Error("an event of a function that is gone ran")
+	}
+}
+
+// The memory store leases due events earliest first, never twice, and
+// gives them back by Reschedule; Put of a known id replaces it.
+func TestMemoryStoreOrder(t *testing.T) {
+	m := NewMemoryStore()
+	t0 := time.Unix(1_800_000_000, 0)
+	for i, id := range []string{"c", "a", "b", "late"} {
+		due := t0.Add(time.Duration(3-i) * time.Second)
+		if id == "late" {
+			due = t0.Add(time.Hour)
+		}
+		m.Put(AsyncEvent{ID: id, Enqueued: t0, Due: due, Payload: []byte("x")})
+	}
+	got, _ := m.Take(t0.Add(time.Minute), 2)
+	if len(got) != 2 || got[0].ID != "b" || got[1].ID != "a" {
+		t.Fatalf("Take = %v, want b then a", got)
+	}
+	if next, ok := m.NextDue(); !ok || !next.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("NextDue = %v %v, want c's", next, ok)
+	}
+	got[0].Due, got[0].Attempts = t0.Add(2*time.Hour), 1
+	m.Reschedule(got[0])
+	m.Done("a")
+	m.Put(AsyncEvent{ID: "c", Enqueued: t0, Due: t0, Payload: []byte("xyz")})
+	rest, _ := m.Take(t0.Add(3*time.Hour), 10)
+	var ids []string
+	for _, e := range rest {
+		ids = append(ids, e.ID)
+	}
+	if fmt.Sprint(ids) != "[c late b]" || rest[2].Attempts != 1 {
+		t.Errorf("Take after the changes = %v", rest)
+	}
+	if st := m.Stats(); st.Depth != 3 || st.Bytes != (AsyncEvent{Payload: []byte("xyz")}).Bytes()+2*(AsyncEvent{Payload: []byte("x")}).Bytes() {
+		t.Errorf("Stats = %+v", st)
+	}
+	if more, _ := m.Take(t0.Add(3*time.Hour), 10); len(more) != 0 {
+		t.Errorf("leased events taken again: %v", more)
+	}
+}
+
+// BenchmarkMemoryStoreBacklog takes and finishes events from a backlog of
+// 100000, one at a time, as the dispatcher does.
+func BenchmarkMemoryStoreBacklog(b *testing.B) {
+	m := NewMemoryStore()
+	t0 := time.Unix(1_800_000_000, 0)
+	for i := range 100000 {
+		m.Put(AsyncEvent{ID: fmt.Sprint(i), Enqueued: t0, Due: t0})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, _ := m.Take(t0, 1)
+		if len(got) == 0 {
+			b.StopTimer()
+			for j := range 100000 {
+				m.Put(AsyncEvent{ID: fmt.Sprint(j), Enqueued: t0, Due: t0})
+			}
+			b.StartTimer()
+			continue
+		}
+		m.NextDue()
+		m.Done(got[0].ID)
 	}
 }

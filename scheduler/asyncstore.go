@@ -1,7 +1,7 @@
 package scheduler
 
 import (
-	"slices"
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -71,16 +71,18 @@ type QueueStats struct {
 
 // MemoryStore is a QueueStore in memory: it loses its events with the
 // process. The queue uses one when given no store; package asyncq builds
-// its durable store on one.
+// its durable store on one. The events not leased are a heap by Due, so
+// Take and NextDue cost O(log n) however long the backlog.
 type MemoryStore struct {
 	mu     sync.Mutex
 	events map[string]*memEvent // mu
+	due    dueHeap              // mu: the events not leased
 	bytes  int64                // mu: the Bytes of events
 }
 
 type memEvent struct {
 	AsyncEvent
-	leased bool
+	index int // in due; -1: leased
 }
 
 var _ QueueStore = (*MemoryStore)(nil)
@@ -88,33 +90,30 @@ var _ QueueStore = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{events: map[string]*memEvent{}} }
 
-// Put adds e (or replaces the event of its ID).
+// Put adds e (or replaces the event of its ID), not leased.
 func (m *MemoryStore) Put(e AsyncEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.events[e.ID]; ok {
 		m.bytes -= old.Bytes()
+		if old.index >= 0 {
+			heap.Remove(&m.due, old.index)
+		}
 	}
-	m.events[e.ID] = &memEvent{AsyncEvent: e}
+	me := &memEvent{AsyncEvent: e}
+	m.events[e.ID] = me
+	heap.Push(&m.due, me)
 	m.bytes += e.Bytes()
 	return nil
 }
 
-// Take leases up to max due events, earliest first. (A scan: the queue
-// takes in batches, and holds at most --async-queue-max events.)
+// Take leases up to max due events, earliest first.
 func (m *MemoryStore) Take(now time.Time, max int) ([]AsyncEvent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var due []*memEvent
-	for _, e := range m.events {
-		if !e.leased && !e.Due.After(now) {
-			due = append(due, e)
-		}
-	}
-	slices.SortFunc(due, func(a, b *memEvent) int { return a.Due.Compare(b.Due) })
 	var out []AsyncEvent
-	for _, e := range due[:min(max, len(due))] {
-		e.leased = true
+	for len(out) < max && len(m.due) > 0 && !m.due[0].Due.After(now) {
+		e := heap.Pop(&m.due).(*memEvent)
 		out = append(out, e.AsyncEvent)
 	}
 	return out, nil
@@ -126,6 +125,9 @@ func (m *MemoryStore) Done(id string) error {
 	defer m.mu.Unlock()
 	if e, ok := m.events[id]; ok {
 		m.bytes -= e.Bytes()
+		if e.index >= 0 {
+			heap.Remove(&m.due, e.index)
+		}
 		delete(m.events, id)
 	}
 	return nil
@@ -135,9 +137,16 @@ func (m *MemoryStore) Done(id string) error {
 func (m *MemoryStore) Reschedule(e AsyncEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if old, ok := m.events[e.ID]; ok {
-		m.bytes += e.Bytes() - old.Bytes()
-		m.events[e.ID] = &memEvent{AsyncEvent: e}
+	old, ok := m.events[e.ID]
+	if !ok {
+		return nil
+	}
+	m.bytes += e.Bytes() - old.Bytes()
+	old.AsyncEvent = e
+	if old.index >= 0 {
+		heap.Fix(&m.due, old.index)
+	} else {
+		heap.Push(&m.due, old)
 	}
 	return nil
 }
@@ -157,17 +166,14 @@ func (m *MemoryStore) Event(id string) (AsyncEvent, bool) {
 func (m *MemoryStore) NextDue() (time.Time, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var next time.Time
-	found := false
-	for _, e := range m.events {
-		if !e.leased && (!found || e.Due.Before(next)) {
-			next, found = e.Due, true
-		}
+	if len(m.due) == 0 {
+		return time.Time{}, false
 	}
-	return next, found
+	return m.due[0].Due, true
 }
 
-// Stats counts the events.
+// Stats counts the events. (Oldest is a scan: for start and for
+// observers, not for every event.)
 func (m *MemoryStore) Stats() QueueStats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -178,4 +184,35 @@ func (m *MemoryStore) Stats() QueueStats {
 		}
 	}
 	return s
+}
+
+// dueHeap orders events by Due, then Enqueued, then ID (container/heap).
+type dueHeap []*memEvent
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	if !h[i].Due.Equal(h[j].Due) {
+		return h[i].Due.Before(h[j].Due)
+	}
+	if !h[i].Enqueued.Equal(h[j].Enqueued) {
+		return h[i].Enqueued.Before(h[j].Enqueued)
+	}
+	return h[i].ID < h[j].ID
+}
+func (h dueHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *dueHeap) Push(x any) {
+	e := x.(*memEvent)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*h = old[:len(old)-1]
+	return e
 }

@@ -36,7 +36,7 @@ func TestServeAsyncSurvivesACrash(t *testing.T) {
 		t.Fatalf("CreateFunction: %v\n%s", err, first.output)
 	}
 	if _, err := first.client.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{
-		FunctionName: aws.String("async"),
+		FunctionName:      aws.String("async"),
 		DestinationConfig: &types.DestinationConfig{OnSuccess: &types.OnSuccess{Destination: aws.String("file://" + records)}},
 	}); err != nil {
 		t.Fatal(err)
