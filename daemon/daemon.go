@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lambdad/lambdad/asyncq"
 	"github.com/lambdad/lambdad/catalog"
 	"github.com/lambdad/lambdad/funclog"
 	"github.com/lambdad/lambdad/function"
@@ -109,6 +110,7 @@ type Config struct {
 	RuntimeAPIMaxConns int   // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
 	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
 	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
+	AsyncQueueMax      int   // Event invocations queued; 0: scheduler.DefaultQueueCapacity (100000)
 	MaxClientConns     int   // connections one remote address (a sandbox) may hold open to the Invoke API; loopback is not limited; 0: invokeapi.DefaultMaxClientConns (64)
 
 	// SandboxUIDs is the first of the sandbox.UIDsPerRange host uids (and
@@ -153,6 +155,7 @@ type Daemon struct {
 	launcher  *launcher.Launcher
 	sched     *scheduler.Scheduler
 	queue     *scheduler.Queue
+	events    *asyncq.Store  // the queue's events, on disk
 	lns       []net.Listener // the Invoke API's; lns[0] is Addr
 	srv       *http.Server
 	urlLn     net.Listener // the function URLs'; nil: none
@@ -326,9 +329,14 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Logger:         d.logger,
 	})
 	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
+	if d.events, err = asyncq.Open(AsyncQueuePath(cfg.StateDir)); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	undo = append(undo, func() { d.events.Close() })
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
 		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
-		MaxBytes: cfg.AsyncQueueMaxBytes,
+		MaxBytes: cfg.AsyncQueueMaxBytes, Capacity: cfg.AsyncQueueMax,
+		Store: d.events, Resolve: d.resolveEvent,
 	})
 	api := invokeapi.Config{
 		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
@@ -508,6 +516,10 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		if err := d.functions.Close(); err != nil {
 			d.shutdownErr = err
 			d.logger.Error("catalog not closed", "err", err)
+		}
+		if err := d.events.Close(); err != nil { // after the queue's loop (background)
+			d.shutdownErr = err
+			d.logger.Error("async queue's store not closed", "err", err)
 		}
 		if err := d.unmountRunDir(); err != nil {
 			d.shutdownErr = err

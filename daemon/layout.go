@@ -38,3 +38,9 @@ func LogsDir(stateDir string) string { return filepath.Join(stateDir, "logs") }
 
 // DefaultLogRetainBytes bounds each function's logs on disk.
 const DefaultLogRetainBytes = funclog.DefaultRetainBytes
+
+// AsyncQueuePath is the async queue's database under stateDir (package
+// asyncq).
+func AsyncQueuePath(stateDir string) string {
+	return filepath.Join(stateDir, "async", "queue.db")
+}

@@ -68,6 +68,11 @@ type Config struct {
 	// read-only function (the control plane keeps its own functions'
 	// apart, in the catalog); nil: none.
 	URL *URLConfig `json:",omitempty"`
+	// EventInvoke is what happens to the function's Event invocations
+	// (retries, maximum age, destinations): function.json's for a
+	// read-only function, the catalog's for the qualifier invoked for the
+	// control plane's; nil: Lambda's defaults.
+	EventInvoke *EventInvokeConfig `json:",omitempty"`
 
 	// Version is the function version this Config is: LatestVersion
 	// ($LATEST, also "") or a published version's number ("1", "2", …),

@@ -37,6 +37,7 @@ type fileConfig struct {
 	Layers                       []string
 	FunctionUrlConfig            *URLConfig
 	LoggingConfig                *LoggingConfig
+	EventInvokeConfig            *EventInvokeConfig
 	ignoredFields
 }
 
@@ -246,6 +247,7 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
 		Layers:                 f.Layers,
 		URL:                    f.FunctionUrlConfig,
+		EventInvoke:            f.EventInvokeConfig,
 	}
 	if p := f.Code.problem(); p != nil {
 		return Config{}, []*FieldError{p}

@@ -126,6 +126,9 @@ func (c Config) problems() []*FieldError {
 		ps = append(ps, c.URL.Problems("FunctionUrlConfig.")...)
 	}
 	ps = append(ps, c.Logging.problems()...)
+	if c.EventInvoke != nil {
+		ps = append(ps, c.EventInvoke.Problems("EventInvokeConfig.")...)
+	}
 	return append(ps, c.codeProblems()...)
 }
 

@@ -71,10 +71,12 @@ func (a *api) parse(w http.ResponseWriter, r *http.Request, name, qualifier stri
 		return nil, serr
 	}
 	inv.held = held
+	named, _ := ref(name, qualifier) // checked by a.function
 	contentType := defaultContentType
 	inv.req = scheduler.Request{
 		Function:      fn,
 		RequestID:     lambda.NewID(),
+		Qualifier:     named.Qualifier,
 		Payload:       payload,
 		ContentType:   contentType,
 		FunctionARN:   arn,

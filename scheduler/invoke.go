@@ -30,8 +30,11 @@ const exitNotFound = 127
 
 // Request is one invocation of a resolved function.
 type Request struct {
-	Function        function.Config
-	RequestID       string
+	Function  function.Config
+	RequestID string
+	// Qualifier is the invoke's qualifier ("" for none), by which an
+	// Event invocation's function is looked up again when it runs.
+	Qualifier       string
 	Payload         []byte
 	ContentType     string
 	FunctionARN     string

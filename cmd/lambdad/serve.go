@@ -66,6 +66,7 @@ func serveCommand() *cli.Command {
 			seccompFlag(),
 			runtimeImageFlag(),
 			&cli.Int64Flag{Name: "max-inflight-bytes", Value: invokeapi.DefaultMaxInflightBytes, Usage: "bytes of Invoke API request bodies held at once, all requests together; beyond, 429 TooManyRequestsException"},
+			&cli.IntFlag{Name: "async-queue-max", Value: scheduler.DefaultQueueCapacity, Usage: "Event invocations queued at once (kept in <state-dir>/async/queue.db until they ran); beyond, 429 TooManyRequestsException"},
 			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
 			&cli.IntFlag{Name: "max-client-conns", Value: invokeapi.DefaultMaxClientConns, Usage: "connections one remote address (a sandbox, through host.lambdad.internal) may hold open to the Invoke API at once; more are closed at once; loopback clients are not limited"},
 			&cli.IntFlag{Name: "runtime-api-max-conns", Value: runtimeapi.DefaultMaxConns, Usage: "connections a sandbox may hold open to its Runtime API at once (a runtime needs one or two); more are closed at once"},
@@ -177,6 +178,7 @@ func serveAction(c *cli.Context) error {
 		MaxClientConns:     c.Int("max-client-conns"),
 		MaxInflightBytes:   c.Int64("max-inflight-bytes"),
 		AsyncQueueMaxBytes: c.Int64("async-queue-max-bytes"),
+		AsyncQueueMax:      c.Int("async-queue-max"),
 	})
 	if err != nil {
 		return err

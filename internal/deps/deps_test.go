@@ -44,6 +44,7 @@ var rules = map[string]rule{
 	// The control plane's store of functions (bbolt), a template's
 	// functions (YAML), a directory's changes (fsnotify).
 	"catalog":  {module: []string{"function"}, foreign: []string{"go.etcd.io/bbolt"}},
+	"asyncq":   {module: []string{"scheduler", "function", "lambda"}, foreign: []string{"go.etcd.io/bbolt"}},
 	"template": {module: []string{"function"}, foreign: []string{"go.yaml.in/yaml/v3"}},
 	"watch":    {foreign: []string{"github.com/fsnotify/fsnotify"}},
 	// The policy: its own words, no engine.
@@ -56,7 +57,7 @@ var rules = map[string]rule{
 	// Functions' logs on disk: written by the daemon, read by lambdad logs.
 	"funclog": {},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog"}},
+		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog", "asyncq"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template", "funclog"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
