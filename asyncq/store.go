@@ -7,14 +7,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/lambdad/lambdad/scheduler"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/lambdad/lambdad/internal/boltschema"
+	"github.com/lambdad/lambdad/scheduler"
 )
 
 var (
 	eventsBucket = []byte("events")
-	metaBucket   = []byte("meta")
-	schemaKey    = []byte("schema")
 )
 
 // schema is the database's format; Open refuses a database of another.
@@ -53,17 +53,8 @@ func Open(path string) (*Store, error) {
 // load checks the schema and reads every event into the index.
 func (s *Store) load() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(metaBucket)
-		if err != nil {
+		if err := boltschema.Check(tx, schema); err != nil {
 			return err
-		}
-		switch v := meta.Get(schemaKey); {
-		case v == nil:
-			if err := meta.Put(schemaKey, []byte(schema)); err != nil {
-				return err
-			}
-		case string(v) != schema:
-			return fmt.Errorf("the database's format is %q, this lambdad reads %q", v, schema)
 		}
 		b, err := tx.CreateBucketIfNotExists(eventsBucket)
 		if err != nil {

@@ -127,7 +127,7 @@ func TestOpenRefusesAnotherFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(metaBucket).Put(schemaKey, []byte("9")) })
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("9")) })
 	db.Close()
 	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), `"9"`) {
 		t.Errorf("Open of format 9: %v, want it refused", err)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/lambdad/lambdad/internal/boltschema"
 )
 
 // record is one function created through the API, as the database keeps
@@ -74,8 +76,6 @@ type provisioned struct {
 
 var (
 	functionsBucket = []byte("functions")
-	metaBucket      = []byte("meta")
-	schemaKey       = []byte("schema")
 )
 
 // schema is the database's format; Open refuses a database of another.
@@ -85,17 +85,8 @@ const schema = "1"
 func readRecords(db *bolt.DB) (map[string]*record, error) {
 	recs := map[string]*record{}
 	err := db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(metaBucket)
-		if err != nil {
+		if err := boltschema.Check(tx, schema); err != nil {
 			return err
-		}
-		switch v := meta.Get(schemaKey); {
-		case v == nil:
-			if err := meta.Put(schemaKey, []byte(schema)); err != nil {
-				return err
-			}
-		case string(v) != schema:
-			return fmt.Errorf("the database's format is %q, this lambdad reads %q", v, schema)
 		}
 		b, err := tx.CreateBucketIfNotExists(functionsBucket)
 		if err != nil {

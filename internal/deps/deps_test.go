@@ -43,10 +43,12 @@ var rules = map[string]rule{
 		foreign: []string{"github.com/opencontainers/", "github.com/vishvananda/netlink", "golang.org/x/sys/"}},
 	// The control plane's store of functions (bbolt), a template's
 	// functions (YAML), a directory's changes (fsnotify).
-	"catalog":  {module: []string{"function"}, foreign: []string{"go.etcd.io/bbolt"}},
-	"asyncq":   {module: []string{"scheduler", "function", "lambda"}, foreign: []string{"go.etcd.io/bbolt"}},
-	"template": {module: []string{"function"}, foreign: []string{"go.yaml.in/yaml/v3"}},
-	"watch":    {foreign: []string{"github.com/fsnotify/fsnotify"}},
+	"catalog": {module: []string{"function", "internal/boltschema"}, foreign: []string{"go.etcd.io/bbolt"}},
+	"asyncq":  {module: []string{"scheduler", "function", "lambda", "internal/boltschema"}, foreign: []string{"go.etcd.io/bbolt"}},
+	// The format check of lambdad's bbolt databases.
+	"internal/boltschema": {foreign: []string{"go.etcd.io/bbolt"}},
+	"template":            {module: []string{"function"}, foreign: []string{"go.yaml.in/yaml/v3"}},
+	"watch":               {foreign: []string{"github.com/fsnotify/fsnotify"}},
 	// The policy: its own words, no engine.
 	"scheduler": {module: []string{"lambda", "function"}},
 	// The adapter between the policy and the engine.
