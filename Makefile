@@ -66,6 +66,11 @@ unit: bin/runtime/nodejs-sdk
 cgroup2:
 	./scripts/cgroup2-lane.sh ./sandbox/ ./network/ ./daemon/ ./cmd/lambdad/
 
+# Every fuzz target for FUZZTIME each (default 2m; not in CI).
+.PHONY: fuzz
+fuzz:
+	GO=$(GO) ./scripts/fuzz.sh
+
 # Offline checks of the Vagrantfile, the sample CI workflow, the scripts and
 # the systemd unit (scripts/check-hosts.sh).
 .PHONY: check-hosts

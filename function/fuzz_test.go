@@ -70,6 +70,13 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("f", []byte(``))
 	f.Add("f", []byte(`{"Runtime": "provided", "Code": {"ZipFile": "c.zip", "ImageUri": 1}, "Layers": ["a.zip", "/b", "arn:x"]}`))
 	f.Add("f", []byte(`{"Runtime": "provided", "Code": {"S3Bucket": "b"}, "Layers": []}`))
+	f.Add("f", []byte(`{"Runtime": "python3.12", "EventInvokeConfig": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600,
+		"DestinationConfig": {"OnSuccess": {"Destination": "file:///var/lib/out"}, "OnFailure": {"Destination": "arn:aws:lambda:us-east-1:123456789012:function:dlq"}}}}`))
+	f.Add("f", []byte(`{"Runtime": "python3.12", "EventInvokeConfig": {"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:1:q"}}}}`))
+	f.Add("f", []byte(`{"Runtime": "python3.12", "LoggingConfig": {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "WARN"}}`))
+	f.Add("f", []byte(`{"Runtime": "python3.12", "LoggingConfig": {"LogFormat": "Text", "ApplicationLogLevel": "DEBUG"}}`))
+	f.Add("f", []byte(`{"Runtime": "python3.12", "FunctionUrlConfig": {"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM",
+		"Cors": {"AllowOrigins": ["*"], "MaxAge": 86400}}}`))
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		c, err := ParseConfig(name, data)
 		if err != nil {
@@ -114,6 +121,15 @@ func configJSON(t *testing.T, c Config) []byte {
 	if c.Layers != nil {
 		m["Layers"] = c.Layers
 	}
+	if c.Logging != (LoggingConfig{}) {
+		m["LoggingConfig"] = c.Logging
+	}
+	if c.URL != nil {
+		m["FunctionUrlConfig"] = c.URL
+	}
+	if c.EventInvoke != nil {
+		m["EventInvokeConfig"] = c.EventInvoke
+	}
 	data, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -128,4 +144,27 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Errorf("round trip = %+v, %v; want %+v", got, err, c)
 	}
+}
+
+// FuzzCheckDestination: a destination is accepted only if it is none, a
+// file:// absolute directory or a function's ARN.
+func FuzzCheckDestination(f *testing.F) {
+	for _, d := range []string{"", "file:///tmp/out", "file://rel", "arn:aws:lambda:us-east-1:123456789012:function:next",
+		"arn:aws:lambda:us-east-1:123456789012:function:next:live", "arn:aws:sqs:us-east-1:123456789012:q", "https://x", "arn:"} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		if CheckDestination(d) != nil {
+			return
+		}
+		switch {
+		case d == "", strings.HasPrefix(d, FileDestinationPrefix+"/"):
+		case strings.HasPrefix(d, "arn:") && strings.Contains(d, ":function:"):
+			if _, err := ParseName(d); err != nil {
+				t.Fatalf("accepted %q, which ParseName refuses: %v", d, err)
+			}
+		default:
+			t.Fatalf("accepted %q", d)
+		}
+	})
 }
