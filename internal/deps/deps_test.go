@@ -51,10 +51,12 @@ var rules = map[string]rule{
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp", "telemetry"}},
 	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
+	// Prometheus metrics: a scheduler.Observer; the only importer of client_golang.
+	"metrics": {module: []string{"lambda", "scheduler"}, foreign: []string{"github.com/prometheus/client_golang/"}},
 	// Function URLs' HTTP edge: its own words, no catalog or scheduler.
 	"funcurl": {module: []string{"lambda", "function"}},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
+		"launcher", "invokeapi", "funcurl", "metrics", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
@@ -185,6 +187,20 @@ func TestSchedulerHasNoEngine(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		if strings.HasPrefix(dep, "github.com/opencontainers/") || dep == module+"/runtimeapi" || dep == module+"/sandbox" {
 			t.Errorf("scheduler depends on %s", dep)
+		}
+	}
+}
+
+// TestPolicyHasNoMetrics: the scheduler and the launcher tell an Observer
+// in their own words; client_golang is the metrics package's alone.
+func TestPolicyHasNoMetrics(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/scheduler", module+"/launcher").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/prometheus/") || dep == module+"/metrics" {
+			t.Errorf("scheduler or launcher depends on %s", dep)
 		}
 	}
 }
