@@ -147,7 +147,12 @@ func TestObserverTimeout(t *testing.T) {
 	defer release()
 	f := fn("slow")
 	done := goInvoke(t, s, f)
-	testkit.Eventually(t, "the invocation's deadline armed", func() bool { return c.Pending() > 0 })
+	// The deadline is armed before the event goes to the instance (the
+	// clock's other timer, init's, is pending before that).
+	testkit.Eventually(t, "the event taken", func() bool {
+		insts := l.instances()
+		return len(insts) == 1 && insts[0].invokes.Load() == 1
+	})
 	c.Advance(f.TimeoutDuration())
 	if res := <-done; res.ErrorType != lambda.ErrorTypeTimedOut {
 		t.Fatalf("result %s", res.ErrorType)
@@ -231,13 +236,15 @@ func TestStats(t *testing.T) {
 	testkit.Eventually(t, "busy", func() bool { return s.Stats().Busy == 1 })
 	gate := make(chan struct{})
 	l.gate = gate
+	open := sync.OnceFunc(func() { close(gate) })
+	defer open() // before the cleanup's Shutdown, which waits for the launch
 	starting := goInvoke(t, s, fn("starting"))
 	testkit.Eventually(t, "starting", func() bool { return l.launching.Load() == 4 })
 	want := Stats{Starting: 1, Busy: 1, Idle: 1, Provisioned: 1, MemoryMB: 4 * 128, MemoryBudgetMB: 4096}
 	if st := s.Stats(); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
-	close(gate)
+	open()
 	release()
 	<-busy
 	<-starting
