@@ -326,7 +326,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		MaxBytes: cfg.AsyncQueueMaxBytes,
 	})
 	api := invokeapi.Config{
-		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+		Functions: d.functions, Invoker: d.sched, Queue: d.enqueuer(), Region: cfg.Region, Logger: d.logger,
 		Limits:           invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
 		Verifier:         verifier,
 		ProvisionedReady: d.sched.ProvisionedReady,

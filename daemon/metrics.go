@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lambdad/lambdad/invokeapi"
 	"github.com/lambdad/lambdad/metrics"
 	"github.com/lambdad/lambdad/scheduler"
 )
@@ -86,6 +87,28 @@ func (d *Daemon) MetricsAddr() net.Addr {
 		return nil
 	}
 	return d.metrics.ln.Addr()
+}
+
+// enqueuer is the async queue as the Invoke API enqueues to it: with
+// metrics, an event the full queue refuses is counted as a throttle.
+func (d *Daemon) enqueuer() invokeapi.Enqueuer {
+	if d.metrics.m == nil {
+		return d.queue
+	}
+	return countingQueue{d.queue, d.metrics.m}
+}
+
+type countingQueue struct {
+	q   *scheduler.Queue
+	obs scheduler.Observer
+}
+
+func (c countingQueue) Enqueue(req scheduler.Request) error {
+	err := c.q.Enqueue(req)
+	if errors.Is(err, scheduler.ErrQueueFull) {
+		c.obs.Throttled(req.Function.Name, scheduler.ThrottleQueueFull)
+	}
+	return err
 }
 
 // asyncInvoker runs the async queue's events on the scheduler, marked as

@@ -39,6 +39,7 @@ const (
 	ThrottleSandboxes ThrottleReason = "sandboxes"            // Config.MaxSandboxes
 	ThrottleMemory    ThrottleReason = "memory"               // Config.MemoryBudgetMB
 	ThrottlePids      ThrottleReason = "pids"                 // Config.MaxPids
+	ThrottleQueueFull ThrottleReason = "queue_full"           // the async Queue (ErrQueueFull); its caller tells
 )
 
 // EvictReason is why an instance no invocation held was destroyed.
