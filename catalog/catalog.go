@@ -274,6 +274,11 @@ func (c *Catalog) Lookup(name, qualifier string) (function.Config, error) {
 		}
 		cfg := l.cfg
 		cfg.ReservedConcurrency = e.rec.Reserved
+		cfg.EventInvoke = nil
+		if r, ok := e.rec.EventInvoke[cmp.Or(qualifier, function.LatestVersion)]; ok {
+			c := r.Config
+			cfg.EventInvoke = &c
+		}
 		return cfg, nil
 	}
 	s, ok := c.static[name]

@@ -28,6 +28,9 @@ type record struct {
 	Provisioned map[string]*provisioned `json:",omitempty"`
 	// URLs are the function's URLs, by qualifier ($LATEST or an alias).
 	URLs map[string]*urlRecord `json:",omitempty"`
+	// EventInvoke are the function's asynchronous invocation
+	// configurations, by qualifier ($LATEST, a version or an alias).
+	EventInvoke map[string]*eventInvokeRecord `json:",omitempty"`
 }
 
 // revision is one definition of a function: $LATEST's current one, or a

@@ -17,7 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lambdad/lambdad/asyncq"
 	"github.com/lambdad/lambdad/catalog"
+	"github.com/lambdad/lambdad/funclog"
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/invokeapi"
@@ -70,6 +72,10 @@ type Config struct {
 	// 0: scheduler.DefaultLogRate and DefaultLogBurst (1 MiB/s, 4 MiB);
 	// negative: no limit.
 	LogRate, LogBurst int
+	// LogRetainBytes bounds each function's log kept in StateDir's logs
+	// (LogsDir; package funclog): what Output gets of it, rotated. 0:
+	// DefaultLogRetainBytes (16 MiB); negative: none kept.
+	LogRetainBytes int64
 
 	// Network: the daemon's mode (network.Egress, None, Host; "": egress)
 	// and, for egress, its bridge and subnet ("": lambdad0 and
@@ -107,6 +113,7 @@ type Config struct {
 	RuntimeAPIMaxConns int   // connections each sandbox may hold open to its Runtime API; 0: runtimeapi.DefaultMaxConns (32)
 	MaxInflightBytes   int64 // Invoke API request bodies held at once; 0: invokeapi.DefaultMaxInflightBytes (256 MB)
 	AsyncQueueMaxBytes int64 // bytes of Event invocations queued; 0: scheduler.DefaultQueueMaxBytes (256 MB)
+	AsyncQueueMax      int   // Event invocations queued; 0: scheduler.DefaultQueueCapacity (100000)
 	MaxClientConns     int   // connections one remote address (a sandbox) may hold open to the Invoke API; loopback is not limited; 0: invokeapi.DefaultMaxClientConns (64)
 
 	// SandboxUIDs is the first of the sandbox.UIDsPerRange host uids (and
@@ -151,6 +158,7 @@ type Daemon struct {
 	launcher  *launcher.Launcher
 	sched     *scheduler.Scheduler
 	queue     *scheduler.Queue
+	events    *asyncq.Store  // the queue's events, on disk
 	lns       []net.Listener // the Invoke API's; lns[0] is Addr
 	srv       *http.Server
 	urlLn     net.Listener // the function URLs'; nil: none
@@ -159,6 +167,7 @@ type Daemon struct {
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
 	sink      *scheduler.Sink // the functions' output
+	logs      *funclog.Store  // and its copy per function; nil: none
 
 	cancelBackground context.CancelFunc // ends the scheduler's and the queue's loops
 	background       sync.WaitGroup     // those loops
@@ -298,7 +307,15 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		d.logger.Info("pruned what no image and no function uses", "removed", removed)
 	}
 	provisioned, _ := allotProvisioned(d.functions.Provisioned(), cfg.MaxSandboxes, cfg.MemoryBudgetMB, d.logger)
-	d.sink = scheduler.NewSinkWith(scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst})
+	sinkCfg := scheduler.SinkConfig{Writer: cfg.Output, Rate: cfg.LogRate, Burst: cfg.LogBurst}
+	if cfg.LogRetainBytes >= 0 {
+		if d.logs, err = funclog.Open(LogsDir(cfg.StateDir), cfg.LogRetainBytes, d.logger); err != nil {
+			return nil, fmt.Errorf("daemon: %w", err)
+		}
+		sinkCfg.Archive = d.logs
+		undo = append(undo, func() { d.logs.Close() })
+	}
+	d.sink = scheduler.NewSinkWith(sinkCfg)
 	d.launcher = launcher.New(launcher.Config{
 		Sandboxes: mgr, Rootfs: store, RuntimeDir: cfg.RuntimeDir, Region: cfg.Region,
 		Sink: d.sink, Spares: cfg.Spares, Logger: d.logger,
@@ -321,9 +338,14 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Observer:       d.observer(),
 	})
 	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
+	if d.events, err = asyncq.Open(AsyncQueuePath(cfg.StateDir)); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	undo = append(undo, func() { d.events.Close() })
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
 		Invoker: asyncInvoker{d.sched}, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
-		MaxBytes: cfg.AsyncQueueMaxBytes,
+		MaxBytes: cfg.AsyncQueueMaxBytes, Capacity: cfg.AsyncQueueMax,
+		Store: d.events, Resolve: d.resolveEvent,
 	})
 	api := invokeapi.Config{
 		Functions: d.functions, Invoker: d.sched, Queue: d.enqueuer(), Region: cfg.Region, Logger: d.logger,
@@ -497,12 +519,19 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 				d.logger.Error("network not removed", "err", err)
 			}
 		}
+		if d.logs != nil { // after the sink's last write
+			d.logs.Close()
+		}
 		if err := d.removeCgroupParent(); err != nil { // before the tmpfs that records it
 			d.shutdownErr = err
 		}
 		if err := d.functions.Close(); err != nil {
 			d.shutdownErr = err
 			d.logger.Error("catalog not closed", "err", err)
+		}
+		if err := d.events.Close(); err != nil { // after the queue's loop (background)
+			d.shutdownErr = err
+			d.logger.Error("async queue's store not closed", "err", err)
 		}
 		if err := d.unmountRunDir(); err != nil {
 			d.shutdownErr = err

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/launcher"
 	"github.com/lambdad/lambdad/rootfs"
+	"github.com/lambdad/lambdad/scheduler"
 	"github.com/lambdad/lambdad/template"
 	"github.com/lambdad/lambdad/watch"
 )
@@ -200,6 +202,16 @@ func openCatalog(stateDir string, loader function.Loader, check func(function.Co
 		Dir: filepath.Join(stateDir, "control"), Loader: loader, Check: check, Logger: d.logger,
 		OnRetire: d.retire, OnChange: d.catalogChanged,
 	})
+}
+
+// resolveEvent is the function an async event runs, as the catalog has
+// it now (scheduler.QueueConfig.Resolve).
+func (d *Daemon) resolveEvent(name, qualifier string) (function.Config, error) {
+	fn, err := d.functions.Lookup(name, qualifier)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fn, fmt.Errorf("%w: %w", scheduler.ErrNoFunction, err)
+	}
+	return fn, err
 }
 
 // retire lets the sandboxes of revisions no invoke will ask for again go:

@@ -3,6 +3,7 @@ package daemon
 import (
 	"path/filepath"
 
+	"github.com/lambdad/lambdad/funclog"
 	"github.com/lambdad/lambdad/host"
 	"github.com/lambdad/lambdad/rootfs"
 	"github.com/lambdad/lambdad/sandbox"
@@ -29,4 +30,17 @@ func SandboxManager(runDir, cgroupParent string, firstUID int) (*sandbox.Manager
 		CgroupParent: cgroupParent,
 		FirstUID:     firstUID,
 	})
+}
+
+// LogsDir is where functions' logs are kept under stateDir (package
+// funclog), for serve to write and lambdad logs to read.
+func LogsDir(stateDir string) string { return filepath.Join(stateDir, "logs") }
+
+// DefaultLogRetainBytes bounds each function's logs on disk.
+const DefaultLogRetainBytes = funclog.DefaultRetainBytes
+
+// AsyncQueuePath is the async queue's database under stateDir (package
+// asyncq).
+func AsyncQueuePath(stateDir string) string {
+	return filepath.Join(stateDir, "async", "queue.db")
 }

@@ -62,10 +62,17 @@ type Config struct {
 	// nodejs22.x)"; set by a Loader with host interpreters, else empty.
 	// lambdad's own: each START line of the function's log carries it.
 	RunsOn string
+	// Logging is Lambda's LoggingConfig: Text or JSON, and JSON's levels.
+	Logging LoggingConfig
 	// URL is the function URL function.json or a template gives a
 	// read-only function (the control plane keeps its own functions'
 	// apart, in the catalog); nil: none.
 	URL *URLConfig `json:",omitempty"`
+	// EventInvoke is what happens to the function's Event invocations
+	// (retries, maximum age, destinations): function.json's for a
+	// read-only function, the catalog's for the qualifier invoked for the
+	// control plane's; nil: Lambda's defaults.
+	EventInvoke *EventInvokeConfig `json:",omitempty"`
 
 	// Version is the function version this Config is: LatestVersion
 	// ($LATEST, also "") or a published version's number ("1", "2", …),
@@ -126,5 +133,5 @@ func (c Config) Family() *Family { return FamilyOf(c.Runtime) }
 // EnvRequest is the part of the environment request that c decides; the
 // caller adds Region, Credentials, InitializationType and Now.
 func (c Config) EnvRequest() EnvRequest {
-	return EnvRequest{Name: c.Name, Version: c.Version, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env}
+	return EnvRequest{Name: c.Name, Version: c.Version, MemoryMB: c.MemorySize, Handler: c.Handler, Runtime: c.Runtime, Vars: c.Env, Logging: c.Logging}
 }

@@ -21,7 +21,9 @@
 // directories merged at /opt; relative paths start at the function's
 // directory. Zips are unpacked by the launcher (rootfs.Store.Unpack): this
 // package only checks they are there and read their entries to infer the
-// runtime.
+// runtime. LoggingConfig is Lambda's (LogFormat Text or JSON, JSON's
+// ApplicationLogLevel and SystemLogLevel, LogGroup): it changes the format
+// of lambdad's own log lines and what the runtime is told.
 //
 // Every field is optional. Without a Runtime, the code decides: a bootstrap
 // (which must be executable) means provided.al2023, else a handler.py means

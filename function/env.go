@@ -50,6 +50,9 @@ type EnvRequest struct {
 	// unreserved defaults (PATH, LANG, …) and Defaults, and the function's
 	// own variables override it; reserved names are ignored.
 	ImageEnv []string
+	// Logging sets AWS_LAMBDA_LOG_GROUP_NAME and, in JSON,
+	// AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL.
+	Logging LoggingConfig
 }
 
 // Credentials are the AWS credentials a function's process is given, as
@@ -99,7 +102,7 @@ func Environment(r EnvRequest) []string {
 		"AWS_LAMBDA_FUNCTION_NAME":        r.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(r.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION":     cmp.Or(r.Version, LatestVersion),
-		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + r.Name,
+		"AWS_LAMBDA_LOG_GROUP_NAME":       r.Logging.Resolved(r.Name).LogGroup,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      logStreamName(now),
 		"AWS_LAMBDA_RUNTIME_API":          lambda.RuntimeAPIAddr,
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  initType,
@@ -109,6 +112,10 @@ func Environment(r EnvRequest) []string {
 		"LAMBDA_TASK_ROOT":                lambda.TaskDir,
 		"LAMBDA_RUNTIME_DIR":              lambda.RuntimeDir,
 		"TZ":                              ":UTC",
+	}
+	if l := r.Logging.Resolved(r.Name); l.JSON() {
+		reserved["AWS_LAMBDA_LOG_FORMAT"] = l.LogFormat
+		reserved["AWS_LAMBDA_LOG_LEVEL"] = l.ApplicationLogLevel
 	}
 	if r.Handler == "" { // an image's: its entrypoint sets _HANDLER itself
 		delete(reserved, "_HANDLER")

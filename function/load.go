@@ -36,6 +36,8 @@ type fileConfig struct {
 	Code                         *codeConfig
 	Layers                       []string
 	FunctionUrlConfig            *URLConfig
+	LoggingConfig                *LoggingConfig
+	EventInvokeConfig            *EventInvokeConfig
 	ignoredFields
 }
 
@@ -51,7 +53,6 @@ type ignoredFields struct {
 	FileSystemConfigs    json.RawMessage
 	FunctionName         json.RawMessage
 	KMSKeyArn            json.RawMessage
-	LoggingConfig        json.RawMessage
 	Publish              json.RawMessage
 	Role                 json.RawMessage
 	SnapStart            json.RawMessage
@@ -246,6 +247,7 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 		ProvisionedConcurrency: deref(f.ProvisionedConcurrency, 0),
 		Layers:                 f.Layers,
 		URL:                    f.FunctionUrlConfig,
+		EventInvoke:            f.EventInvokeConfig,
 	}
 	if p := f.Code.problem(); p != nil {
 		return Config{}, []*FieldError{p}
@@ -279,6 +281,9 @@ func parseConfig(name string, f *fileConfig, detect func() (string, error)) (Con
 	}
 	if f.ImageConfig != nil {
 		c.ImageConfig = *f.ImageConfig
+	}
+	if f.LoggingConfig != nil {
+		c.Logging = *f.LoggingConfig
 	}
 	switch {
 	case c.IsImage():

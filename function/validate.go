@@ -125,6 +125,10 @@ func (c Config) problems() []*FieldError {
 	if c.URL != nil {
 		ps = append(ps, c.URL.Problems("FunctionUrlConfig.")...)
 	}
+	ps = append(ps, c.Logging.problems()...)
+	if c.EventInvoke != nil {
+		ps = append(ps, c.EventInvoke.Problems("EventInvokeConfig.")...)
+	}
 	return append(ps, c.codeProblems()...)
 }
 

@@ -130,7 +130,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, "could not read the request body: "+err.Error())
 		return
 	}
-	requestID := newRequestID()
+	requestID := lambda.NewID()
 	event, err := buildEvent(eventRequest{
 		r: r, id: id, rawPath: rawPath, path: path, body: body, requestID: requestID,
 		account: h.cfg.Account, iam: t.Config.AuthType == function.URLAuthIAM, now: h.cfg.Now(),

@@ -43,7 +43,7 @@ type functionConfiguration struct {
 	PackageType                string
 	Architectures              []string
 	EphemeralStorage           struct{ Size int }
-	LoggingConfig              struct{ LogFormat, LogGroup string }
+	LoggingConfig              function.LoggingConfig
 	StateReason                *string `json:",omitempty"`
 	StateReasonCode            *string `json:",omitempty"`
 	LastUpdateStatusReason     *string `json:",omitempty"`
@@ -91,7 +91,7 @@ func (a *api) configuration(v catalog.Version, qualifier string) functionConfigu
 	}
 	c.TracingConfig.Mode = "PassThrough"
 	c.EphemeralStorage.Size = fn.EphemeralStorageMB
-	c.LoggingConfig.LogFormat, c.LoggingConfig.LogGroup = "Text", "/aws/lambda/"+fn.Name
+	c.LoggingConfig = fn.Logging.Resolved(fn.Name)
 	if !fn.IsImage() {
 		c.Runtime, c.Handler = fn.Runtime, fn.Handler
 	} else {

@@ -18,12 +18,12 @@ import (
 // UpdateFunctionConfiguration request that become the function's
 // definition (function.json's names and meaning). Network is lambdad's
 // own. The others the request may hold (Role, VpcConfig, TracingConfig,
-// KMSKeyArn, DeadLetterConfig, SnapStart, LoggingConfig, Architectures,
+// KMSKeyArn, DeadLetterConfig, SnapStart, Architectures,
 // FileSystemConfigs, CodeSigningConfigArn and what later APIs add) change
 // nothing in a local sandbox and are accepted and ignored.
 var definitionFields = []string{
 	"Runtime", "Handler", "MemorySize", "Timeout", "Environment", "EphemeralStorage",
-	"PackageType", "ImageConfig", "Network",
+	"PackageType", "ImageConfig", "Network", "LoggingConfig",
 }
 
 // checkLayers refuses Layers in a request: a layer is an ARN on Lambda,

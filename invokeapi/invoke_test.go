@@ -142,6 +142,11 @@ func TestInvocationTypes(t *testing.T) {
 	if rec.Code != 202 || rec.Body.Len() != 0 || len(q.got) != 1 || string(q.got[0].Payload) != `{"a":1}` {
 		t.Errorf("event: %d %q queued %d", rec.Code, rec.Body, len(q.got))
 	}
+	// The queue looks the function up again by its qualifier when the event runs.
+	rec = do(h, helloPath+"?Qualifier=$LATEST", `{}`, map[string]string{"X-Amz-Invocation-Type": "Event"})
+	if rec.Code != 202 || len(q.got) != 2 || q.got[1].Qualifier != "$LATEST" || q.got[0].Qualifier != "" {
+		t.Errorf("event with a qualifier: %d, queued %+v", rec.Code, q.got)
+	}
 	rec = do(h, helloPath, `{}`, map[string]string{"X-Amz-Invocation-Type": "DryRun"})
 	if rec.Code != 204 || rec.Header().Get("X-Amzn-RequestId") == "" {
 		t.Errorf("dry run: %d", rec.Code)

@@ -2,7 +2,6 @@ package invokeapi
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -72,10 +71,12 @@ func (a *api) parse(w http.ResponseWriter, r *http.Request, name, qualifier stri
 		return nil, serr
 	}
 	inv.held = held
+	named, _ := ref(name, qualifier) // checked by a.function
 	contentType := defaultContentType
 	inv.req = scheduler.Request{
 		Function:      fn,
-		RequestID:     newRequestID(),
+		RequestID:     lambda.NewID(),
+		Qualifier:     named.Qualifier,
 		Payload:       payload,
 		ContentType:   contentType,
 		FunctionARN:   arn,
@@ -206,13 +207,4 @@ func decodeClientContext(h string) (string, *serviceError) {
 		return "", invalidParam("Client context must be a valid Base64-encoded JSON object")
 	}
 	return string(data), nil
-}
-
-// newRequestID is a random (version 4) UUID.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

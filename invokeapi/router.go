@@ -104,10 +104,15 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("PUT /2021-10-31/functions/{name}/url", a.updateFunctionURL)
 	mux.HandleFunc("DELETE /2021-10-31/functions/{name}/url", a.deleteFunctionURL)
 	mux.HandleFunc("GET /2021-10-31/functions/{name}/urls", a.listFunctionURLs)
+	mux.HandleFunc("PUT /2019-09-25/functions/{name}/event-invoke-config", a.putEventInvokeConfig)
+	mux.HandleFunc("POST /2019-09-25/functions/{name}/event-invoke-config", a.updateEventInvokeConfig)
+	mux.HandleFunc("GET /2019-09-25/functions/{name}/event-invoke-config", a.getEventInvokeConfig)
+	mux.HandleFunc("DELETE /2019-09-25/functions/{name}/event-invoke-config", a.deleteEventInvokeConfig)
+	mux.HandleFunc("GET /2019-09-25/functions/{name}/event-invoke-config/list", a.listEventInvokeConfigs)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		(&serviceError{status: http.StatusNotFound, code: codeUnknownOp,
 			message: "lambdad serves Invoke (and POST /invoke/{name}), InvokeWithResponseStream and the control plane's functions, versions, aliases, " +
-				"concurrency and tags operations (see the README); not " + r.Method + " " + r.URL.Path}).write(w)
+				"concurrency, tags, URL and event invoke config operations (see the README); not " + r.Method + " " + r.URL.Path}).write(w)
 	})
 	if a.cfg.Verifier != nil {
 		return a.authenticate(mux)

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/lambdad/lambdad/function"
+	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -39,7 +40,7 @@ func (r *Runner) Run(ctx context.Context, req RunRequest) (scheduler.Result, err
 		return scheduler.Result{}, err
 	}
 	if req.RequestID == "" {
-		req.RequestID = newRequestID()
+		req.RequestID = lambda.NewID()
 	}
 	q := req.Qualifier
 	if q == function.LatestVersion {

@@ -15,15 +15,10 @@ type Sources struct {
 	Queue     Queue                     // the async queue
 }
 
-// Queue is the async queue as the gauges read it.
+// Queue is the async queue as the gauges read it: its store's depth and
+// oldest event.
 type Queue interface {
-	Pending() int // events queued or waiting for a retry
-}
-
-// QueueAge is a Queue that knows when its oldest pending event was
-// accepted (ok false: none is pending); without it, no age is exposed.
-type QueueAge interface {
-	OldestPending() (accepted time.Time, ok bool)
+	Stats() scheduler.QueueStats
 }
 
 var (
@@ -32,9 +27,9 @@ var (
 	sparesDesc = prometheus.NewDesc("lambdad_spares",
 		"Prestarted sandboxes ready for a cold start.", nil, nil)
 	queueDepthDesc = prometheus.NewDesc("lambdad_async_queue_depth",
-		"Event invocations queued or waiting for a retry.", nil, nil)
+		"Event invocations held: queued, running or waiting for a retry.", nil, nil)
 	queueAgeDesc = prometheus.NewDesc("lambdad_async_queue_oldest_age_seconds",
-		"How long the oldest pending Event invocation has waited.", nil, nil)
+		"How long ago the oldest Event invocation held was accepted; 0 when none is.", nil, nil)
 	memoryUsedDesc = prometheus.NewDesc("lambdad_memory_budget_used_bytes",
 		"The MemorySize of every instance, counted against the memory budget.", nil, nil)
 	memoryLimitDesc = prometheus.NewDesc("lambdad_memory_budget_limit_bytes",
@@ -83,13 +78,12 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 		gauge(sparesDesc, float64(s.Spares()))
 	}
 	if q := g.src.Queue; q != nil {
-		gauge(queueDepthDesc, float64(q.Pending()))
-		if qa, ok := q.(QueueAge); ok {
-			age := 0.0
-			if t, ok := qa.OldestPending(); ok {
-				age = max(0, g.now().Sub(t).Seconds())
-			}
-			gauge(queueAgeDesc, age)
+		st := q.Stats()
+		age := 0.0
+		if st.Depth > 0 && !st.Oldest.IsZero() {
+			age = max(0, g.now().Sub(st.Oldest).Seconds())
 		}
+		gauge(queueDepthDesc, float64(st.Depth))
+		gauge(queueAgeDesc, age)
 	}
 }

@@ -137,43 +137,40 @@ func TestStartsAndEvictions(t *testing.T) {
 	}
 }
 
-type fakeSources struct{ pending int }
+type fakeSources struct{ queue scheduler.QueueStats }
 
 func (f fakeSources) Stats() scheduler.Stats {
 	return scheduler.Stats{Starting: 1, Busy: 2, Idle: 3, Provisioned: 4, MemoryMB: 512, MemoryBudgetMB: 1024}
 }
-func (f fakeSources) Spares() int  { return 5 }
-func (f fakeSources) Pending() int { return f.pending }
+func (f fakeSources) Spares() int { return 5 }
 
-type agedQueue struct{ fakeSources }
+// queueOf is f as a Queue.
+type queueOf struct{ fakeSources }
 
-func (agedQueue) OldestPending() (time.Time, bool) { return time.Now().Add(-time.Hour), true }
+func (q queueOf) Stats() scheduler.QueueStats { return q.queue }
 
 func TestGauges(t *testing.T) {
 	m := New()
 	if strings.Contains(scrape(t, m), "lambdad_sandboxes") {
 		t.Error("gauges before Watch")
 	}
-	m.Watch(Sources{Scheduler: fakeSources{}, Spares: fakeSources{}, Queue: fakeSources{pending: 7}})
+	m.Watch(Sources{Scheduler: fakeSources{}, Spares: fakeSources{}, Queue: queueOf{fakeSources{queue: scheduler.QueueStats{Depth: 7, Oldest: time.Now().Add(-time.Hour)}}}})
 	m.Watch(Sources{}) // once only
 	text := scrape(t, m)
 	for _, want := range []string{
 		`lambdad_sandboxes{state="starting"} 1`, `lambdad_sandboxes{state="busy"} 2`,
 		`lambdad_sandboxes{state="idle"} 3`, `lambdad_sandboxes{state="provisioned"} 4`,
-		"lambdad_spares 5", "lambdad_async_queue_depth 7",
+		"lambdad_spares 5", "lambdad_async_queue_depth 7", "lambdad_async_queue_oldest_age_seconds 3600",
 		"lambdad_memory_budget_used_bytes 5.36870912e+08", "lambdad_memory_budget_limit_bytes 1.073741824e+09",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "lambdad_async_queue_oldest_age_seconds") {
-		t.Error("an age from a queue that does not tell it")
-	}
 
 	m = New()
-	m.Watch(Sources{Queue: agedQueue{}})
-	if text := scrape(t, m); !strings.Contains(text, "lambdad_async_queue_oldest_age_seconds 3600") {
-		t.Errorf("no hour-old queue age:\n%s", text)
+	m.Watch(Sources{Queue: queueOf{}})
+	if text := scrape(t, m); !strings.Contains(text, "lambdad_async_queue_oldest_age_seconds 0\n") {
+		t.Errorf("an empty queue's age is not 0:\n%s", text)
 	}
 }

@@ -2,12 +2,13 @@ package runtimeapi
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // Lambda's Extensions API (2020-01-01), the side the daemon drives. An
@@ -296,24 +297,6 @@ func (s *Server) extensionNamed(name string) *extension {
 	return nil
 }
 
-// newID is a random UUID (version 4), as Lambda's extension and event
-// identifiers are.
-func newID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hex[c>>4], hex[c&0x0f])
-	}
-	return string(out)
-}
-
 // registerError is a refused registration, answered 403 with its Lambda
 // error type.
 type registerError struct {
@@ -335,7 +318,7 @@ func (s *Server) register(ctx context.Context, name string, events []string) (*e
 		return nil, ErrClosed
 	}
 	external := slices.Contains(s.expected, name)
-	e := &extension{id: newID(), name: name, external: external}
+	e := &extension{id: lambda.NewID(), name: name, external: external}
 	for _, ev := range events {
 		switch {
 		case ev == eventInvoke:

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/lambdad/lambdad/lambda"
 )
 
 // The Extensions API's headers and error types (Lambda's names).
@@ -98,7 +100,7 @@ func (s *Server) handleEventNext(w http.ResponseWriter, r *http.Request, _ strin
 		writeErrorBody(w, http.StatusForbidden, errTypeInvalidExtensionState, "a newer GET /event/next replaced this one")
 		return
 	}
-	w.Header().Set(hdrExtensionEventID, newID())
+	w.Header().Set(hdrExtensionEventID, lambda.NewID())
 	writeJSON(w, http.StatusOK, ev)
 }
 

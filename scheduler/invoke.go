@@ -30,8 +30,11 @@ const exitNotFound = 127
 
 // Request is one invocation of a resolved function.
 type Request struct {
-	Function        function.Config
-	RequestID       string
+	Function  function.Config
+	RequestID string
+	// Qualifier is the invoke's qualifier ("" for none), by which an
+	// Event invocation's function is looked up again when it runs.
+	Qualifier       string
 	Payload         []byte
 	ContentType     string
 	FunctionARN     string
@@ -201,12 +204,7 @@ func (s *Scheduler) run(sl *slot, req Request, res *Result) (healthy, retry bool
 		log.Begin(req.RequestID)
 	}
 	version := cmp.Or(req.Function.Version, function.LatestVersion)
-	if on := req.Function.RunsOn; on != "" {
-		// lambdad's own field, after Lambda's, says what really runs.
-		log.Printf("START RequestId: %s Version: %s\tRuntime: %s", req.RequestID, version, on)
-	} else {
-		log.Printf("START RequestId: %s Version: %s", req.RequestID, version)
-	}
+	s.logStart(log, req, version)
 	start := s.clock.Now()
 	timeout := req.Function.TimeoutDuration()
 

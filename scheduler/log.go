@@ -173,7 +173,7 @@ func (l *Log) dropped(n, records int, reason string) {
 // send hands the batch to the sink; if the sink's writer is too far behind,
 // the batch is dropped and counted.
 func (l *Log) send() {
-	if len(l.batch) > 0 && !l.sink.put(l.batch, false) {
+	if len(l.batch) > 0 && !l.sink.put(l.function, l.batch, false) {
 		l.dropped(l.batchRaw, l.batchRecs, dropBehind)
 	}
 	l.batch, l.batchRaw, l.batchRecs = l.batch[:0], 0, 0
@@ -230,7 +230,7 @@ func (l *Log) own(lines ...[]byte) {
 		b = append(append(append(b, l.prefix...), line...), '\n')
 		l.tail = append(append(l.tail, line...), '\n')
 	}
-	l.sink.put(b, true)
+	l.sink.put(l.function, b, true)
 	l.trimTail()
 }
 

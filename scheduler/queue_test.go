@@ -167,7 +167,7 @@ func TestQueueByteBound(t *testing.T) {
 		return Request{Function: fn("a"), RequestID: id, Payload: make([]byte, 300)}
 	}
 	inv := &gatedInvoker{gate: make(chan struct{})}
-	q := NewQueue(QueueConfig{Invoker: inv, Workers: 1, MaxBytes: 3 * eventBytes(event(""))})
+	q := NewQueue(QueueConfig{Invoker: inv, Workers: 1, MaxBytes: 3 * eventSize(event(""))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { q.Run(ctx); close(done) }()
@@ -183,7 +183,7 @@ func TestQueueByteBound(t *testing.T) {
 	if err := q.Enqueue(Request{Function: fn("a"), RequestID: "small"}); err != ErrQueueFull {
 		t.Errorf("enqueue of a small event into a full queue: %v, want ErrQueueFull", err)
 	}
-	if got, want := q.PendingBytes(), 3*eventBytes(event("")); got != want {
+	if got, want := q.PendingBytes(), 3*eventSize(event("")); got != want {
 		t.Errorf("PendingBytes = %d, want %d", got, want)
 	}
 	close(inv.gate)
@@ -197,4 +197,9 @@ func TestQueueByteBound(t *testing.T) {
 	if err := q.Enqueue(event("e5")); err != nil {
 		t.Errorf("enqueue after the queue drained: %v", err)
 	}
+}
+
+// eventSize is what req's event counts against QueueConfig.MaxBytes.
+func eventSize(req Request) int64 {
+	return AsyncEvent{Payload: req.Payload, ClientContext: req.ClientContext, CognitoIdentity: req.CognitoIdentity, TraceID: req.TraceID}.Bytes()
 }

@@ -13,7 +13,7 @@ func (s *Scheduler) report(sl *slot, req Request, res *Result, status string) {
 	if peak, err := sl.inst.PeakMemory(); err == nil {
 		res.MaxMemoryMB = int(math.Ceil(float64(peak) / (1 << 20)))
 	}
-	log.Lines("END RequestId: "+req.RequestID, reportLine(req, res, status))
+	s.logEnd(log, req, res, status)
 	res.Log = log.Tail()
 	if r, ok := sl.inst.(Reporter); ok {
 		r.Report(Report{RequestID: req.RequestID, Status: status, ErrorType: res.ErrorType, Duration: res.Duration,

@@ -27,6 +27,25 @@ type SinkConfig struct {
 	// (lambdad's own lines never are). 0: the default.
 	Pending int
 	Clock   Clock // nil: the real clock
+	// Archive, if not nil, keeps each function's lines apart as well
+	// (package funclog's files): what Writer gets, with the function it
+	// came from and its time. The sink's writer goroutine calls it, so
+	// it never blocks a function, and what the sink drops it never sees.
+	Archive Archive
+}
+
+// Archive keeps the lines of each function, written by the sink's writer
+// goroutine after Writer: lines are whole lines, prefixed as on Writer;
+// at is when the sink took them. Append must not keep lines.
+type Archive interface {
+	Append(function string, at time.Time, lines []byte)
+}
+
+// segment is one put's part of the sink's buffer: whose lines, and when.
+type segment struct {
+	function string
+	at       time.Time
+	n        int
 }
 
 // Sink serialises the log lines of every instance onto one writer (the
@@ -39,9 +58,11 @@ type Sink struct {
 	burst   float64
 	pending int
 	clock   Clock
+	archive Archive // nil: none
 
 	mu      sync.Mutex
 	buf     []byte     // mu: waiting for the writer
+	segs    []segment  // mu: buf's parts, for the archive
 	spare   []byte     // mu: the drained buffer, for reuse
 	writing bool       // mu: the drain goroutine runs
 	drained *sync.Cond // on mu: signalled when the drain goroutine ends
@@ -67,7 +88,7 @@ func NewSinkWith(cfg SinkConfig) *Sink {
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
 	}
-	s := &Sink{w: cfg.Writer, pending: cfg.Pending, clock: cfg.Clock}
+	s := &Sink{w: cfg.Writer, pending: cfg.Pending, clock: cfg.Clock, archive: cfg.Archive}
 	if cfg.Rate > 0 {
 		s.rate, s.burst = float64(cfg.Rate), float64(max(cfg.Burst, 1))
 	}
@@ -75,10 +96,11 @@ func NewSinkWith(cfg SinkConfig) *Sink {
 	return s
 }
 
-// put queues b for the writer. A function's output (own false) is refused
-// when Pending bytes already wait; lambdad's own lines never are.
-func (s *Sink) put(b []byte, own bool) bool {
-	if s.w == io.Discard {
+// put queues b, lines of function's, for the writer. A function's output
+// (own false) is refused when Pending bytes already wait; lambdad's own
+// lines never are.
+func (s *Sink) put(function string, b []byte, own bool) bool {
+	if s.w == io.Discard && s.archive == nil {
 		return true
 	}
 	s.mu.Lock()
@@ -87,6 +109,9 @@ func (s *Sink) put(b []byte, own bool) bool {
 		return false
 	}
 	s.buf = append(s.buf, b...)
+	if s.archive != nil {
+		s.segs = append(s.segs, segment{function: function, at: s.now(), n: len(b)})
+	}
 	if !s.writing {
 		s.writing = true
 		go s.drain()
@@ -99,10 +124,15 @@ func (s *Sink) drain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.buf) > 0 {
-		b := s.buf
-		s.buf, s.spare = s.spare[:0], nil
+		b, segs := s.buf, s.segs
+		s.buf, s.spare, s.segs = s.spare[:0], nil, nil
 		s.mu.Unlock()
 		s.w.Write(b)
+		rest := b
+		for _, seg := range segs {
+			s.archive.Append(seg.function, seg.at, rest[:seg.n])
+			rest = rest[seg.n:]
+		}
 		s.mu.Lock()
 		if cap(b) <= 2*s.pending { // keep one buffer, unless a burst of own lines grew it
 			s.spare = b

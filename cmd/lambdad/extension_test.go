@@ -20,7 +20,7 @@ import (
 // extension (internal/testfn/extfn) at /opt/extensions/extfn: "ext", whose
 // extension works 300 ms after each INVOKE, and "extcrash", whose extension
 // exits on its first INVOKE, and "extslow", whose extension works past the
-// function's 2 s timeout.
+// function's timeout.
 func extensionFunctions(t *testing.T) string {
 	t.Helper()
 	top := t.TempDir()
@@ -39,8 +39,12 @@ func extensionFunctions(t *testing.T) string {
 		"functions/ext/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":10,` +
 			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"300"}}}`,
 		"functions/extslow/bootstrap": string(gofnCode),
-		"functions/extslow/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":2,` +
-			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"2500"}}}`,
+		// extslow's extension asks for its next event 6.5 s after the
+		// INVOKE: after the 6 s timeout, within the 2 s of the shutdown
+		// that follows (the runtime needs the rest: 2 s was too short for
+		// its answer in the emulated cgroup v2 lane).
+		"functions/extslow/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":6,` +
+			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"6500"}}}`,
 		"functions/extcrash/bootstrap": string(gofnCode),
 		"functions/extcrash/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":10,` +
 			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_CRASH":"1"}}}`,

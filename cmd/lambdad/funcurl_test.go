@@ -201,12 +201,21 @@ func TestServeFunctionURLStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, "--functions", fns)
-	cfg, err := d.client.GetFunctionUrlConfig(context.Background(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("streamer")})
+	checkStreamedURL(t, d, "streamer", "?mode=urlstream&ms=1500", "gofn: after part 1")
+}
+
+// checkStreamedURL reads the RESPONSE_STREAM URL of fn with query: a 202
+// of text/plain with X-Streamed and a cookie from the stream's prelude,
+// "part 1;" while the function has not logged after (it has not yet
+// written part 2), then "part 2".
+func checkStreamedURL(t *testing.T, d *served, fn, query, after string) {
+	t.Helper()
+	cfg, err := d.client.GetFunctionUrlConfig(context.Background(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String(fn)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, d.output)
 	}
 	u, _ := url.Parse(aws.ToString(cfg.FunctionUrl))
-	resp, err := http.Get("http://127.0.0.1:" + u.Port() + "/streamer/?mode=urlstream&ms=1500")
+	resp, err := http.Get("http://127.0.0.1:" + u.Port() + "/" + fn + "/" + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,12 +228,10 @@ func TestServeFunctionURLStream(t *testing.T) {
 	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "part 1;" {
 		t.Fatalf("first part %q: %v", first, err)
 	}
-	// Part 1 is here; the function has not yet written part 2.
-	if strings.Contains(d.output.String(), "gofn: after part 1") {
+	if strings.Contains(d.output.String(), after) {
 		t.Errorf("part 1 arrived only after the function went on:\n%s", d.output)
 	}
-	rest, err := io.ReadAll(resp.Body)
-	if err != nil || string(rest) != "part 2" {
+	if rest, err := io.ReadAll(resp.Body); err != nil || string(rest) != "part 2" {
 		t.Errorf("rest %q: %v", rest, err)
 	}
 }

@@ -25,6 +25,7 @@ func main() {
 			serveCommand(),
 			invokeCommand(),
 			functionsCommand(),
+			logsCommand(),
 			runCommand(),
 			bundleCommand(),
 			imageCommand(),
@@ -46,12 +47,17 @@ func main() {
 	}
 }
 
-// flagsFirst lets `lambdad invoke [flags] NAME [flags]` work: urfave/cli
-// stops reading flags at the first argument, so NAME moves behind the
-// flags. Every flag of invoke takes a value (--flag value or --flag=value).
+// flagsFirst lets `lambdad invoke [flags] NAME [flags]` (and logs) work:
+// urfave/cli stops reading flags at the first argument, so NAME moves
+// behind the flags. Every flag of invoke takes a value (--flag value or
+// --flag=value); logs' logsBoolFlags take none.
 func flagsFirst(args []string) []string {
-	if len(args) < 3 || args[1] != "invoke" {
+	if len(args) < 3 || args[1] != "invoke" && args[1] != "logs" {
 		return args
+	}
+	noValue := map[string]bool{}
+	if args[1] == "logs" {
+		noValue = logsBoolFlags
 	}
 	var flags, names []string
 	for i := 2; i < len(args); i++ {
@@ -60,7 +66,7 @@ func flagsFirst(args []string) []string {
 		case a == "--":
 			names = append(names, args[i+1:]...)
 			i = len(args)
-		case strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && i+1 < len(args):
+		case strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && !noValue[a] && i+1 < len(args):
 			flags = append(flags, a, args[i+1])
 			i++
 		case strings.HasPrefix(a, "-"):

@@ -1,16 +1,10 @@
 package main
 
 import (
-	"context"
-	"io"
-	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 // streamingNode is a Node.js function that streams with
@@ -83,28 +77,5 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
 		t.Errorf("plain invoke of a stream: %q, function error %v", out.Payload, aws.ToString(out.FunctionError))
 	}
 
-	cfg, err := d.client.GetFunctionUrlConfig(context.Background(), &lambda.GetFunctionUrlConfigInput{FunctionName: aws.String("nurl")})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, d.output)
-	}
-	u, _ := url.Parse(aws.ToString(cfg.FunctionUrl))
-	resp, err := http.Get("http://127.0.0.1:" + u.Port() + "/nurl/?ms=1500")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 202 || resp.Header.Get("X-Streamed") != "yes" || resp.Header.Get("Content-Type") != "text/plain" ||
-		!slices.Contains(resp.Header.Values("Set-Cookie"), "streamed=yes") {
-		t.Fatalf("streamed URL: %d %v\n%s", resp.StatusCode, resp.Header, d.output)
-	}
-	first := make([]byte, len("part 1;"))
-	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "part 1;" {
-		t.Fatalf("first part %q: %v", first, err)
-	}
-	if strings.Contains(d.output.String(), "nurl: after part 1") {
-		t.Errorf("part 1 arrived only after the function went on:\n%s", d.output)
-	}
-	if rest, err := io.ReadAll(resp.Body); err != nil || string(rest) != "part 2" {
-		t.Errorf("rest %q: %v", rest, err)
-	}
+	checkStreamedURL(t, d, "nurl", "?ms=1500", "nurl: after part 1")
 }

@@ -25,9 +25,10 @@ func dirFlags() []cli.Flag {
 	}
 }
 
-// stateDirFlag is --state-dir, the persistent state: base trees and images.
+// stateDirFlag is --state-dir, the persistent state: base trees, images,
+// the catalog and the async queue.
 func stateDirFlag() cli.Flag {
-	return &cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "persistent state: base trees and images", EnvVars: []string{"LAMBDAD_STATE_DIR"}}
+	return &cli.StringFlag{Name: "state-dir", Value: daemon.DefaultStateDir, Usage: "persistent state: base trees, images, the control plane's functions, queued Event invokes", EnvVars: []string{"LAMBDAD_STATE_DIR"}}
 }
 
 // runtimeAndStore is the runtime directory (runtimeDir) and the base trees

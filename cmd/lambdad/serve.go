@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -56,6 +57,8 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 30 * time.Second, Usage: "how long in-flight invokes may finish on SIGTERM (then they are killed; the stop takes at most this and a 10 s teardown margin)"},
 			&cli.IntFlag{Name: "log-rate", Value: daemon.DefaultLogRate, Usage: "bytes per second a sandbox's output may add to the daemon's output (prefixes included); beyond it and --log-burst output is dropped, and a platform.logsDropped line says how much; -1: no limit"},
 			&cli.IntFlag{Name: "log-burst", Value: daemon.DefaultLogBurst, Usage: "bytes a sandbox's output may add at once, above --log-rate"},
+			&cli.Int64Flag{Name: "log-retain-bytes", Value: daemon.DefaultLogRetainBytes, Usage: "bytes of each function's log kept in --state-dir/logs/<function>/ (rotated; read with lambdad logs); 0: none kept"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "the daemon's own log on stderr: text or json (log/slog's handlers)"},
 			&cli.StringFlag{Name: "network", Value: string(network.Egress), Usage: "sandboxes' network: egress (the world through NAT, the host's --host-ports at host.lambdad.internal), none (loopback only) or host (the host's network namespace); a function's function.json may ask for none"},
 			&cli.StringFlag{Name: "subnet", Value: network.DefaultSubnet, Usage: "egress: the sandboxes' IPv4 subnet (the bridge has its first address); refused if it overlaps the host's routes"},
 			&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, Usage: "egress: the bridge's name, also its nftables tables'"},
@@ -64,6 +67,7 @@ func serveCommand() *cli.Command {
 			seccompFlag(),
 			runtimeImageFlag(),
 			&cli.Int64Flag{Name: "max-inflight-bytes", Value: invokeapi.DefaultMaxInflightBytes, Usage: "bytes of Invoke API request bodies held at once, all requests together; beyond, 429 TooManyRequestsException"},
+			&cli.IntFlag{Name: "async-queue-max", Value: scheduler.DefaultQueueCapacity, Usage: "Event invocations queued at once (kept in <state-dir>/async/queue.db until they ran); beyond, 429 TooManyRequestsException"},
 			&cli.Int64Flag{Name: "async-queue-max-bytes", Value: scheduler.DefaultQueueMaxBytes, Usage: "bytes of Event invocations queued at once (payloads, plus 1 KB each); beyond, 429 TooManyRequestsException"},
 			&cli.IntFlag{Name: "max-client-conns", Value: invokeapi.DefaultMaxClientConns, Usage: "connections one remote address (a sandbox, through host.lambdad.internal) may hold open to the Invoke API at once; more are closed at once; loopback clients are not limited"},
 			&cli.IntFlag{Name: "runtime-api-max-conns", Value: runtimeapi.DefaultMaxConns, Usage: "connections a sandbox may hold open to its Runtime API at once (a runtime needs one or two); more are closed at once"},
@@ -79,7 +83,10 @@ func serveCommand() *cli.Command {
 const defaultSpares = 32
 
 func serveAction(c *cli.Context) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger, err := daemonLogger(c.String("log-format"))
+	if err != nil {
+		return cli.Exit("serve: --log-format: "+err.Error(), 2)
+	}
 	rtDir, err := runtimeDir(c.String("runtime-dir"))
 	if err != nil {
 		return err
@@ -152,6 +159,7 @@ func serveAction(c *cli.Context) error {
 		ShutdownTimeout:    c.Duration("shutdown-timeout"),
 		LogRate:            c.Int("log-rate"),
 		LogBurst:           c.Int("log-burst"),
+		LogRetainBytes:     retainBytes(c.Int64("log-retain-bytes")),
 		Network:            string(mode),
 		Bridge:             c.String("bridge"),
 		Subnet:             subnet,
@@ -172,9 +180,29 @@ func serveAction(c *cli.Context) error {
 		MaxClientConns:     c.Int("max-client-conns"),
 		MaxInflightBytes:   c.Int64("max-inflight-bytes"),
 		AsyncQueueMaxBytes: c.Int64("async-queue-max-bytes"),
+		AsyncQueueMax:      c.Int("async-queue-max"),
 	})
 	if err != nil {
 		return err
 	}
 	return d.Run(ctx)
+}
+
+// daemonLogger is the daemon's own log on stderr, in format text or json.
+func daemonLogger(format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), nil
+	}
+	return nil, fmt.Errorf("%q is neither text nor json", format)
+}
+
+// retainBytes is --log-retain-bytes as daemon.Config's: 0 keeps none.
+func retainBytes(flag int64) int64 {
+	if flag <= 0 {
+		return -1
+	}
+	return flag
 }

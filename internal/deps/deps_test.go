@@ -44,6 +44,7 @@ var rules = map[string]rule{
 	// The control plane's store of functions (bbolt), a template's
 	// functions (YAML), a directory's changes (fsnotify).
 	"catalog":  {module: []string{"function"}, foreign: []string{"go.etcd.io/bbolt"}},
+	"asyncq":   {module: []string{"scheduler", "function", "lambda"}, foreign: []string{"go.etcd.io/bbolt"}},
 	"template": {module: []string{"function"}, foreign: []string{"go.yaml.in/yaml/v3"}},
 	"watch":    {foreign: []string{"github.com/fsnotify/fsnotify"}},
 	// The policy: its own words, no engine.
@@ -55,9 +56,11 @@ var rules = map[string]rule{
 	"metrics": {module: []string{"lambda", "scheduler"}, foreign: []string{"github.com/prometheus/client_golang/"}},
 	// Function URLs' HTTP edge: its own words, no catalog or scheduler.
 	"funcurl": {module: []string{"lambda", "function"}},
+	// Functions' logs on disk: written by the daemon, read by lambdad logs.
+	"funclog": {},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "funcurl", "metrics", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry"}},
-	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template"},
+		"launcher", "invokeapi", "funcurl", "metrics", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog", "asyncq"}},
+	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template", "funclog"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
 	"runtime/init":   {},

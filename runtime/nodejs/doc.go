@@ -12,7 +12,8 @@
 // client loads the handler (CommonJS or ES module), then serves invocations
 // from the Runtime API over one keep-alive HTTP connection, as AWS's own
 // Node.js runtime does (async, promise and callback handlers, errors,
-// context, log format). A handler wrapped in the global
+// context, log format: text, or JSON records filtered by level when the
+// function's LoggingConfig says JSON). A handler wrapped in the global
 // awslambda.streamifyResponse streams its response: its writes go out as
 // the chunks of a streamed /response post as they are written, and an
 // error after the first ends the post in its trailers;

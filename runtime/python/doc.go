@@ -11,7 +11,8 @@
 // LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_*, AWS_REGION). The client imports the
 // handler, then serves invocations from the Runtime API over one keep-alive
 // HTTP connection, as AWS's own Python runtime does (errors, context, log
-// format). It uses only the Python standard library and runs on Python 3.8 or
+// format: text, or JSON records filtered by level when the function's
+// LoggingConfig says JSON). It uses only the Python standard library and runs on Python 3.8 or
 // later.
 //
 // The Go tests start the real client with the host's python3 against a fake

@@ -7,8 +7,10 @@ name, marshalling) with one of the Runtime.* types below.
 """
 
 import importlib
+import json
 import os
 import sys
+import time
 import traceback
 
 MARSHAL_ERROR = "Runtime.MarshalError"
@@ -66,12 +68,29 @@ def _is_runtime_frame(filename):
 
 def log(doc):
     """Write doc to stderr the way AWS logs an unhandled error."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        record = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "level": "ERROR",
+            "message": doc["errorMessage"],
+            "errorType": doc["errorType"],
+            "errorMessage": doc["errorMessage"],
+            "stackTrace": doc["stackTrace"],
+        }
+        if doc.get("requestId"):
+            record["requestId"] = doc["requestId"]
+        _write(json.dumps(record, default=str) + "\n")
+        return
     lines = ["[ERROR] %s: %s" % (doc["errorType"], doc["errorMessage"])]
     if doc["stackTrace"]:
         lines.append("Traceback (most recent call last):")
         lines.extend(entry.rstrip("\n") for entry in doc["stackTrace"])
+    _write("\n".join(lines) + "\n")
+
+
+def _write(text):
     try:
-        sys.stderr.write("\n".join(lines) + "\n")
+        sys.stderr.write(text)
         sys.stderr.flush()
     except Exception:
         pass
