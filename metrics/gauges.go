@@ -3,8 +3,6 @@ package metrics
 import (
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/lambdad/lambdad/scheduler"
 )
 
@@ -21,30 +19,13 @@ type Queue interface {
 	Stats() scheduler.QueueStats
 }
 
-var (
-	sandboxesDesc = prometheus.NewDesc("lambdad_sandboxes",
-		"Instances by state: starting (launching or in init), busy, idle, provisioned (idle, kept ahead of demand).", []string{"state"}, nil)
-	sparesDesc = prometheus.NewDesc("lambdad_spares",
-		"Prestarted sandboxes ready for a cold start.", nil, nil)
-	queueDepthDesc = prometheus.NewDesc("lambdad_async_queue_depth",
-		"Event invocations held: queued, running or waiting for a retry.", nil, nil)
-	queueAgeDesc = prometheus.NewDesc("lambdad_async_queue_oldest_age_seconds",
-		"How long ago the oldest Event invocation held was accepted; 0 when none is.", nil, nil)
-	memoryUsedDesc = prometheus.NewDesc("lambdad_memory_budget_used_bytes",
-		"The MemorySize of every instance, counted against the memory budget.", nil, nil)
-	memoryLimitDesc = prometheus.NewDesc("lambdad_memory_budget_limit_bytes",
-		"The memory budget (--memory-budget); absent without one.", nil, nil)
-)
-
 // Watch adds the gauges of src; once only (later calls do nothing).
 func (m *Metrics) Watch(src Sources) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.watched {
-		return
+	if m.gauges == nil {
+		m.gauges = &gauges{src, time.Now}
 	}
-	m.watched = true
-	m.reg.MustRegister(gauges{src, time.Now})
 }
 
 // gauges reads its sources at each scrape.
@@ -53,29 +34,27 @@ type gauges struct {
 	now func() time.Time
 }
 
-func (g gauges) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sandboxesDesc, sparesDesc, queueDepthDesc, queueAgeDesc, memoryUsedDesc, memoryLimitDesc} {
-		ch <- d
-	}
-}
-
-func (g gauges) Collect(ch chan<- prometheus.Metric) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
+// families are the gauges now.
+func (g *gauges) families() []family {
+	var fams []family
 	if s := g.src.Scheduler; s != nil {
 		st := s.Stats()
-		gauge(sandboxesDesc, float64(st.Starting), "starting")
-		gauge(sandboxesDesc, float64(st.Busy), "busy")
-		gauge(sandboxesDesc, float64(st.Idle), "idle")
-		gauge(sandboxesDesc, float64(st.Provisioned), "provisioned")
-		gauge(memoryUsedDesc, float64(st.MemoryMB)*(1<<20))
+		sandboxes := family{name: "lambdad_sandboxes", typ: typeGauge,
+			help: "Instances by state: starting (launching or in init), busy, idle, provisioned (idle, kept ahead of demand)."}
+		for _, s := range []struct {
+			state string
+			n     int
+		}{{"busy", st.Busy}, {"idle", st.Idle}, {"provisioned", st.Provisioned}, {"starting", st.Starting}} {
+			sandboxes.samples = append(sandboxes.samples, sample{labels: []label{{"state", s.state}}, value: float64(s.n)})
+		}
+		fams = append(fams, sandboxes,
+			gauge("lambdad_memory_budget_used_bytes", "The MemorySize of every instance, counted against the memory budget.", float64(st.MemoryMB)*(1<<20)))
 		if st.MemoryBudgetMB > 0 {
-			gauge(memoryLimitDesc, float64(st.MemoryBudgetMB)*(1<<20))
+			fams = append(fams, gauge("lambdad_memory_budget_limit_bytes", "The memory budget (--memory-budget); absent without one.", float64(st.MemoryBudgetMB)*(1<<20)))
 		}
 	}
 	if s := g.src.Spares; s != nil {
-		gauge(sparesDesc, float64(s.Spares()))
+		fams = append(fams, gauge("lambdad_spares", "Prestarted sandboxes ready for a cold start.", float64(s.Spares())))
 	}
 	if q := g.src.Queue; q != nil {
 		st := q.Stats()
@@ -83,7 +62,9 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 		if st.Depth > 0 && !st.Oldest.IsZero() {
 			age = max(0, g.now().Sub(st.Oldest).Seconds())
 		}
-		gauge(queueDepthDesc, float64(st.Depth))
-		gauge(queueAgeDesc, age)
+		fams = append(fams,
+			gauge("lambdad_async_queue_depth", "Event invocations held: queued, running or waiting for a retry.", float64(st.Depth)),
+			gauge("lambdad_async_queue_oldest_age_seconds", "How long ago the oldest Event invocation held was accepted; 0 when none is.", age))
 	}
+	return fams
 }

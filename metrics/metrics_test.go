@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
 	"github.com/lambdad/lambdad/function"
 	"github.com/lambdad/lambdad/lambda"
 	"github.com/lambdad/lambdad/scheduler"
@@ -52,17 +50,17 @@ func TestInvocations(t *testing.T) {
 		want float64
 		what string
 	}{
-		{testutil.ToFloat64(m.invocations.WithLabelValues("f", "sync")), 3, "sync"},
-		{testutil.ToFloat64(m.invocations.WithLabelValues("f", "event")), 1, "event"},
-		{testutil.ToFloat64(m.invocations.WithLabelValues("f", "stream")), 1, "stream"},
-		{testutil.ToFloat64(m.errors.WithLabelValues("f", lambda.ErrorTypeTimedOut)), 1, "timeout"},
-		{testutil.ToFloat64(m.errors.WithLabelValues("f", "errorString")), 1, "runtime's error type"},
-		{testutil.ToFloat64(m.errors.WithLabelValues("f", errorService)), 1, "lambdad's failure"},
-		{testutil.ToFloat64(m.throttles.WithLabelValues("f", "reserved_concurrency")), 1, "throttle"},
-		{testutil.ToFloat64(m.starts.WithLabelValues("f", "cold")), 1, "cold"},
-		{testutil.ToFloat64(m.starts.WithLabelValues("f", "warm")), 1, "warm"},
-		{testutil.ToFloat64(m.starts.WithLabelValues("f", "spare")), 1, "spare"},
-		{testutil.ToFloat64(m.starts.WithLabelValues("f", "provisioned")), 1, "provisioned"},
+		{m.invocations.value("f", "sync"), 3, "sync"},
+		{m.invocations.value("f", "event"), 1, "event"},
+		{m.invocations.value("f", "stream"), 1, "stream"},
+		{m.errors.value("f", lambda.ErrorTypeTimedOut), 1, "timeout"},
+		{m.errors.value("f", "errorString"), 1, "runtime's error type"},
+		{m.errors.value("f", errorService), 1, "lambdad's failure"},
+		{m.throttles.value("f", "reserved_concurrency"), 1, "throttle"},
+		{m.starts.value("f", "cold"), 1, "cold"},
+		{m.starts.value("f", "warm"), 1, "warm"},
+		{m.starts.value("f", "spare"), 1, "spare"},
+		{m.starts.value("f", "provisioned"), 1, "provisioned"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
@@ -94,22 +92,22 @@ func TestErrorTypesBounded(t *testing.T) {
 	m.Invoked(req("g"), scheduler.StartWarm, scheduler.Result{ErrorType: "E99"}, nil)
 	m.Invoked(req("g"), scheduler.StartWarm, scheduler.Result{ErrorType: strings.Repeat("x", 100) + "\xff"}, nil)
 
-	if got := testutil.ToFloat64(m.errors.WithLabelValues("f", "E0")); got != 2 {
+	if got := m.errors.value("f", "E0"); got != 2 {
 		t.Errorf("E0: %v, want 2", got)
 	}
-	if got := testutil.ToFloat64(m.errors.WithLabelValues("f", lambda.ErrorTypeUnhandled)); got != 3 {
+	if got := m.errors.value("f", lambda.ErrorTypeUnhandled); got != 3 {
 		t.Errorf("Unhandled (the types beyond the bound): %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(m.errors.WithLabelValues("f", lambda.ErrorTypeOutOfMemory)); got != 1 {
+	if got := m.errors.value("f", lambda.ErrorTypeOutOfMemory); got != 1 {
 		t.Errorf("Runtime.OutOfMemory: %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(m.errors.WithLabelValues("g", "E99")); got != 1 {
+	if got := m.errors.value("g", "E99"); got != 1 {
 		t.Errorf("g's E99 (another function's bound): %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(m.errors.WithLabelValues("g", strings.Repeat("x", maxErrorTypeLen))); got != 1 {
+	if got := m.errors.value("g", strings.Repeat("x", maxErrorTypeLen)); got != 1 {
 		t.Errorf("a long type, cut: %v, want 1", got)
 	}
-	if n := testutil.CollectAndCount(m.errors); n != maxErrorTypes+1+1+2 {
+	if n := len(m.errors.series); n != maxErrorTypes+1+1+2 {
 		t.Errorf("%d error series, want %d", n, maxErrorTypes+4)
 	}
 }

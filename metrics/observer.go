@@ -32,45 +32,50 @@ func (m *Metrics) Invoked(req scheduler.Request, start scheduler.StartKind, res 
 	case req.Async:
 		typ = typeEvent
 	}
-	m.invocations.WithLabelValues(fn, typ).Inc()
+	m.invocations.inc(fn, typ)
 	if err != nil {
-		m.errors.WithLabelValues(fn, errorService).Inc()
+		m.errors.inc(fn, errorService)
 		return
 	}
-	m.starts.WithLabelValues(fn, string(start)).Inc()
-	m.duration.WithLabelValues(fn).Observe(res.Duration.Seconds())
+	m.starts.inc(fn, string(start))
+	m.duration.observe(res.Duration.Seconds(), fn)
 	if res.FunctionError() {
-		m.errors.WithLabelValues(fn, m.errorType(fn, res.ErrorType)).Inc()
+		m.errors.inc(fn, m.errorType(fn, res.ErrorType))
 	}
 }
 
 // Initialised observes an init and its start's phases.
 func (m *Metrics) Initialised(function string, p scheduler.StartPhases) {
-	m.initDur.WithLabelValues(function).Observe(p.Init.Seconds())
+	m.initDur.observe(p.Init.Seconds(), function)
 	if !p.Spare {
-		m.phases.WithLabelValues("create").Observe(p.Create.Seconds())
+		m.phases.observe(p.Create.Seconds(), "create")
 	}
-	m.phases.WithLabelValues("start").Observe(p.Start.Seconds())
-	m.phases.WithLabelValues("init").Observe(p.Init.Seconds())
+	m.phases.observe(p.Start.Seconds(), "start")
+	m.phases.observe(p.Init.Seconds(), "init")
 }
 
 // Throttled counts a throttle.
 func (m *Metrics) Throttled(function string, reason scheduler.ThrottleReason) {
-	m.throttles.WithLabelValues(function, string(reason)).Inc()
+	m.throttles.inc(function, string(reason))
 }
 
 // Evicted counts an eviction.
 func (m *Metrics) Evicted(function string, reason scheduler.EvictReason) {
-	m.evictions.WithLabelValues(string(reason)).Inc()
+	m.evictions.inc(string(reason))
 }
 
-// lambdaErrorTypes are the error types lambdad itself gives: always
-// their own label value.
-var lambdaErrorTypes = map[string]bool{
-	lambda.ErrorTypeExit: true, lambda.ErrorTypeOutOfMemory: true, lambda.ErrorTypeTimedOut: true,
-	lambda.ErrorTypeInvalidEntry: true, lambda.ErrorTypeResponseTooLarge: true, lambda.ErrorTypeUnhandled: true,
-	lambda.ErrorTypeExtensionCrash: true, lambda.ErrorTypeExtensionLaunch: true,
-	lambda.ErrorTypeTruncatedResponse: true, lambda.ErrorTypeInvalidResponseMode: true,
+// lambdaErrorType tells whether t is an error type lambdad itself gives:
+// always its own label value. (A switch, not a map: a map var would be
+// made at package init, on every sandbox start too.)
+func lambdaErrorType(t string) bool {
+	switch t {
+	case lambda.ErrorTypeExit, lambda.ErrorTypeOutOfMemory, lambda.ErrorTypeTimedOut,
+		lambda.ErrorTypeInvalidEntry, lambda.ErrorTypeResponseTooLarge, lambda.ErrorTypeUnhandled,
+		lambda.ErrorTypeExtensionCrash, lambda.ErrorTypeExtensionLaunch,
+		lambda.ErrorTypeTruncatedResponse, lambda.ErrorTypeInvalidResponseMode:
+		return true
+	}
+	return false
 }
 
 // maxErrorTypes is how many of its runtime's own error types (errorString,
@@ -82,7 +87,7 @@ const maxErrorTypeLen = 64
 
 // errorType is the label value of a function error of type t.
 func (m *Metrics) errorType(function, t string) string {
-	if lambdaErrorTypes[t] {
+	if lambdaErrorType(t) {
 		return t
 	}
 	if len(t) > maxErrorTypeLen {

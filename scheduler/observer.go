@@ -3,7 +3,7 @@ package scheduler
 import "time"
 
 // Observer hears what the scheduler does, for metrics (package metrics
-// implements it with Prometheus's types; this package names none). Its
+// counts it in Prometheus's terms; this package names none). Its
 // methods are called on invocations' goroutines, some with the scheduler's
 // lock held: they must be quick and must not call the scheduler back. A
 // nil Config.Observer costs a nil check.
