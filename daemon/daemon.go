@@ -33,9 +33,12 @@ import (
 
 // Config configures a Daemon. Zero values mean the defaults noted.
 type Config struct {
-	Listen       string // the Invoke API's addresses, comma-separated host:port or unix:PATH; "": 127.0.0.1:9000
-	URLListen    string // the function URL listener's host:port (package funcurl); "" or "off": none
-	FunctionsDir string // one subdirectory per function; "": DefaultFunctionsDir, or none with a Template
+	Listen    string // the Invoke API's addresses, comma-separated host:port or unix:PATH; "": 127.0.0.1:9000
+	URLListen string // the function URL listener's host:port (package funcurl); "" or "off": none
+	// MetricsListen is the host:port of Prometheus's /metrics (package
+	// metrics); "": none, and no metrics are kept.
+	MetricsListen string
+	FunctionsDir  string // one subdirectory per function; "": DefaultFunctionsDir, or none with a Template
 	// Template is a SAM or CloudFormation template whose functions are
 	// served too (package template), its parameters overridden by
 	// TemplateParams; "": none.
@@ -160,6 +163,7 @@ type Daemon struct {
 	srv       *http.Server
 	urlLn     net.Listener // the function URLs'; nil: none
 	urlSrv    *http.Server
+	metrics   daemonMetrics    // metrics.go; none without Config.MetricsListen
 	network   *network.Network // nil unless the mode is egress
 	sandboxes *sandbox.Manager
 	sink      *scheduler.Sink // the functions' output
@@ -263,6 +267,10 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	if d.urlLn != nil {
 		undo = append(undo, func() { d.urlLn.Close() })
 	}
+	if err := d.listenMetrics(); err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	undo = append(undo, d.closeMetrics)
 	nets, err := d.networks(invokeAddr(d.lns))
 	if err != nil {
 		return nil, err
@@ -327,6 +335,7 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 		Provisioned:    provisioned,
 		FreezeIdle:     cfg.FreezeIdle,
 		Logger:         d.logger,
+		Observer:       d.observer(),
 	})
 	undo = append(undo, func() { d.sched.Shutdown(context.Background()) })
 	if d.events, err = asyncq.Open(AsyncQueuePath(cfg.StateDir)); err != nil {
@@ -334,18 +343,19 @@ func New(cfg Config) (_ *Daemon, retErr error) {
 	}
 	undo = append(undo, func() { d.events.Close() })
 	d.queue = scheduler.NewQueue(scheduler.QueueConfig{
-		Invoker: d.sched, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
+		Invoker: asyncInvoker{d.sched}, RetryDelays: []time.Duration{cfg.AsyncRetryDelay, 2 * cfg.AsyncRetryDelay}, Logger: d.logger,
 		MaxBytes: cfg.AsyncQueueMaxBytes, Capacity: cfg.AsyncQueueMax,
 		Store: d.events, Resolve: d.resolveEvent,
 	})
 	api := invokeapi.Config{
-		Functions: d.functions, Invoker: d.sched, Queue: d.queue, Region: cfg.Region, Logger: d.logger,
+		Functions: d.functions, Invoker: d.sched, Queue: d.enqueuer(), Region: cfg.Region, Logger: d.logger,
 		Limits:           invokeapi.Limits{MaxInflightBytes: cfg.MaxInflightBytes},
 		Verifier:         verifier,
 		ProvisionedReady: d.sched.ProvisionedReady,
 		FunctionURL:      d.functionURL,
 	}
 	d.srv = invokeapi.NewServer(api)
+	d.watchMetrics()
 	d.urlSrv = d.urlServer(api)
 
 	d.launcher.Prestart(d.functions.Functions())
@@ -418,7 +428,7 @@ func (d *Daemon) Addr() net.Addr { return d.lns[0].Addr() }
 // sandbox is destroyed. It also returns when Shutdown is called, or when
 // serving fails (then after shutting down, with the failure).
 func (d *Daemon) Run(ctx context.Context) error {
-	served := make(chan error, len(d.lns)+1)
+	served := make(chan error, len(d.lns)+2)
 	var addrs []string
 	for _, ln := range d.lns {
 		go func() { served <- d.srv.Serve(ln) }()
@@ -428,6 +438,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		go func() { served <- d.urlSrv.Serve(d.urlLn) }()
 		d.logger.Info("serving function URLs", "listen", d.urlLn.Addr().String())
 	}
+	d.serveMetrics(served)
 	d.logger.Info("lambdad serving", "listen", strings.Join(addrs, ","), "signed_requests_only", d.cfg.AuthKeys != "",
 		"functions", len(d.functions.Functions()), "broken", len(d.functions.Broken()),
 		"memory_budget_mb", d.cfg.MemoryBudgetMB, "max_sandboxes", d.cfg.MaxSandboxes, "max_pids", d.cfg.MaxPids)
@@ -497,6 +508,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 		<-urlsServed
 		d.srv.Close() // connections still open past ctx (a client's slow body)
 		d.urlSrv.Close()
+		d.closeMetrics()
 		d.cancelBackground()
 		d.background.Wait()
 		d.launcher.Close()    // after the scheduler's Shutdown: no Launch is left

@@ -28,7 +28,8 @@ type instance struct {
 	done     chan struct{}
 	timedOut atomic.Bool
 
-	obs *observer // the Telemetry API's events (telemetry.go)
+	obs    *observer             // the Telemetry API's events (telemetry.go)
+	phases scheduler.StartPhases // its launch's (phases.go)
 }
 
 var (

@@ -331,6 +331,8 @@ type prepared struct {
 	launch          *Launcher
 	extLog          *scheduler.Log // its extensions' output, if it has extensions
 	provisioned     bool
+	spare           bool          // prestarted ahead of demand
+	created         time.Duration // how long create took
 }
 
 var _ spare = (*prepared)(nil)
@@ -376,6 +378,7 @@ func (p *prepared) codePath() string {
 
 // create sets up a sandbox for fn.
 func (l *Launcher) create(ctx context.Context, fn function.Config, provisioned bool) (*prepared, error) {
+	began := l.cfg.Clock.Now()
 	req, err := l.Request(ctx, fn, provisioned)
 	if err != nil {
 		return nil, err
@@ -397,6 +400,7 @@ func (l *Launcher) create(ctx context.Context, fn function.Config, provisioned b
 	if p.sb, err = l.cfg.Sandboxes.Create(req); err != nil {
 		return nil, err
 	}
+	p.created = l.cfg.Clock.Now().Sub(began)
 	return p, nil
 }
 
@@ -411,6 +415,7 @@ func (l *Launcher) prestart(fn function.Config) (*prepared, error) {
 		l.destroy(p.sb)
 		return nil, err
 	}
+	p.spare = true
 	return p, nil
 }
 
@@ -437,6 +442,7 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 	srv.SetFunction(runtimeapi.FunctionInfo{
 		Name: p.fn.Name, Version: cmp.Or(p.fn.Version, function.LatestVersion), Handler: p.fn.Handler, AccountID: function.DefaultAccount,
 	})
+	began := l.cfg.Clock.Now()
 	if err := p.sb.Start(); err != nil {
 		srv.Close()
 		hub.Close()
@@ -445,6 +451,7 @@ func (l *Launcher) start(ctx context.Context, p *prepared) (scheduler.Instance, 
 	}
 	inst := newInstance(p.sb, srv, p.log, l.spares.end)
 	inst.obs = newObserver(hub, p.fn, p.provisioned)
+	inst.phases = p.phases(l.cfg.Clock.Now().Sub(began))
 	return inst, nil
 }
 

@@ -57,12 +57,6 @@ func (m *spareMaker) count() int {
 	return len(m.made)
 }
 
-func (s *spares[T]) readyCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.ready)
-}
-
 func fnNamed(name string) function.Config {
 	return function.Config{Name: name, MemorySize: 128, CodeDir: "/code/" + name}
 }

@@ -21,7 +21,10 @@
 // drops the revisions that are gone (their busy instances finish first);
 // SetProvisioned changes, at run time, which revisions keep instances
 // initialised ahead of demand. Queue runs
-// Event invocations in the background with Lambda's retries.
+// Event invocations in the background with Lambda's retries. An Observer,
+// if set, hears of invocations, inits (in their phases), throttles and
+// evictions, and Stats counts instances by state: package metrics turns
+// them into Prometheus's metrics.
 //
 // The scheduler speaks its own words: an Instance takes an Event and
 // answers an Outcome, ends with an Exit, fails init with an InitError; a

@@ -47,6 +47,8 @@ type Request struct {
 	// method. A runtime that posts its response whole still answers in
 	// Payload.
 	Stream io.Writer
+	// Async: an Event invocation, run by a Queue (for the Observer).
+	Async bool
 }
 
 // Result is how an invocation ended. A function error is a Result with an
@@ -77,31 +79,38 @@ func (s *Scheduler) Invoke(ctx context.Context, req Request) (Result, error) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	for attempt := 0; ; attempt++ {
-		res, retry, err := s.invokeOnce(ctx, req)
+		var start StartKind
+		res, retry, err := s.invokeOnce(ctx, req, &start)
 		// A warm instance that died before taking the event (say, its runtime
 		// exited after its last response) never saw it: run it elsewhere.
 		if !retry || attempt == 2 {
+			s.observeInvoked(req, start, res, err)
 			return res, err
 		}
 		s.logger.Info("warm sandbox died before taking the event; retrying", "function", req.Function.Name, "request_id", req.RequestID)
 	}
 }
 
-func (s *Scheduler) invokeOnce(ctx context.Context, req Request) (Result, bool, error) {
+// invokeOnce runs req once; start is how it got its instance.
+func (s *Scheduler) invokeOnce(ctx context.Context, req Request, start *StartKind) (Result, bool, error) {
 	sl, err := s.acquire(req.Function)
 	if err != nil {
 		return Result{}, false, err
 	}
 	res := Result{RequestID: req.RequestID, Cold: sl.inst == nil}
+	if !res.Cold && s.cfg.Observer != nil {
+		*start = s.startKind(sl, false)
+	}
 	if res.Cold {
 		var initErr *Result
-		start := s.clock.Now()
+		began := s.clock.Now()
 		initErr, err = s.coldStart(ctx, sl, req)
-		res.InitDuration = s.clock.Now().Sub(start)
+		res.InitDuration = s.clock.Now().Sub(began)
 		if err != nil {
 			s.release(sl, false)
 			return Result{}, false, err
 		}
+		*start = s.startKind(sl, true)
 		if initErr != nil {
 			initErr.Cold, initErr.InitDuration = true, res.InitDuration
 			s.report(sl, req, initErr, "error")
@@ -157,7 +166,18 @@ func (s *Scheduler) coldStart(ctx context.Context, sl *slot, req Request) (*Resu
 	s.mu.Unlock()
 	inst.Log().Begin(req.RequestID)
 
+	launched := s.clock.Now()
 	failed, err := s.awaitInit(inst)
+	phases := phasesOf(inst, s.clock.Now().Sub(launched))
+	s.observeInitialised(req.Function.Name, phases)
+	// What a slow cold start spent its time on, beside its REPORT.
+	s.logger.Debug("cold start", "function", req.Function.Name, "sandbox", inst.ID(), "request_id", req.RequestID,
+		"spare", phases.Spare, "create", phases.Create, "start", phases.Start, "init", phases.Init, "failed", err != nil || failed != nil)
+	if err == nil && failed == nil {
+		s.mu.Lock()
+		sl.initialised = true
+		s.mu.Unlock()
+	}
 	if err != nil || failed == nil {
 		if err != nil {
 			err = fmt.Errorf("init of %s: %w", req.Function.Name, err)

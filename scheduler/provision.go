@@ -136,10 +136,12 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 		sl.inst = inst
 		s.registerLocked(sl) // Shutdown kills it if its init outlasts the timeout
 		s.mu.Unlock()
+		launched := s.clock.Now()
 		var failed *initFailure
 		if failed, err = s.awaitInit(inst); failed != nil {
 			err = failed
 		}
+		s.observeInitialised(fn.Name, phasesOf(inst, s.clock.Now().Sub(launched)))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -147,6 +149,7 @@ func (s *Scheduler) prewarm(ctx context.Context, fn function.Config) error {
 		err = ErrShuttingDown
 	}
 	if err == nil && p.retired { // Retire came while it started
+		s.observeEvicted(sl, EvictRetired)
 		s.forgetLocked(sl)
 		s.destroy(sl)
 		return nil

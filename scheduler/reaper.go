@@ -43,6 +43,11 @@ func (s *Scheduler) ReapIdle() int {
 		for _, sl := range p.idle {
 			if dead(sl.inst) || s.cfg.IdleTimeout > 0 && !sl.provisioned && sl.lastUsed.Before(cutoff) {
 				s.logger.Info("idle sandbox evicted", "function", sl.name, "sandbox", sl.inst.ID(), "dead", dead(sl.inst))
+				if dead(sl.inst) {
+					s.observeEvicted(sl, EvictDead)
+				} else {
+					s.observeEvicted(sl, EvictIdle)
+				}
 				s.forgetLocked(sl)
 				s.destroy(sl)
 				n++

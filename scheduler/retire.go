@@ -22,6 +22,7 @@ func (s *Scheduler) Retire(keys ...string) {
 		p.retired = true
 		for _, sl := range p.idle {
 			s.logger.Info("idle sandbox of a retired revision destroyed", "function", sl.name, "revision", key, "sandbox", sl.inst.ID())
+			s.observeEvicted(sl, EvictRetired)
 			s.forgetLocked(sl)
 			s.destroy(sl)
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	// which SetProvisioned replaces.
 	Provisioned []function.Config
 	Logger      *slog.Logger // nil: slog.Default()
+	// Observer, if set, hears of invocations, starts, throttles and
+	// evictions (metrics).
+	Observer Observer
 }
 
 // Scheduler runs invocations on pools of instances, one pool per function
@@ -83,7 +86,7 @@ type slot struct {
 	// provisioned instances are never evicted for idleness or room. mu:
 	// SetProvisioned may demote an instance that is busy.
 	provisioned bool
-	// initialised: a provisioned instance whose init is over (mu).
+	// initialised: an instance whose init is over (mu).
 	initialised bool
 	// exited ends when inst has exited; made by exitContext, used only by
 	// whoever holds the slot.
@@ -132,12 +135,14 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	key := fn.Key()
 	p := s.poolLocked(key)
 	if r := fn.ReservedConcurrency; r != nil && s.active[fn.Name] >= *r {
+		s.observeThrottled(fn.Name, ThrottleReserved)
 		return nil, fmt.Errorf("%w: function %s has reserved concurrency %d", ErrThrottled, fn.Name, *r)
 	}
 	for len(p.idle) > 0 {
 		sl := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		if dead(sl.inst) { // died while idle
+			s.observeEvicted(sl, EvictDead)
 			s.forgetLocked(sl)
 			s.destroy(sl)
 			continue
@@ -151,9 +156,11 @@ func (s *Scheduler) acquire(fn function.Config) (*slot, error) {
 	for !s.fitsLocked(fn.MemorySize) {
 		victim := s.lruIdleLocked()
 		if victim == nil {
+			s.observeThrottled(fn.Name, s.throttleReasonLocked(fn.MemorySize))
 			return nil, s.throttledLocked(fn.MemorySize)
 		}
 		s.logger.Info("evicting idle sandbox to make room", "function", victim.name, "sandbox", victim.inst.ID(), "for", fn.Name)
+		s.observeEvicted(victim, EvictLimits)
 		s.removeIdleLocked(victim)
 		s.forgetLocked(victim)
 		s.destroy(victim)
@@ -258,6 +265,9 @@ func (s *Scheduler) release(sl *slot, healthy bool) {
 		sl.lastUsed = s.clock.Now()
 		p.idle = append(p.idle, sl)
 		return
+	}
+	if healthy && !s.closed {
+		s.observeEvicted(sl, EvictRetired)
 	}
 	s.forgetLocked(sl)
 	s.destroy(sl)

@@ -37,6 +37,7 @@ func serveCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9000", Usage: "addresses of the Invoke API, comma-separated: host:port, or unix:PATH for a unix socket (mode 0660, owner root, group --listen-group)"},
 			&cli.StringFlag{Name: "url-listen", Value: "127.0.0.1:9001", Usage: "address (host:port) of the function URLs' listener: http://<url-id>.lambda-url.localhost:PORT/ or http://HOST:PORT/<url-id>/; off: none"},
+			&cli.StringFlag{Name: "metrics-listen", Usage: "address (host:port, e.g. 127.0.0.1:9090) of Prometheus's /metrics: invocations, errors, throttles, starts and their phases, sandboxes, the async queue (default: none, and no metrics kept)"},
 			&cli.StringFlag{Name: "listen-group", Usage: "group (name or gid) of --listen's unix sockets, whose members may invoke (default: root's)"},
 			&cli.StringFlag{Name: "auth-keys", Usage: "file of access keys, one 'ACCESS_KEY_ID SECRET_ACCESS_KEY' a line (# comments; no access for other users): every request must then be SigV4-signed with one of them, as the aws CLI and SDKs sign (default: no signature checked)"},
 			&cli.StringFlag{Name: "functions", Value: daemon.DefaultFunctionsDir, Usage: "directory of functions, one subdirectory each"},
@@ -137,6 +138,7 @@ func serveAction(c *cli.Context) error {
 		InsecureRegistries: c.StringSlice("insecure-registry"),
 		Listen:             c.String("listen"),
 		URLListen:          c.String("url-listen"),
+		MetricsListen:      c.String("metrics-listen"),
 		ListenGroup:        c.String("listen-group"),
 		AuthKeys:           c.String("auth-keys"),
 		FunctionsDir:       functionsDir,

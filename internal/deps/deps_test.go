@@ -54,12 +54,15 @@ var rules = map[string]rule{
 	// The adapter between the policy and the engine.
 	"launcher":  {module: []string{"lambda", "function", "rootfs", "runtimeapi", "sandbox", "scheduler", "seccomp", "telemetry"}},
 	"invokeapi": {module: []string{"lambda", "function", "catalog", "scheduler", "sigv4"}},
+	// Prometheus metrics: a scheduler.Observer; its own exposition, the
+	// standard library only (see TestNoPrometheusLibrary).
+	"metrics": {module: []string{"lambda", "scheduler"}},
 	// Function URLs' HTTP edge: its own words, no catalog or scheduler.
 	"funcurl": {module: []string{"lambda", "function"}},
 	// Functions' logs on disk: written by the daemon, read by lambdad logs.
 	"funclog": {},
 	"daemon": {module: []string{"lambda", "function", "rootfs", "sandbox", "runtimeapi", "scheduler",
-		"launcher", "invokeapi", "funcurl", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog", "asyncq"}},
+		"launcher", "invokeapi", "funcurl", "metrics", "host", "network", "sigv4", "seccomp", "rootfs/image", "catalog", "template", "watch", "telemetry", "funclog", "asyncq"}},
 	"cmd/lambdad": {module: []string{"lambda", "function", "rootfs", "rootfs/image", "sandbox", "runtimeapi", "scheduler", "invokeapi", "launcher", "daemon", "host", "network", "sigv4", "seccomp", "template", "funclog"},
 		foreign: []string{"github.com/urfave/cli/"}},
 	// What runs inside sandboxes: the standard library only.
@@ -190,6 +193,36 @@ func TestSchedulerHasNoEngine(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		if strings.HasPrefix(dep, "github.com/opencontainers/") || dep == module+"/runtimeapi" || dep == module+"/sandbox" {
 			t.Errorf("scheduler depends on %s", dep)
+		}
+	}
+}
+
+// TestPolicyHasNoMetrics: the scheduler and the launcher tell an Observer
+// in their own words, not knowing of package metrics.
+func TestPolicyHasNoMetrics(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/scheduler", module+"/launcher").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == module+"/metrics" {
+			t.Errorf("scheduler or launcher depends on %s", dep)
+		}
+	}
+}
+
+// TestNoPrometheusLibrary: lambdad links no Prometheus library. The binary
+// is each sandbox's init too (libcontainer re-executes it), and Go runs
+// every linked package's initialisers first: client_golang's cost every
+// sandbox start about 2 ms (docs/architecture.md, "Metrics").
+func TestNoPrometheusLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/cmd/lambdad").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/prometheus/") {
+			t.Errorf("cmd/lambdad depends on %s", dep)
 		}
 	}
 }
