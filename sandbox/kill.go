@@ -69,13 +69,14 @@ func (s *Sandbox) killOnce() error {
 		}
 	}
 	frozen := true
-	if err := s.cgroup.Freeze(cgroups.Frozen); errors.Is(err, os.ErrNotExist) {
+	if err := s.cgroup.Freeze(cgroups.Frozen); err != nil {
 		// A crash while libcontainer made the cgroup, hierarchy by
-		// hierarchy, left no freezer one: kill without freezing (killAll
-		// goes round until the cgroup is empty).
+		// hierarchy, left no freezer one; or cgroup v1's freezer gave up
+		// ("unable to freeze": processes forking as it reads, and it
+		// thawed). Kill without freezing: killAll goes round until the
+		// cgroup is empty, and each round kills what the last one missed.
 		frozen = false
-	} else if err != nil {
-		return fmt.Errorf("freeze: %w", err)
+		s.thawIfFrozen()
 	}
 	pids, err := s.cgroup.GetAllPids()
 	if err == nil {

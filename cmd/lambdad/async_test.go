@@ -52,7 +52,7 @@ func TestServeAsyncSurvivesACrash(t *testing.T) {
 		accepted := burstUntilKilled(t, d, events, killAt)
 		before := readRecords(t, records, ran)
 		next := startDaemonIn(t, d.dir, "--bridge", d.bridge, "--subnet", d.subnet)
-		next.bridge = d.bridge
+		next.bridge, next.subnet = d.bridge, d.subnet
 		missing := func() int {
 			readRecords(t, records, ran)
 			n := 0
