@@ -43,7 +43,10 @@ func extensionFunctions(t *testing.T) string {
 		// INVOKE: after the 6 s timeout, within the 2 s of the shutdown
 		// that follows (the runtime needs the rest: 2 s was too short for
 		// its answer in the emulated cgroup v2 lane).
-		"functions/extslow/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":6,` +
+		// 1769 MB: a whole CPU, which the extension shares with the
+		// function (at 128 MB's 7% the emulated lane's extension took more
+		// than the shutdown's 2 s to ask for its event).
+		"functions/extslow/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":6,"MemorySize":1769,` +
 			`"Layers":["../../layers/ext"],"Environment":{"Variables":{"EXTFN_WORK_MS":"6500"}}}`,
 		"functions/extcrash/bootstrap": string(gofnCode),
 		"functions/extcrash/function.json": `{"Runtime":"provided.al2023","Handler":"bootstrap","Timeout":10,` +
