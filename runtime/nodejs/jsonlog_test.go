@@ -1,9 +1,7 @@
 package nodejs
 
 import (
-	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/lambdad/lambdad/runtime/runtimetest"
@@ -20,26 +18,6 @@ func startJSONRuntime(t *testing.T, api *fakeAPI, level string, files map[string
 	return runtimetest.Start(t, api, []string{node(t), index}, "index.handler", files, func(string) []string {
 		return []string{"AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=" + level}
 	})
-}
-
-// jsonRecords waits for n lines on get and decodes each as a JSON object.
-func jsonRecords(t *testing.T, get func() string, n int) []map[string]any {
-	t.Helper()
-	runtimetest.WaitOutput(t, func() string {
-		if strings.Count(get(), "\n") >= n {
-			return "enough"
-		}
-		return ""
-	}, "enough")
-	var recs []map[string]any
-	for _, line := range strings.Split(strings.TrimSuffix(get(), "\n"), "\n") {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q is not a JSON object: %v", line, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs
 }
 
 // With LogFormat JSON, console's methods write JSON records as AWS's
@@ -59,8 +37,8 @@ export const handler = async () => {
 };
 `})
 	api.WaitPost(t)
-	out := jsonRecords(t, rt.Stdout.String, 2)
-	errs := jsonRecords(t, rt.Stderr.String, 2)
+	out := runtimetest.JSONRecords(t, rt.Stdout.String, 2)
+	errs := runtimetest.JSONRecords(t, rt.Stderr.String, 2)
 	if len(out) != 2 || len(errs) != 2 {
 		t.Fatalf("stdout %v, stderr %v: want 2 records each (DEBUG filtered)", out, errs)
 	}
@@ -93,7 +71,7 @@ func TestLogsJSONInvokeError(t *testing.T) {
 export const handler = async () => { console.warn("dropped"); throw new RangeError("bad input"); };
 `})
 	api.WaitPost(t)
-	recs := jsonRecords(t, rt.Stderr.String, 1)
+	recs := runtimetest.JSONRecords(t, rt.Stderr.String, 1)
 	if r := recs[0]; len(recs) != 1 || r["level"] != "ERROR" || r["errorType"] != "RangeError" || r["errorMessage"] != "bad input" || r["requestId"] != "req-1" {
 		t.Errorf("records %v", recs)
 	}

@@ -1,7 +1,6 @@
 package python
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,26 +19,6 @@ func startJSONRuntime(t *testing.T, api *fakeAPI, level string, files map[string
 	return runtimetest.Start(t, api, []string{python(t), bootstrap}, "handler.handler", files, func(string) []string {
 		return []string{"PYTHONDONTWRITEBYTECODE=1", "AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=" + level}
 	})
-}
-
-// jsonRecords waits for n lines on get and decodes each as a JSON object.
-func jsonRecords(t *testing.T, get func() string, n int) []map[string]any {
-	t.Helper()
-	runtimetest.WaitOutput(t, func() string {
-		if strings.Count(get(), "\n") >= n {
-			return "enough"
-		}
-		return ""
-	}, "enough")
-	var recs []map[string]any
-	for _, line := range strings.Split(strings.TrimSuffix(get(), "\n"), "\n") {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q is not a JSON object: %v", line, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs
 }
 
 // With LogFormat JSON, the logging module's records are JSON objects as
@@ -64,7 +43,7 @@ def handler(event, context):
 `})
 	api.WaitPost(t)
 	waitOutput(t, rt.Stdout.String, "plain print\n")
-	recs := jsonRecords(t, rt.Stderr.String, 2)
+	recs := runtimetest.JSONRecords(t, rt.Stderr.String, 2)
 	if len(recs) != 2 {
 		t.Fatalf("%d records, want 2 (INFO filtered): %v", len(recs), recs)
 	}
@@ -92,7 +71,7 @@ def handler(event, context):
     raise ValueError("bad input")
 `})
 	api.WaitPost(t)
-	recs := jsonRecords(t, rt.Stderr.String, 1)
+	recs := runtimetest.JSONRecords(t, rt.Stderr.String, 1)
 	if r := recs[0]; r["level"] != "ERROR" || r["errorType"] != "ValueError" || r["errorMessage"] != "bad input" || r["requestId"] != "req-1" {
 		t.Errorf("record %v", r)
 	}

@@ -5,6 +5,7 @@ package runtimetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -266,4 +267,26 @@ func WaitOutput(t testing.TB, get func() string, want string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// JSONRecords waits until get() holds n lines and decodes each as a JSON
+// object: a runtime's output in Lambda's JSON log format.
+func JSONRecords(t testing.TB, get func() string, n int) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(WaitLimit)
+	for strings.Count(get(), "\n") < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("output never had %d lines; got:\n%s", n, get())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(get(), "\n"), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q is not a JSON object: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
 }
