@@ -94,7 +94,7 @@ func (i *instance) Invoke(ctx context.Context, ev scheduler.Event) (scheduler.Ou
 	})
 	// What the runtime logged before it answered goes before END.
 	i.sb.SettleOutput(outputSettle)
-	i.obs.runtimeDone(ev.RequestID, r, err, ctx)
+	i.obs.runtimeDone(ctx, ev.RequestID, r, err)
 	if err != nil && ctx.Err() != nil {
 		i.timedOut.Store(true) // given up: its extensions hear of a timeout
 	}

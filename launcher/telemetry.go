@@ -78,7 +78,7 @@ func (o *observer) start(ev scheduler.Event) {
 
 // runtimeDone emits platform.runtimeDone of the invocation the runtime
 // ended with r, or err.
-func (o *observer) runtimeDone(requestID string, r runtimeapi.Result, err error, ctx context.Context) {
+func (o *observer) runtimeDone(ctx context.Context, requestID string, r runtimeapi.Result, err error) {
 	if !o.hub.Subscribed() {
 		return
 	}
